@@ -1,0 +1,29 @@
+"""The `frontier` command: one Typer app, one sub-module per command group."""
+
+from __future__ import annotations
+
+import typer
+
+from frontier import __version__
+
+app = typer.Typer(
+    name="frontier",
+    help="Keep LLM-agent benchmarks alive: profile, mutate, admit, verify, react to saturation.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+
+@app.callback()
+def main() -> None:
+    """frontier: a living benchmark, on a laptop or on Kubernetes."""
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+# Command groups register themselves here, one line each.

@@ -1,0 +1,412 @@
+"""The spec models of the four custom resources: the one source of truth.
+
+The CRDs' OpenAPI schemas are generated from these models, and `frontier run`
+reads the same manifests, so a Frontier means one thing on a laptop and in a
+cluster. Fields are camelCase on the wire and snake_case in Python.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+API_GROUP = "frontier.dev"
+API_VERSION = "v1alpha1"
+GROUP_VERSION = f"{API_GROUP}/{API_VERSION}"
+
+DEFAULT_UNREACHABLE_AT_MOST = 0.02
+DEFAULT_SATURATED_ABOVE = 0.70
+DEFAULT_K = 4
+DEFAULT_OVERLAP_HARD_BELOW = 0.40
+DEFAULT_SLICE_SIZE = 150
+
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+class SpecModel(BaseModel):
+    """Base of every spec model: camelCase aliases, unknown fields rejected."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        frozen=True,
+        validate_default=True,
+    )
+
+    def to_wire(self) -> dict[str, Any]:
+        """The camelCase JSON form, omitting unset optional fields."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+# --- models -----------------------------------------------------------------
+
+
+class SecretKeyRef(SpecModel):
+    """A key in a Kubernetes Secret; locally, read from an environment variable."""
+
+    name: str = Field(min_length=1, description="Name of the Secret.")
+    key: str = Field(min_length=1, description="Key inside the Secret.")
+
+
+class Pricing(SpecModel):
+    """Prices in US dollars per million tokens, for cost accounting."""
+
+    input_per_million: float = Field(0.0, ge=0.0)
+    output_per_million: float = Field(0.0, ge=0.0)
+
+
+class ModelServer(SpecModel):
+    """A model server run as a sidecar of the worker Job (for example vLLM on a GPU node)."""
+
+    image: str = Field(min_length=1)
+    args: list[str] = Field(default_factory=list)
+    port: int = Field(8000, ge=1, le=65535)
+    resources: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="Kubernetes resource requests and limits, e.g. {limits: {nvidia.com/gpu: '1'}}.",
+    )
+    readiness_path: str = Field("/health")
+
+
+class ModelRef(SpecModel):
+    """A model, referenced the same way everywhere: an OpenAI-compatible endpoint or the heuristic agent."""
+
+    name: str = Field(
+        min_length=1,
+        max_length=63,
+        description="Label used in status, metrics and the store (a DNS label).",
+    )
+    provider: Literal["heuristic", "openai"] = Field(
+        "heuristic", description="'heuristic' needs no model server; 'openai' calls an endpoint."
+    )
+    profile: str | None = Field(
+        None, description="Heuristic skill profile (e.g. hasty, careful); heuristic provider only."
+    )
+    base_url: str | None = Field(None, description="OpenAI-compatible base URL, e.g. http://vllm:8000/v1.")
+    model: str | None = Field(None, description="Model name sent to the endpoint.")
+    api_key_secret: SecretKeyRef | None = Field(
+        None, description="Secret holding the API key (mounted as an environment variable)."
+    )
+    api_key_env: str | None = Field(
+        None, description="Environment variable holding the API key (local runs)."
+    )
+    api_key_file: str | None = Field(None, description="File holding the API key (a mounted Secret).")
+    protocol: Literal["native", "text"] = Field(
+        "native",
+        description="'native' function calling, or 'text' tool calls in tags for servers without a tool parser.",
+    )
+    temperature: float = Field(0.7, ge=0.0, le=2.0)
+    max_tokens: int = Field(1024, ge=1)
+    max_steps: int = Field(30, ge=1, le=500)
+    concurrency: int = Field(8, ge=1, le=4096, description="Upper bound of concurrent requests.")
+    timeout_seconds: float = Field(120.0, gt=0.0)
+    max_retries: int = Field(6, ge=0, le=50)
+    pricing: Pricing = Field(default_factory=Pricing)
+    server: ModelServer | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _dns_label(cls, value: str) -> str:
+        if not _DNS_LABEL.match(value):
+            raise ValueError(
+                "must be a DNS label: lower-case letters, digits and '-', starting and ending alphanumeric"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _provider_fields(self) -> Self:
+        if self.provider == "openai":
+            missing = [f for f in ("base_url", "model") if getattr(self, f) is None]
+            if self.server is not None and self.base_url is None:
+                missing.remove("base_url")  # the sidecar's address is filled in
+            if missing:
+                raise ValueError(
+                    "provider 'openai' needs " + " and ".join(to_camel(m) for m in missing)
+                )
+            if self.profile is not None:
+                raise ValueError("profile applies only to provider 'heuristic'")
+        else:
+            wrong = [
+                to_camel(f)
+                for f in ("base_url", "model", "api_key_secret", "api_key_env", "api_key_file", "server")
+                if getattr(self, f) is not None
+            ]
+            if wrong:
+                raise ValueError(
+                    f"provider 'heuristic' takes no {', '.join(wrong)}; set provider: openai"
+                )
+        keys = [f for f in ("api_key_secret", "api_key_env", "api_key_file") if getattr(self, f)]
+        if len(keys) > 1:
+            raise ValueError("give at most one of apiKeySecret, apiKeyEnv, apiKeyFile")
+        return self
+
+
+class TaskSource(SpecModel):
+    """Where a benchmark's base tasks come from."""
+
+    paths: list[str] = Field(
+        min_length=1,
+        description="Task files or glob patterns; relative paths resolve against the manifest's folder.",
+    )
+    limit_per_family: int | None = Field(
+        None, ge=1, description="Take at most this many tasks of each family (for quick trials)."
+    )
+    on_error: Literal["fail", "skip"] = Field(
+        "fail", description="A malformed task line fails the load, or is skipped and reported."
+    )
+
+
+class BenchmarkSpec(SpecModel):
+    name: str = Field(min_length=1, description="Benchmark plugin (entry point in group frontier.benchmarks).")
+    source: TaskSource
+    options: dict[str, Any] = Field(
+        default_factory=dict, description="Benchmark-specific options (catalog backend, seed, ...)."
+    )
+
+
+class BandSpec(SpecModel):
+    """Band edges on mean reward: unreachable <= a < hillclimbable <= b < saturated."""
+
+    unreachable_at_most: Fraction = DEFAULT_UNREACHABLE_AT_MOST
+    saturated_above: Fraction = DEFAULT_SATURATED_ABOVE
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.unreachable_at_most >= self.saturated_above:
+            raise ValueError(
+                f"unreachableAtMost ({self.unreachable_at_most}) must be below "
+                f"saturatedAbove ({self.saturated_above})"
+            )
+        return self
+
+
+class AdaptiveSpec(SpecModel):
+    """Sequential allocation of rollouts: stop once a task's band is settled."""
+
+    enabled: bool = False
+    min_rollouts: int = Field(2, ge=1)
+    max_rollouts: int = Field(16, ge=1)
+    confidence: float = Field(0.9, gt=0.5, lt=1.0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.min_rollouts > self.max_rollouts:
+            raise ValueError("minRollouts must not exceed maxRollouts")
+        return self
+
+
+class ProfileSpec(SpecModel):
+    k: int = Field(DEFAULT_K, ge=1, le=1024, description="Rollouts per task.")
+    shards: int = Field(1, ge=1, le=10_000, description="Indexed Job completions.")
+    seed: int = 0
+    adaptive: AdaptiveSpec = Field(default_factory=AdaptiveSpec)
+
+
+class TeacherSpec(SpecModel):
+    kind: Literal["procedural", "llm"] = "procedural"
+    model: ModelRef | None = Field(None, description="The teacher model (kind llm only).")
+    motifs: list[str] = Field(
+        default_factory=list, description="Allowed mutation motifs; empty means all the benchmark has."
+    )
+
+    @model_validator(mode="after")
+    def _model_for_llm(self) -> Self:
+        if self.kind == "llm" and self.model is None:
+            raise ValueError("teacher kind 'llm' needs a model")
+        if self.kind == "llm" and self.model is not None and self.model.provider != "openai":
+            raise ValueError("an llm teacher's model must have provider 'openai'")
+        return self
+
+
+class MutationSpec(SpecModel):
+    parents_per_round: int = Field(40, ge=1, le=100_000)
+    candidates_per_parent: int = Field(3, ge=1, le=100)
+    parent_selection: Literal["boundary", "random"] = Field(
+        "boundary", description="'boundary' prefers parents near the band edges."
+    )
+    motif_selection: Literal["failure", "random"] = Field(
+        "failure", description="'failure' picks motifs from the parent's failure trace."
+    )
+    seed: int = 0
+
+
+class AdmissionSpec(SpecModel):
+    k: int = Field(DEFAULT_K, ge=1, le=1024, description="Solver rollouts per candidate.")
+    min_rollouts: int = Field(
+        1, ge=1, description="Fewer successful (non-error) rollouts than this: insufficient_rollouts."
+    )
+    near_duplicate_threshold: Fraction = Field(
+        0.9, description="Query similarity at or above which a candidate is a near duplicate."
+    )
+    early_stop: bool = Field(
+        True, description="Stop rolling out a candidate once its band cannot be hillclimbable."
+    )
+
+
+class SliceSpec(SpecModel):
+    size: int = Field(DEFAULT_SLICE_SIZE, ge=1, le=1_000_000)
+    seed: int = 0
+
+
+class VerificationSpec(SpecModel):
+    k: int = Field(DEFAULT_K, ge=1, le=1024)
+    overlap_hard_below: Fraction = DEFAULT_OVERLAP_HARD_BELOW
+    adaptive: AdaptiveSpec = Field(default_factory=AdaptiveSpec)
+
+
+class SaturationSpec(SpecModel):
+    """When the frontier counts as saturated, and how often a new round may start."""
+
+    solver_saturated_fraction: Fraction | None = Field(
+        0.5, description="Saturated fraction of the slice under the solver that triggers a round."
+    )
+    verifier_saturated_fraction: Fraction | None = Field(
+        None, description="Saturated fraction of the slice under any verifier that triggers a round."
+    )
+    min_hillclimbable_fraction: Fraction | None = Field(
+        None, description="Fewer hillclimbable tasks than this fraction also triggers a round."
+    )
+    cooldown_seconds: float = Field(0.0, ge=0.0)
+    max_rounds: int = Field(10, ge=0, le=10_000)
+
+    @model_validator(mode="after")
+    def _some_threshold(self) -> Self:
+        if (
+            self.solver_saturated_fraction is None
+            and self.verifier_saturated_fraction is None
+            and self.min_hillclimbable_fraction is None
+        ):
+            raise ValueError("set at least one saturation threshold")
+        return self
+
+
+class StopSpec(SpecModel):
+    """When an embedded `frontier run` stops (the operator runs until deleted)."""
+
+    max_rounds: int | None = Field(None, ge=0)
+    max_duration_seconds: float | None = Field(None, gt=0)
+    target_slice_size: int | None = Field(None, ge=1)
+
+
+class Toleration(SpecModel):
+    key: str | None = None
+    operator: Literal["Exists", "Equal"] | None = None
+    value: str | None = None
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = None
+    toleration_seconds: int | None = None
+
+
+class JobTemplate(SpecModel):
+    """How worker Jobs are built in a cluster."""
+
+    image: str = Field("ghcr.io/frontier-dev/frontier-operator:0.1.0", min_length=1)
+    image_pull_policy: Literal["Always", "IfNotPresent", "Never"] = "IfNotPresent"
+    service_account_name: str | None = None
+    resources: dict[str, dict[str, str]] = Field(default_factory=dict)
+    node_selector: dict[str, str] = Field(default_factory=dict)
+    tolerations: list[Toleration] = Field(default_factory=list)
+    parallelism: int | None = Field(None, ge=1)
+    backoff_limit_per_index: int = Field(2, ge=0)
+    max_failed_indexes: int = Field(0, ge=0, description="Failed shards tolerated before the run fails.")
+    active_deadline_seconds: int | None = Field(None, ge=1)
+    database_secret: SecretKeyRef | None = Field(
+        None, description="Secret key holding the database DSN (defaults to the operator's)."
+    )
+    env: list[dict[str, Any]] = Field(default_factory=list, description="Extra container env entries.")
+
+
+class FrontierSpec(SpecModel):
+    benchmark: BenchmarkSpec
+    solver: ModelRef
+    teacher: TeacherSpec = Field(default_factory=TeacherSpec)
+    verifiers: list[ModelRef] = Field(default_factory=list)
+    bands: BandSpec = Field(default_factory=BandSpec)
+    profile: ProfileSpec = Field(default_factory=ProfileSpec)
+    mutation: MutationSpec = Field(default_factory=MutationSpec)
+    admission: AdmissionSpec = Field(default_factory=AdmissionSpec)
+    slice: SliceSpec = Field(default_factory=SliceSpec)
+    verification: VerificationSpec = Field(default_factory=VerificationSpec)
+    saturation: SaturationSpec = Field(default_factory=SaturationSpec)
+    stop: StopSpec = Field(default_factory=StopSpec)
+    job: JobTemplate = Field(default_factory=JobTemplate)
+
+    @model_validator(mode="after")
+    def _unique_models(self) -> Self:
+        names = [self.solver.name, *(v.name for v in self.verifiers)]
+        seen: set[str] = set()
+        for name in names:
+            if name in seen:
+                raise ValueError(f"model name {name!r} is used twice (solver and verifiers need distinct names)")
+            seen.add(name)
+        return self
+
+
+# --- runs -------------------------------------------------------------------
+
+
+class TaskSetRef(SpecModel):
+    """Which tasks a run rolls out."""
+
+    kind: Literal["base", "slice", "candidates"] = "base"
+    slice_version: int | None = Field(None, ge=1)
+    round: int | None = Field(None, ge=1)
+
+    @model_validator(mode="after")
+    def _fields_for_kind(self) -> Self:
+        if self.kind == "slice" and self.slice_version is None:
+            raise ValueError("a task set of kind 'slice' needs sliceVersion")
+        if self.kind == "candidates" and self.round is None:
+            raise ValueError("a task set of kind 'candidates' needs round")
+        if self.kind == "base" and (self.slice_version is not None or self.round is not None):
+            raise ValueError("a task set of kind 'base' takes no sliceVersion or round")
+        return self
+
+
+class ProfileRunSpec(SpecModel):
+    frontier: str = Field(min_length=1, description="Name of the owning Frontier.")
+    model: ModelRef
+    task_set: TaskSetRef = Field(default_factory=TaskSetRef)
+    k: int = Field(DEFAULT_K, ge=1, le=1024)
+    shards: int = Field(1, ge=1, le=10_000)
+    seed: int = 0
+    adaptive: AdaptiveSpec = Field(default_factory=AdaptiveSpec)
+    suspend: bool = False
+    parallelism: int | None = Field(None, ge=1)
+
+
+class MutationRoundSpec(SpecModel):
+    frontier: str = Field(min_length=1)
+    round: int = Field(ge=1)
+    trigger: str = Field("manual", description="Why the round started (e.g. SaturationDetected).")
+    from_slice_version: int | None = Field(None, ge=1)
+    suspend: bool = False
+
+
+class VerificationRunSpec(SpecModel):
+    frontier: str = Field(min_length=1)
+    slice_version: int = Field(ge=1)
+    models: list[ModelRef] = Field(min_length=1)
+    k: int = Field(DEFAULT_K, ge=1, le=1024)
+    shards: int = Field(1, ge=1, le=10_000)
+    seed: int = 0
+    adaptive: AdaptiveSpec = Field(default_factory=AdaptiveSpec)
+    suspend: bool = False
+
+
+SPEC_MODELS: dict[str, type[SpecModel]] = {
+    "Frontier": FrontierSpec,
+    "ProfileRun": ProfileRunSpec,
+    "MutationRound": MutationRoundSpec,
+    "VerificationRun": VerificationRunSpec,
+}
