@@ -25,7 +25,9 @@ class ToolOutcome(BaseModel):
 
     content: str
     is_error: bool = False
-    final: bool = Field(False, description="The episode is over (an answer was given or the agent quit).")
+    final: bool = Field(
+        False, description="The episode is over (an answer was given or the agent quit)."
+    )
 
 
 class LoadResult(BaseModel):
@@ -100,7 +102,9 @@ class Benchmark(Protocol):
 
     def check_grounding(self, task: Task) -> Grounding: ...
 
-    def parse_candidate(self, parent: Task, payload: dict[str, Any], motif: str, round: int) -> Task:
+    def parse_candidate(
+        self, parent: Task, payload: dict[str, Any], motif: str, round: int
+    ) -> Task:
         """Turn a teacher's proposed record into a task (raises ValueError when malformed)."""
         ...
 

@@ -93,7 +93,9 @@ class ModelRef(SpecModel):
     profile: str | None = Field(
         None, description="Heuristic skill profile (e.g. hasty, careful); heuristic provider only."
     )
-    base_url: str | None = Field(None, description="OpenAI-compatible base URL, e.g. http://vllm:8000/v1.")
+    base_url: str | None = Field(
+        None, description="OpenAI-compatible base URL, e.g. http://vllm:8000/v1."
+    )
     model: str | None = Field(None, description="Model name sent to the endpoint.")
     api_key_secret: SecretKeyRef | None = Field(
         None, description="Secret holding the API key (mounted as an environment variable)."
@@ -101,7 +103,9 @@ class ModelRef(SpecModel):
     api_key_env: str | None = Field(
         None, description="Environment variable holding the API key (local runs)."
     )
-    api_key_file: str | None = Field(None, description="File holding the API key (a mounted Secret).")
+    api_key_file: str | None = Field(
+        None, description="File holding the API key (a mounted Secret)."
+    )
     protocol: Literal["native", "text"] = Field(
         "native",
         description="'native' function calling, or 'text' tool calls in tags for servers without a tool parser.",
@@ -139,7 +143,14 @@ class ModelRef(SpecModel):
         else:
             wrong = [
                 to_camel(f)
-                for f in ("base_url", "model", "api_key_secret", "api_key_env", "api_key_file", "server")
+                for f in (
+                    "base_url",
+                    "model",
+                    "api_key_secret",
+                    "api_key_env",
+                    "api_key_file",
+                    "server",
+                )
                 if getattr(self, f) is not None
             ]
             if wrong:
@@ -168,7 +179,9 @@ class TaskSource(SpecModel):
 
 
 class BenchmarkSpec(SpecModel):
-    name: str = Field(min_length=1, description="Benchmark plugin (entry point in group frontier.benchmarks).")
+    name: str = Field(
+        min_length=1, description="Benchmark plugin (entry point in group frontier.benchmarks)."
+    )
     source: TaskSource
     options: dict[str, Any] = Field(
         default_factory=dict, description="Benchmark-specific options (catalog backend, seed, ...)."
@@ -217,7 +230,8 @@ class TeacherSpec(SpecModel):
     kind: Literal["procedural", "llm"] = "procedural"
     model: ModelRef | None = Field(None, description="The teacher model (kind llm only).")
     motifs: list[str] = Field(
-        default_factory=list, description="Allowed mutation motifs; empty means all the benchmark has."
+        default_factory=list,
+        description="Allowed mutation motifs; empty means all the benchmark has.",
     )
 
     @model_validator(mode="after")
@@ -244,7 +258,9 @@ class MutationSpec(SpecModel):
 class AdmissionSpec(SpecModel):
     k: int = Field(DEFAULT_K, ge=1, le=1024, description="Solver rollouts per candidate.")
     min_rollouts: int = Field(
-        1, ge=1, description="Fewer successful (non-error) rollouts than this: insufficient_rollouts."
+        1,
+        ge=1,
+        description="Fewer successful (non-error) rollouts than this: insufficient_rollouts.",
     )
     near_duplicate_threshold: Fraction = Field(
         0.9, description="Query similarity at or above which a candidate is a near duplicate."
@@ -272,7 +288,8 @@ class SaturationSpec(SpecModel):
         0.5, description="Saturated fraction of the slice under the solver that triggers a round."
     )
     verifier_saturated_fraction: Fraction | None = Field(
-        None, description="Saturated fraction of the slice under any verifier that triggers a round."
+        None,
+        description="Saturated fraction of the slice under any verifier that triggers a round.",
     )
     min_hillclimbable_fraction: Fraction | None = Field(
         None, description="Fewer hillclimbable tasks than this fraction also triggers a round."
@@ -318,12 +335,16 @@ class JobTemplate(SpecModel):
     tolerations: list[Toleration] = Field(default_factory=list)
     parallelism: int | None = Field(None, ge=1)
     backoff_limit_per_index: int = Field(2, ge=0)
-    max_failed_indexes: int = Field(0, ge=0, description="Failed shards tolerated before the run fails.")
+    max_failed_indexes: int = Field(
+        0, ge=0, description="Failed shards tolerated before the run fails."
+    )
     active_deadline_seconds: int | None = Field(None, ge=1)
     database_secret: SecretKeyRef | None = Field(
         None, description="Secret key holding the database DSN (defaults to the operator's)."
     )
-    env: list[dict[str, Any]] = Field(default_factory=list, description="Extra container env entries.")
+    env: list[dict[str, Any]] = Field(
+        default_factory=list, description="Extra container env entries."
+    )
 
 
 class FrontierSpec(SpecModel):
@@ -347,7 +368,9 @@ class FrontierSpec(SpecModel):
         seen: set[str] = set()
         for name in names:
             if name in seen:
-                raise ValueError(f"model name {name!r} is used twice (solver and verifiers need distinct names)")
+                raise ValueError(
+                    f"model name {name!r} is used twice (solver and verifiers need distinct names)"
+                )
             seen.add(name)
         return self
 

@@ -1,0 +1,82 @@
+"""Partitioning tasks into saturated / hillclimbable / unreachable bands by mean reward.
+
+The edges are inclusive exactly as DESIGN.md states them: unreachable when the
+mean is at most `unreachable_at_most`, saturated when it is strictly above
+`saturated_above`, hillclimbable in between (both ends of that interval as
+written: (a, b]). The SQL aggregation in the store uses the same edges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from frontier.domain.specs import BandSpec
+
+
+class Band(StrEnum):
+    UNREACHABLE = "unreachable"
+    HILLCLIMBABLE = "hillclimbable"
+    SATURATED = "saturated"
+
+
+BAND_ORDER: tuple[Band, ...] = (Band.SATURATED, Band.HILLCLIMBABLE, Band.UNREACHABLE)
+
+
+def band_of(mean_reward: float, bands: BandSpec) -> Band:
+    if mean_reward <= bands.unreachable_at_most:
+        return Band.UNREACHABLE
+    if mean_reward > bands.saturated_above:
+        return Band.SATURATED
+    return Band.HILLCLIMBABLE
+
+
+@dataclass(frozen=True)
+class BandSummary:
+    """How many tasks fall in each band, and their fractions of the whole."""
+
+    saturated: int = 0
+    hillclimbable: int = 0
+    unreachable: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.saturated + self.hillclimbable + self.unreachable
+
+    def count(self, band: Band) -> int:
+        return int(getattr(self, band.value))
+
+    def fraction(self, band: Band) -> float:
+        return self.count(band) / self.total if self.total else 0.0
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "saturated": self.saturated,
+            "hillclimbable": self.hillclimbable,
+            "unreachable": self.unreachable,
+            "total": self.total,
+        }
+
+
+def partition(means: Mapping[str, float], bands: BandSpec) -> dict[str, Band]:
+    """Each task id's band, from its mean reward."""
+    return {task_id: band_of(mean, bands) for task_id, mean in means.items()}
+
+
+def summarize(assignment: Iterable[Band]) -> BandSummary:
+    counts = {band: 0 for band in Band}
+    for band in assignment:
+        counts[band] += 1
+    return BandSummary(
+        saturated=counts[Band.SATURATED],
+        hillclimbable=counts[Band.HILLCLIMBABLE],
+        unreachable=counts[Band.UNREACHABLE],
+    )
+
+
+def boundary_distance(mean_reward: float, bands: BandSpec) -> float:
+    """How far a mean lies from the nearest band edge (0 on an edge)."""
+    return min(
+        abs(mean_reward - bands.unreachable_at_most), abs(mean_reward - bands.saturated_above)
+    )

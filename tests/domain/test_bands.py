@@ -1,0 +1,74 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from frontier.domain.bands import Band, band_of, boundary_distance, partition, summarize
+from frontier.domain.specs import BandSpec
+
+DEFAULT = BandSpec()
+
+
+@pytest.mark.parametrize(
+    ("mean", "band"),
+    [
+        (0.0, Band.UNREACHABLE),
+        (0.02, Band.UNREACHABLE),
+        (0.0200001, Band.HILLCLIMBABLE),
+        (0.35, Band.HILLCLIMBABLE),
+        (0.70, Band.HILLCLIMBABLE),
+        (0.7000001, Band.SATURATED),
+        (1.0, Band.SATURATED),
+    ],
+)
+def test_band_edges_follow_the_design(mean: float, band: Band) -> None:
+    assert band_of(mean, DEFAULT) is band
+
+
+def test_task_with_mean_reward_0_70_is_hillclimbable() -> None:
+    assert band_of(0.70, DEFAULT) is Band.HILLCLIMBABLE
+
+
+def test_task_with_mean_reward_0_02_is_unreachable() -> None:
+    assert band_of(0.02, DEFAULT) is Band.UNREACHABLE
+
+
+def test_custom_edges_are_honoured() -> None:
+    spec = BandSpec(unreachable_at_most=0.1, saturated_above=0.5)
+    assert band_of(0.1, spec) is Band.UNREACHABLE
+    assert band_of(0.5, spec) is Band.HILLCLIMBABLE
+    assert band_of(0.51, spec) is Band.SATURATED
+
+
+def test_summary_counts_and_fractions() -> None:
+    means = {"a": 0.0, "b": 0.5, "c": 0.9, "d": 1.0}
+    summary = summarize(partition(means, DEFAULT).values())
+    assert summary.as_dict() == {"saturated": 2, "hillclimbable": 1, "unreachable": 1, "total": 4}
+    assert summary.fraction(Band.SATURATED) == 0.5
+
+
+def test_empty_summary_has_zero_fractions() -> None:
+    assert summarize([]).fraction(Band.HILLCLIMBABLE) == 0.0
+
+
+def test_boundary_distance_is_zero_on_an_edge() -> None:
+    assert boundary_distance(0.70, DEFAULT) == 0.0
+    assert boundary_distance(0.36, DEFAULT) == pytest.approx(0.34)
+
+
+@given(st.dictionaries(st.text(min_size=1, max_size=8), st.floats(0.0, 1.0), max_size=50))
+def test_partition_puts_every_task_in_exactly_one_band(means: dict[str, float]) -> None:
+    assignment = partition(means, DEFAULT)
+    assert set(assignment) == set(means)
+    summary = summarize(assignment.values())
+    assert summary.total == len(means)
+    for task_id, band in assignment.items():
+        m = means[task_id]
+        assert (band is Band.UNREACHABLE) == (m <= 0.02)
+        assert (band is Band.SATURATED) == (m > 0.70)
+
+
+@given(st.floats(0.0, 1.0), st.floats(0.0, 1.0))
+def test_band_is_monotone_in_mean_reward(a: float, b: float) -> None:
+    order = {Band.UNREACHABLE: 0, Band.HILLCLIMBABLE: 1, Band.SATURATED: 2}
+    lo, hi = sorted((a, b))
+    assert order[band_of(lo, DEFAULT)] <= order[band_of(hi, DEFAULT)]
