@@ -100,3 +100,51 @@ def test_an_empty_slice_is_not_saturated() -> None:
         seconds_since_last_round=None,
     )
     assert not d.detected
+
+
+def _plan(**kw):  # type: ignore[no-untyped-def]
+    from frontier.domain.saturation import plan_next_round
+
+    base = dict(
+        saturation=decide(
+            SaturationSpec(),
+            solver=None,
+            rounds_started=0,
+            active_round=False,
+            seconds_since_last_round=None,
+        ),
+        slice_size=None,
+        target_slice_size=150,
+        rounds_started=0,
+        active_round=False,
+        seconds_since_last_round=None,
+    )
+    base.update(kw)
+    return plan_next_round(SaturationSpec(max_rounds=3), **base)
+
+
+def test_the_first_round_builds_the_initial_slice() -> None:
+    plan = _plan()
+    assert plan.start and plan.trigger == "InitialSlice" and plan.number == 1
+
+
+def test_a_full_unsaturated_slice_needs_no_round() -> None:
+    assert not _plan(slice_size=150, rounds_started=1).start
+
+
+def test_a_short_slice_starts_another_round_until_the_limit() -> None:
+    assert _plan(slice_size=40, rounds_started=1).trigger == "SliceBelowTarget"
+    held = _plan(slice_size=40, rounds_started=3)
+    assert not held.start and held.held_by == "maxRounds"
+
+
+def test_saturation_takes_precedence_as_the_trigger() -> None:
+    sat = decide(
+        SaturationSpec(),
+        solver=("s", HALF_SATURATED),
+        rounds_started=1,
+        active_round=False,
+        seconds_since_last_round=None,
+    )
+    plan = _plan(saturation=sat, slice_size=150, rounds_started=1)
+    assert plan.start and plan.trigger == "SaturationDetected" and plan.number == 2

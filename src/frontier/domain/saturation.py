@@ -72,6 +72,22 @@ def crossings(
     return found
 
 
+def hold(
+    spec: SaturationSpec,
+    rounds_started: int,
+    active_round: bool,
+    seconds_since_last_round: float | None,
+) -> str | None:
+    """What keeps a new round from starting now, if anything."""
+    if active_round:
+        return "activeRound"
+    if rounds_started >= spec.max_rounds:
+        return "maxRounds"
+    if seconds_since_last_round is not None and seconds_since_last_round < spec.cooldown_seconds:
+        return "cooldown"
+    return None
+
+
 def decide(
     spec: SaturationSpec,
     *,
@@ -85,17 +101,54 @@ def decide(
     found = tuple(crossings(spec, solver, verifiers or {}))
     if not found:
         return SaturationDecision(detected=False)
-    held: str | None = None
-    if active_round:
-        held = "activeRound"
-    elif rounds_started >= spec.max_rounds:
-        held = "maxRounds"
-    elif seconds_since_last_round is not None and seconds_since_last_round < spec.cooldown_seconds:
-        held = "cooldown"
+    held = hold(spec, rounds_started, active_round, seconds_since_last_round)
     return SaturationDecision(
         detected=True,
         crossings=found,
         start_round=held is None,
         held_by=held,
         next_round=rounds_started + 1 if held is None else None,
+    )
+
+
+@dataclass(frozen=True)
+class RoundPlan:
+    """Whether the next teacher round starts now, and why (or what holds it)."""
+
+    start: bool
+    trigger: str | None
+    held_by: str | None = None
+    number: int | None = None
+    saturation: SaturationDecision | None = None
+
+
+def plan_next_round(
+    spec: SaturationSpec,
+    *,
+    saturation: SaturationDecision,
+    slice_size: int | None,
+    target_slice_size: int,
+    rounds_started: int,
+    active_round: bool,
+    seconds_since_last_round: float | None,
+) -> RoundPlan:
+    """The first round builds the first slice; later ones answer saturation or a short slice.
+
+    The same holds (an active round, the round limit, the cooldown) apply to all.
+    """
+    if saturation.detected:
+        trigger = "SaturationDetected"
+    elif slice_size is None:
+        trigger = "InitialSlice"
+    elif slice_size < target_slice_size:
+        trigger = "SliceBelowTarget"
+    else:
+        return RoundPlan(start=False, trigger=None, saturation=saturation)
+    held = hold(spec, rounds_started, active_round, seconds_since_last_round)
+    return RoundPlan(
+        start=held is None,
+        trigger=trigger,
+        held_by=held,
+        number=rounds_started + 1 if held is None else None,
+        saturation=saturation,
     )
