@@ -28,6 +28,12 @@ class Reason(StrEnum):
     INSUFFICIENT_ROLLOUTS = "insufficient_rollouts"
 
 
+SCREEN_REASONS: frozenset[Reason] = frozenset(
+    {Reason.UNGROUNDED, Reason.DUPLICATE, Reason.NEAR_DUPLICATE, Reason.MALFORMED}
+)
+"""Reasons decided before any rollout: such candidates never reach the solver."""
+
+
 @dataclass(frozen=True)
 class Decision:
     admitted: bool
