@@ -1,1 +1,60 @@
-"""store"""
+"""Where every stage's results live: Postgres in a cluster, SQLite on a laptop.
+
+Callers use `Store` and the plain records it returns; they never hold ORM objects.
+"""
+
+from frontier.store.engine import default_dsn, safe_dsn
+from frontier.store.errors import (
+    ConflictError,
+    NotFoundError,
+    SchemaError,
+    SliceImmutableError,
+    StoreError,
+    StoreUnavailableError,
+)
+from frontier.store.records import (
+    CandidateCounts,
+    CandidateOutcome,
+    CandidateRecord,
+    EventRecord,
+    FrontierRecord,
+    FrontierSummary,
+    NewCandidate,
+    RoundRecord,
+    RunKind,
+    RunRecord,
+    RunSummary,
+    RunTotals,
+    ShardRecord,
+    SliceRecord,
+    TaskMean,
+)
+from frontier.store.repository import Store, parse_frontier_key
+
+__all__ = [
+    "CandidateCounts",
+    "CandidateOutcome",
+    "CandidateRecord",
+    "ConflictError",
+    "EventRecord",
+    "FrontierRecord",
+    "FrontierSummary",
+    "NewCandidate",
+    "NotFoundError",
+    "RoundRecord",
+    "RunKind",
+    "RunRecord",
+    "RunSummary",
+    "RunTotals",
+    "SchemaError",
+    "ShardRecord",
+    "SliceImmutableError",
+    "SliceRecord",
+    "Store",
+    "StoreError",
+    "StoreUnavailableError",
+    "TaskMean",
+    "default_dsn",
+    "parse_frontier_key",
+    "safe_dsn",
+]

@@ -1,0 +1,250 @@
+"""Plain, immutable records the repository returns, so callers never hold ORM objects or sessions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, NamedTuple
+
+from frontier.domain.admission import Decision, Reason
+
+RunKind = Literal["profile", "verification", "candidates"]
+CandidateDecision = Literal["admitted", "rejected", "pending"]
+ShardStatus = Literal["running", "done", "failed"]
+EventType = Literal["Normal", "Warning"]
+
+
+@dataclass(frozen=True)
+class FrontierRecord:
+    namespace: str
+    name: str
+    spec: dict[str, Any]
+    generation: int
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def key(self) -> str:
+        """The `namespace/name` string every Store method accepts as `frontier`."""
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    name: str
+    frontier: str
+    kind: RunKind
+    model_name: str
+    model_spec: dict[str, Any]
+    task_set: dict[str, Any]
+    k: int
+    shards: int
+    seed: int
+    phase: str
+    stats: dict[str, Any]
+    concurrency_history: list[dict[str, Any]]
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class TaskMean(NamedTuple):
+    """A task's mean reward over its ok rollouts (None if every rollout errored), and the counts."""
+
+    mean_reward: float | None
+    n_ok: int
+    n_error: int
+
+
+@dataclass(frozen=True)
+class RunTotals:
+    rollouts: int = 0
+    ok: int = 0
+    errors: int = 0
+    tasks: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    latency_seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rollouts": self.rollouts,
+            "ok": self.ok,
+            "errors": self.errors,
+            "tasks": self.tasks,
+            "inputTokens": self.input_tokens,
+            "outputTokens": self.output_tokens,
+            "costUsd": self.cost_usd,
+            "latencySeconds": self.latency_seconds,
+        }
+
+
+@dataclass(frozen=True)
+class CandidateOutcome:
+    """The decision for one candidate, as `Store.decide_candidates` takes it."""
+
+    task_id: str
+    decision: Decision
+    mean_reward: float | None = None
+    rollouts_spent: int = 0
+
+
+@dataclass(frozen=True)
+class CandidateRecord:
+    round: int
+    task_id: str
+    parent_id: str | None
+    motif: str | None
+    origin: str
+    decision: CandidateDecision
+    reason: Reason | None
+    detail: str
+    mean_reward: float | None
+    rollouts_spent: int
+    created_at: datetime
+    decided_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CandidateCounts:
+    generated: int = 0
+    admitted: int = 0
+    rejected: int = 0
+    pending: int = 0
+    by_reason: dict[str, int] = field(default_factory=dict)
+    rollouts_spent: int = 0
+
+    @property
+    def admission_yield(self) -> float:
+        return self.admitted / self.generated if self.generated else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "generated": self.generated,
+            "admitted": self.admitted,
+            "rejected": self.rejected,
+            "pending": self.pending,
+            "byReason": dict(self.by_reason),
+            "rolloutsSpent": self.rollouts_spent,
+            "admissionYield": self.admission_yield,
+        }
+
+
+@dataclass(frozen=True)
+class RoundRecord:
+    number: int
+    trigger: str
+    from_slice_version: int | None
+    phase: str
+    stats: dict[str, Any]
+    started_at: datetime
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SliceRecord:
+    version: int
+    parent_version: int | None
+    task_ids: tuple[str, ...]
+    stats: dict[str, Any]
+    created_at: datetime
+
+    @property
+    def size(self) -> int:
+        return len(self.task_ids)
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    at: datetime
+    type: EventType
+    reason: str
+    message: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ShardRecord:
+    stage: str
+    scope: str
+    shard: int
+    status: ShardStatus
+    attempts: int
+    detail: dict[str, Any]
+    started_at: datetime
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    name: str
+    kind: RunKind
+    model_name: str
+    phase: str
+    totals: RunTotals
+    bands: dict[str, int] | None
+
+
+@dataclass(frozen=True)
+class FrontierSummary:
+    """Everything `frontier status` shows, in one read."""
+
+    frontier: FrontierRecord
+    tasks_by_origin: dict[str, int]
+    runs: list[RunSummary]
+    rounds: list[RoundRecord]
+    slices: list[tuple[int, int]]
+    """(version, size) of every slice version, oldest first."""
+    candidates: CandidateCounts
+    recent_events: list[EventRecord]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "frontier": self.frontier.key,
+            "generation": self.frontier.generation,
+            "tasks": dict(self.tasks_by_origin),
+            "runs": [
+                {
+                    "name": r.name,
+                    "kind": r.kind,
+                    "model": r.model_name,
+                    "phase": r.phase,
+                    "totals": r.totals.as_dict(),
+                    "bands": r.bands,
+                }
+                for r in self.runs
+            ],
+            "rounds": [
+                {
+                    "number": r.number,
+                    "trigger": r.trigger,
+                    "phase": r.phase,
+                    "stats": r.stats,
+                    "startedAt": r.started_at.isoformat(),
+                    "finishedAt": r.finished_at.isoformat() if r.finished_at else None,
+                }
+                for r in self.rounds
+            ],
+            "slices": [{"version": v, "size": n} for v, n in self.slices],
+            "candidates": self.candidates.as_dict(),
+            "events": [
+                {
+                    "at": e.at.isoformat(),
+                    "type": e.type,
+                    "reason": e.reason,
+                    "message": e.message,
+                }
+                for e in self.recent_events
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class NewCandidate:
+    """A teacher's proposal as `Store.record_candidates` takes it; `decision` set if screening decided."""
+
+    task_id: str
+    parent_id: str | None = None
+    motif: str | None = None
+    origin: str = "procedural"
+    decision: Decision | None = None

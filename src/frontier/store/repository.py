@@ -1,0 +1,1662 @@
+"""The repository: every read and write the pipeline, operator and CLI make, over Postgres or SQLite.
+
+Callers pass and receive domain values (Task, Rollout, BandSpec, Decision,
+BandSummary, TaskMetrics) and the plain records of `frontier.store.records`;
+no ORM object or session leaves this module. The hot paths use SQLAlchemy
+Core: rollouts go in as one executemany INSERT .. ON CONFLICT (run, task,
+attempt) DO UPDATE, so a retried shard overwrites its rows instead of adding
+new ones, and band counts and task means are computed by the database.
+
+A frontier is named by a string: `name` (namespace "default") or
+`namespace/name`. Runs are named globally (the operator's Job names are).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from frontier.domain.admission import Decision, Reason
+from frontier.domain.bands import Band, BandSummary
+from frontier.domain.metrics import TaskMetrics
+from frontier.domain.specs import BandSpec, ModelRef, SpecModel, TaskSetRef
+from frontier.domain.tasks import Lineage, Rollout, Task
+from frontier.store import migrate
+from frontier.store.engine import WRITE_OPTION, RawJSON, compact_json, make_engine, safe_dsn
+from frontier.store.errors import (
+    ConflictError,
+    NotFoundError,
+    SchemaError,
+    SliceImmutableError,
+    StoreError,
+    StoreUnavailableError,
+)
+from frontier.store.models import (
+    CandidateRow,
+    EventRow,
+    FrontierRow,
+    RolloutRow,
+    RoundRow,
+    RunRow,
+    ShardProgressRow,
+    SliceMemberRow,
+    SliceRow,
+    TaskRow,
+    utcnow,
+)
+from frontier.store.records import (
+    CandidateCounts,
+    CandidateOutcome,
+    CandidateRecord,
+    EventRecord,
+    EventType,
+    FrontierRecord,
+    FrontierSummary,
+    NewCandidate,
+    RoundRecord,
+    RunKind,
+    RunRecord,
+    RunSummary,
+    RunTotals,
+    ShardRecord,
+    SliceRecord,
+    TaskMean,
+)
+from frontier.store.retry import retry_transient
+from frontier.store.scrub import redact_text, scrub
+
+DEFAULT_NAMESPACE = "default"
+MEAN_DECIMALS = 12
+"""Means are returned rounded to this many decimals. avg() sums floats, so seven rewards of
+exactly 0.70 average to 0.7000000000000001, which the domain's strict `band_of` would call
+saturated although the true mean sits on the (inclusive) edge. Rewards are fractions of
+checks, far coarser than 1e-12, so rounding only removes that noise."""
+BAND_EPSILON = 0.5 * 10.0**-MEAN_DECIMALS
+"""SQL counts a mean within this of a band edge as on the edge: the same rule as the domain's
+`band_of` applied to a mean snapped to MEAN_DECIMALS, so band_counts in SQL and partition()
+over task_means() agree task for task. Edges are inclusive as DESIGN.md says."""
+TERMINAL_PHASES = frozenset({"Succeeded", "Failed", "Completed"})
+_CHUNK = 5000  # ids per IN (...) list; SQLite allows 32,766 parameters per statement
+
+_frontiers = cast(Table, FrontierRow.__table__)
+_tasks = cast(Table, TaskRow.__table__)
+_runs = cast(Table, RunRow.__table__)
+_rollouts = cast(Table, RolloutRow.__table__)
+_candidates = cast(Table, CandidateRow.__table__)
+_rounds = cast(Table, RoundRow.__table__)
+_slices = cast(Table, SliceRow.__table__)
+_members = cast(Table, SliceMemberRow.__table__)
+_events = cast(Table, EventRow.__table__)
+_shards = cast(Table, ShardProgressRow.__table__)
+
+
+def parse_frontier_key(frontier: str) -> tuple[str, str]:
+    """`name` or `namespace/name` -> (namespace, name)."""
+    namespace, sep, name = frontier.rpartition("/")
+    if not sep:
+        namespace = DEFAULT_NAMESPACE
+    if not name or (sep and not namespace):
+        raise StoreError(f"invalid frontier name {frontier!r}: expected 'name' or 'namespace/name'")
+    return namespace, name
+
+
+def _chunks(values: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _id_chunks(ids: Iterable[str] | None) -> Iterator[Sequence[str] | None]:
+    """None (all ids) once, or the distinct ids in IN-list sized chunks (none for no ids)."""
+    if ids is None:
+        yield None
+    else:
+        yield from _chunks(sorted(set(ids)))
+
+
+def snap_mean(mean: float) -> float:
+    """A mean reward rounded to MEAN_DECIMALS, so float noise cannot move it across a band edge."""
+    return round(mean, MEAN_DECIMALS)
+
+
+def _wire(value: SpecModel | Mapping[str, Any]) -> dict[str, Any]:
+    data = value.to_wire() if isinstance(value, SpecModel) else dict(value)
+    return cast(dict[str, Any], scrub(data))
+
+
+class Store:
+    """The repository. Thread-safe: it holds an engine (a connection pool) and no other state."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # --- lifecycle ------------------------------------------------------------
+
+    @classmethod
+    def connect(cls, dsn: str, *, auto_upgrade: bool = False) -> Store:
+        """Open a store; raise SchemaError naming `frontier db upgrade` unless the schema is current.
+
+        With `auto_upgrade` (meant for the embedded SQLite default) a missing or older
+        schema is upgraded in place instead. A schema newer than this package always fails.
+        """
+        engine = make_engine(dsn)
+        try:
+            try:
+                with engine.connect() as conn:
+                    conn.exec_driver_sql("SELECT 1")
+            except (OperationalError, DBAPIError) as exc:
+                raise StoreUnavailableError(
+                    f"cannot reach database {safe_dsn(engine.url)}: "
+                    f"{str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__}"
+                ) from None
+            try:
+                migrate.check(engine)
+            except SchemaError:
+                if not auto_upgrade:
+                    raise
+                if not migrate.state_of(engine).upgradable:
+                    raise
+                migrate.upgrade_engine(engine)
+                migrate.check(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            conn.execution_options(**{WRITE_OPTION: True})
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def _insert(self, table: Table) -> Any:
+        """The dialect's INSERT, which has on_conflict_do_update / _do_nothing."""
+        if self.dialect == "postgresql":
+            return postgresql.insert(table)
+        return sqlite.insert(table)
+
+    # --- frontiers ------------------------------------------------------------
+
+    def _frontier_id(self, conn: Connection, frontier: str) -> int:
+        namespace, name = parse_frontier_key(frontier)
+        found = conn.execute(
+            select(_frontiers.c.id).where(
+                _frontiers.c.namespace == namespace, _frontiers.c.name == name
+            )
+        ).scalar_one_or_none()
+        if found is None:
+            raise NotFoundError(f"no frontier {namespace}/{name} in the store")
+        return int(found)
+
+    @retry_transient
+    def upsert_frontier(
+        self,
+        name: str,
+        spec: SpecModel | Mapping[str, Any],
+        *,
+        namespace: str | None = None,
+    ) -> FrontierRecord:
+        """Create a frontier or update its spec; the generation goes up only when the spec changes.
+
+        `name` may also be `namespace/name`. The spec is stored as its wire form with
+        anything credential-like removed.
+        """
+        if namespace is None:
+            namespace, name = parse_frontier_key(name)
+        spec_json = _wire(spec)
+        now = utcnow()
+        with self._write() as conn:
+            conn.execute(
+                self._insert(_frontiers)
+                .values(
+                    namespace=namespace,
+                    name=name,
+                    spec=spec_json,
+                    generation=1,
+                    created_at=now,
+                    updated_at=now,
+                )
+                .on_conflict_do_nothing(index_elements=["namespace", "name"])
+            )
+            query = select(_frontiers).where(
+                _frontiers.c.namespace == namespace, _frontiers.c.name == name
+            )
+            if self.dialect == "postgresql":
+                query = query.with_for_update()
+            row = conn.execute(query).one()
+            if _canonical(row.spec) != _canonical(spec_json):
+                conn.execute(
+                    update(_frontiers)
+                    .where(_frontiers.c.id == row.id)
+                    .values(spec=spec_json, generation=row.generation + 1, updated_at=now)
+                )
+                row = conn.execute(query).one()
+        return _frontier_record(row)
+
+    def get_frontier(self, frontier: str) -> FrontierRecord | None:
+        namespace, name = parse_frontier_key(frontier)
+        with self._read() as conn:
+            row = conn.execute(
+                select(_frontiers).where(
+                    _frontiers.c.namespace == namespace, _frontiers.c.name == name
+                )
+            ).one_or_none()
+        return _frontier_record(row) if row is not None else None
+
+    def frontiers(self) -> list[FrontierRecord]:
+        with self._read() as conn:
+            rows = conn.execute(
+                select(_frontiers).order_by(_frontiers.c.namespace, _frontiers.c.name)
+            ).all()
+        return [_frontier_record(r) for r in rows]
+
+    @retry_transient
+    def delete_frontier(self, frontier: str) -> bool:
+        """Delete a frontier and everything it owns; False if there was none."""
+        namespace, name = parse_frontier_key(frontier)
+        with self._write() as conn:
+            fid = conn.execute(
+                select(_frontiers.c.id).where(
+                    _frontiers.c.namespace == namespace, _frontiers.c.name == name
+                )
+            ).scalar_one_or_none()
+            if fid is None:
+                return False
+            run_ids = select(_runs.c.id).where(_runs.c.frontier_id == fid).scalar_subquery()
+            conn.execute(delete(_rollouts).where(_rollouts.c.run_id.in_(run_ids)))
+            slice_ids = select(_slices.c.id).where(_slices.c.frontier_id == fid).scalar_subquery()
+            conn.execute(delete(_members).where(_members.c.slice_id.in_(slice_ids)))
+            for table in (_runs, _slices, _tasks, _candidates, _rounds, _events, _shards):
+                conn.execute(delete(table).where(table.c.frontier_id == fid))
+            conn.execute(delete(_frontiers).where(_frontiers.c.id == fid))
+        return True
+
+    # --- tasks ----------------------------------------------------------------
+
+    def add_tasks(self, frontier: str, tasks: Iterable[Task]) -> int:
+        """Add tasks that are not stored yet (by id); returns how many were new. Idempotent."""
+        unique: dict[str, Task] = {}
+        for task in tasks:
+            unique.setdefault(task.id, task)
+        if not unique:
+            return 0
+        return self._add_tasks(frontier, unique)
+
+    @retry_transient
+    def _add_tasks(self, frontier: str, unique: dict[str, Task]) -> int:
+        now = utcnow()
+        with self._write() as conn:
+            fid = self._frontier_id(conn, frontier)
+            existing: set[str] = set()
+            for chunk in _chunks(list(unique)):
+                existing.update(
+                    conn.execute(
+                        select(_tasks.c.id).where(
+                            _tasks.c.frontier_id == fid, _tasks.c.id.in_(chunk)
+                        )
+                    ).scalars()
+                )
+            rows = [
+                _task_row(fid, task, now) for tid, task in unique.items() if tid not in existing
+            ]
+            if rows:
+                conn.execute(
+                    self._insert(_tasks).on_conflict_do_nothing(
+                        index_elements=["frontier_id", "id"]
+                    ),
+                    rows,
+                )
+        return len(rows)
+
+    def get_tasks(
+        self,
+        frontier: str,
+        *,
+        ids: Iterable[str] | None = None,
+        origin: str | None = None,
+        round: int | None = None,
+        family: str | None = None,
+    ) -> list[Task]:
+        """Tasks in the order they were added, filtered; ids that are not stored are left out."""
+        with self._read() as conn:
+            fid = self._frontier_id(conn, frontier)
+            base = select(_tasks).where(_tasks.c.frontier_id == fid)
+            if origin is not None:
+                base = base.where(_tasks.c.origin == origin)
+            if round is not None:
+                base = base.where(_tasks.c.round == round)
+            if family is not None:
+                base = base.where(_tasks.c.family == family)
+            if ids is None:
+                rows = list(conn.execute(base.order_by(_tasks.c.seq)))
+            else:
+                rows = []
+                for chunk in _chunks(list(dict.fromkeys(ids))):
+                    rows.extend(conn.execute(base.where(_tasks.c.id.in_(chunk))))
+                rows.sort(key=lambda r: r.seq)
+        return [_task_of(r) for r in rows]
+
+    def get_task(self, frontier: str, task_id: str) -> Task | None:
+        found = self.get_tasks(frontier, ids=[task_id])
+        return found[0] if found else None
+
+    def task_ids(self, frontier: str, *, origin: str | None = None) -> list[str]:
+        with self._read() as conn:
+            fid = self._frontier_id(conn, frontier)
+            query = select(_tasks.c.id).where(_tasks.c.frontier_id == fid)
+            if origin is not None:
+                query = query.where(_tasks.c.origin == origin)
+            return list(conn.execute(query.order_by(_tasks.c.seq)).scalars())
+
+    def count_tasks(self, frontier: str, *, origin: str | None = None) -> int:
+        with self._read() as conn:
+            fid = self._frontier_id(conn, frontier)
+            query = select(func.count()).select_from(_tasks).where(_tasks.c.frontier_id == fid)
+            if origin is not None:
+                query = query.where(_tasks.c.origin == origin)
+            return int(conn.execute(query).scalar_one())
+
+    # --- runs -----------------------------------------------------------------
+
+    @retry_transient
+    def create_run(
+        self,
+        name: str,
+        *,
+        frontier: str,
+        kind: RunKind,
+        model: ModelRef,
+        task_set: TaskSetRef | Mapping[str, Any],
+        k: int,
+        shards: int = 1,
+        seed: int = 0,
+        phase: str = "Pending",
+    ) -> RunRecord:
+        """Create a run, or return the existing one of that name if its settings are the same.
+
+        A run of the same name with other settings is a ConflictError naming the fields.
+        """
+        if kind not in ("profile", "verification", "candidates"):
+            raise StoreError(f"run kind must be profile, verification or candidates, got {kind!r}")
+        if k < 1 or shards < 1:
+            raise StoreError(
+                f"run {name!r}: k and shards must be at least 1 (k={k}, shards={shards})"
+            )
+        values: dict[str, Any] = {
+            "kind": kind,
+            "model_name": model.name,
+            "model_spec": _wire(model),
+            "task_set": _wire(task_set),
+            "k": k,
+            "shards": shards,
+            "seed": seed,
+        }
+        with self._write() as conn:
+            fid = self._frontier_id(conn, frontier)
+            conn.execute(
+                self._insert(_runs)
+                .values(
+                    name=name,
+                    frontier_id=fid,
+                    phase=phase,
+                    stats={},
+                    concurrency_history=[],
+                    created_at=utcnow(),
+                    finished_at=None,
+                    **values,
+                )
+                .on_conflict_do_nothing(index_elements=["name"])
+            )
+            row = conn.execute(_run_query().where(_runs.c.name == name)).one()
+            differing = [
+                field
+                for field, value in (("frontier", fid), *values.items())
+                if _canonical(getattr(row, "frontier_id" if field == "frontier" else field))
+                != _canonical(value)
+            ]
+            if differing:
+                raise ConflictError(
+                    f"run {name!r} exists with other {', '.join(differing)}; "
+                    "choose another name or delete the run"
+                )
+        return _run_record(row)
+
+    def get_run(self, name: str) -> RunRecord | None:
+        with self._read() as conn:
+            row = conn.execute(_run_query().where(_runs.c.name == name)).one_or_none()
+        return _run_record(row) if row is not None else None
+
+    def require_run(self, name: str) -> RunRecord:
+        run = self.get_run(name)
+        if run is None:
+            raise NotFoundError(f"no run {name!r} in the store")
+        return run
+
+    def runs(self, frontier: str, *, kind: RunKind | None = None) -> list[RunRecord]:
+        with self._read() as conn:
+            fid = self._frontier_id(conn, frontier)
+            query = _run_query().where(_runs.c.frontier_id == fid)
+            if kind is not None:
+                query = query.where(_runs.c.kind == kind)
+            rows = conn.execute(query.order_by(_runs.c.id)).all()
+        return [_run_record(r) for r in rows]
+
+    @retry_transient
+    def set_run_phase(
+        self,
+        name: str,
+        phase: str,
+        *,
+        stats: Mapping[str, Any] | None = None,
+        finished: bool | None = None,
+    ) -> RunRecord:
+        """Set a run's phase; `stats` are merged into the stored ones (shallow).
+
+        `finished` None marks the run finished when the phase is terminal
+        (Succeeded, Failed, Completed); True or False force it.
+        """
+        done = phase in TERMINAL_PHASES if finished is None else finished
+        with self._write() as conn:
+            row = self._locked_run(conn, name)
+            merged = {**row.stats, **scrub(dict(stats or {}))}
+            conn.execute(
+                update(_runs)
+                .where(_runs.c.id == row.id)
+                .values(
+                    phase=phase,
+                    stats=merged,
+                    finished_at=(row.finished_at or utcnow()) if done else None,
+                )
+            )
+            row = conn.execute(_run_query().where(_runs.c.id == row.id)).one()
+        return _run_record(row)
+
+    @retry_transient
+    def record_concurrency(self, name: str, concurrency: int, *, reason: str = "") -> None:
+        """Append a change of a run's request concurrency to its history."""
+        with self._write() as conn:
+            row = self._locked_run(conn, name)
+            history = [
+                *row.concurrency_history,
+                {"at": utcnow().isoformat(), "concurrency": concurrency, "reason": reason},
+            ]
+            conn.execute(
+                update(_runs).where(_runs.c.id == row.id).values(concurrency_history=history)
+            )
+
+    def _locked_run(self, conn: Connection, name: str) -> Any:
+        query = select(_runs).where(_runs.c.name == name)
+        if self.dialect == "postgresql":
+            query = query.with_for_update()
+        row = conn.execute(query).one_or_none()
+        if row is None:
+            raise NotFoundError(f"no run {name!r} in the store")
+        return row
+
+    def _run_id(self, conn: Connection, name: str) -> tuple[int, str]:
+        row = conn.execute(
+            select(_runs.c.id, _runs.c.model_name).where(_runs.c.name == name)
+        ).one_or_none()
+        if row is None:
+            raise NotFoundError(f"no run {name!r} in the store")
+        return int(row.id), str(row.model_name)
+
+    # --- rollouts -------------------------------------------------------------
+
+    def ingest_rollouts(self, run: str, rollouts: Iterable[Rollout]) -> int:
+        """Store rollouts in bulk; a (task, attempt) already stored is overwritten. Returns the count.
+
+        Within one call the last rollout of a (task, attempt) wins. Error messages
+        and traces are scanned for key-shaped tokens, which are redacted.
+        """
+        latest: dict[tuple[str, int], Rollout] = {}
+        for r in rollouts:
+            latest[(r.task_id, r.attempt)] = r
+        if not latest:
+            return 0
+        return self._ingest_rollouts(run, list(latest.values()))
+
+    @retry_transient
+    def _ingest_rollouts(self, run: str, rollouts: list[Rollout]) -> int:
+        now = utcnow()
+        with self._write() as conn:
+            run_id, model = self._run_id(conn, run)
+            rows = [_rollout_row(run_id, model, r, now) for r in rollouts]
+            stmt = self._insert(_rollouts)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["run_id", "task_id", "attempt"],
+                set_={
+                    c.name: stmt.excluded[c.name]
+                    for c in _rollouts.columns
+                    if c.name not in ("run_id", "task_id", "attempt")
+                },
+            )
+            conn.execute(stmt, rows)
+        return len(rows)
+
+    def rollouts_for(
+        self,
+        run: str,
+        task_ids: Iterable[str] | None = None,
+        *,
+        status: str | None = None,
+    ) -> list[Rollout]:
+        """A run's rollouts ordered by task and attempt, optionally for some tasks or one status."""
+        with self._read() as conn:
+            run_id, _ = self._run_id(conn, run)
+            base = select(_rollouts).where(_rollouts.c.run_id == run_id)
+            if status is not None:
+                base = base.where(_rollouts.c.status == status)
+            rows: list[Any] = []
+            if task_ids is None:
+                rows = list(conn.execute(base))
+            else:
+                for chunk in _chunks(sorted(set(task_ids))):
+                    rows.extend(conn.execute(base.where(_rollouts.c.task_id.in_(chunk))))
+        rows.sort(key=lambda r: (r.task_id, r.attempt))
+        return [_rollout_of(r) for r in rows]
+
+    def done_attempts(
+        self,
+        run: str,
+        task_ids: Iterable[str] | None = None,
+        *,
+        include_errors: bool = True,
+    ) -> set[tuple[str, int]]:
+        """(task_id, attempt) pairs already stored, so a resumed shard skips them.
+
+        With include_errors=False an errored attempt does not count as done, so a
+        resume retries it (the retry overwrites the error row).
+        """
+        with self._read() as conn:
+            run_id, _ = self._run_id(conn, run)
+            base = select(_rollouts.c.task_id, _rollouts.c.attempt).where(
+                _rollouts.c.run_id == run_id
+            )
+            if not include_errors:
+                base = base.where(_rollouts.c.status == "ok")
+            if task_ids is None:
+                return {(r.task_id, r.attempt) for r in conn.execute(base)}
+            done: set[tuple[str, int]] = set()
+            for chunk in _chunks(sorted(set(task_ids))):
+                done.update(
+                    (r.task_id, r.attempt)
+                    for r in conn.execute(base.where(_rollouts.c.task_id.in_(chunk)))
+                )
+            return done
+
+    def count_rollouts(self, run: str, *, status: str | None = None) -> int:
+        with self._read() as conn:
+            run_id, _ = self._run_id(conn, run)
+            query = select(func.count()).select_from(_rollouts).where(_rollouts.c.run_id == run_id)
+            if status is not None:
+                query = query.where(_rollouts.c.status == status)
+            return int(conn.execute(query).scalar_one())
+
+    def run_totals(self, run: str) -> RunTotals:
+        with self._read() as conn:
+            run_id, _ = self._run_id(conn, run)
+            return _run_totals(conn, run_id)
+
+    def task_means(self, run: str, task_ids: Iterable[str] | None = None) -> dict[str, TaskMean]:
+        """Per task: mean reward over ok rollouts (None if all errored), n_ok, n_error. In SQL."""
+        ok = _ok_condition()
+        query = (
+            select(
+                _rollouts.c.task_id,
+                func.avg(case((ok, _rollouts.c.reward))).label("mean"),
+                func.sum(case((ok, 1), else_=0)).label("n_ok"),
+                func.count().label("n"),
+            )
+            .group_by(_rollouts.c.task_id)
+            .order_by(_rollouts.c.task_id)
+        )
+        out: dict[str, TaskMean] = {}
+        for row in self._per_task(run, query, task_ids):
+            n_ok = int(row.n_ok)
+            out[row.task_id] = TaskMean(
+                snap_mean(float(row.mean)) if row.mean is not None else None,
+                n_ok,
+                int(row.n) - n_ok,
+            )
+        return out
+
+    def task_metrics(
+        self, run: str, task_ids: Iterable[str] | None = None
+    ) -> dict[str, TaskMetrics]:
+        """The domain's TaskMetrics per task, computed in SQL; tasks with no ok rollout are absent."""
+        ok = _ok_condition()
+        query = (
+            select(
+                _rollouts.c.task_id,
+                func.avg(case((ok, _rollouts.c.reward))).label("mean"),
+                func.sum(case((ok, 1), else_=0)).label("n_ok"),
+                func.sum(case((and_(ok, _rollouts.c.success.is_(True)), 1), else_=0)).label(
+                    "successes"
+                ),
+                func.count().label("n"),
+            )
+            .group_by(_rollouts.c.task_id)
+            .order_by(_rollouts.c.task_id)
+        )
+        out: dict[str, TaskMetrics] = {}
+        for row in self._per_task(run, query, task_ids):
+            if not row.n_ok:
+                continue
+            out[row.task_id] = TaskMetrics(
+                task_id=row.task_id,
+                n=int(row.n_ok),
+                successes=int(row.successes),
+                errors=int(row.n) - int(row.n_ok),
+                mean_reward=snap_mean(float(row.mean)),
+            )
+        return out
+
+    def _per_task(self, run: str, query: Select[Any], task_ids: Iterable[str] | None) -> list[Any]:
+        with self._read() as conn:
+            run_id, _ = self._run_id(conn, run)
+            query = query.where(_rollouts.c.run_id == run_id)
+            if task_ids is None:
+                return list(conn.execute(query))
+            rows: list[Any] = []
+            for chunk in _chunks(sorted(set(task_ids))):
+                rows.extend(conn.execute(query.where(_rollouts.c.task_id.in_(chunk))))
+            return rows
+
+    def band_counts(
+        self, run: str, bands: BandSpec, *, task_ids: Iterable[str] | None = None
+    ) -> BandSummary:
+        """How many of the run's tasks (or of `task_ids` among them) fall in each band, in SQL.
+
+        A task's mean is over its ok rollouts only; tasks whose every rollout errored
+        are in no band. Edges as in DESIGN.md, within BAND_EPSILON.
+        """
+        band = _band_case(bands)
+        counts: dict[str, int] = {}
+        with self._read() as conn:
+            run_id, _ = self._run_id(conn, run)
+            for chunk in _id_chunks(task_ids):
+                means = _means_subquery(run_id, chunk)
+                label = band(means.c.mean).label("band")
+                for row in conn.execute(select(label, func.count().label("n")).group_by(label)):
+                    counts[row.band] = counts.get(row.band, 0) + int(row.n)
+        return BandSummary(
+            saturated=counts.get(Band.SATURATED.value, 0),
+            hillclimbable=counts.get(Band.HILLCLIMBABLE.value, 0),
+            unreachable=counts.get(Band.UNREACHABLE.value, 0),
+        )
+
+    def task_bands(
+        self, run: str, bands: BandSpec, *, task_ids: Iterable[str] | None = None
+    ) -> dict[str, Band]:
+        """Each task's band (computed in SQL, same rule as band_counts), ordered by task id."""
+        band = _band_case(bands)
+        found: dict[str, Band] = {}
+        with self._read() as conn:
+            run_id, _ = self._run_id(conn, run)
+            for chunk in _id_chunks(task_ids):
+                means = _means_subquery(run_id, chunk)
+                rows = conn.execute(select(means.c.task_id, band(means.c.mean).label("band")))
+                found.update((row.task_id, Band(row.band)) for row in rows)
+        return dict(sorted(found.items()))
+
+    # --- candidates -----------------------------------------------------------
+
+    def record_candidates(
+        self, frontier: str, round: int, candidates: Iterable[Task | NewCandidate]
+    ) -> int:
+        """Record a round's candidates; returns how many were new.
+
+        A Task is recorded pending, its lineage giving parent, motif and origin. A
+        NewCandidate carries them itself, and may carry the screening decision already
+        (a rejected duplicate, say), which is recorded with it. A candidate already
+        recorded for the round keeps its row and decision; the first of a repeated id wins.
+        """
+        now = utcnow()
+        rows: dict[str, dict[str, Any]] = {}
+        for item in candidates:
+            row = _candidate_row(round, item, now)
+            rows.setdefault(row["task_id"], row)
+        if not rows:
+            return 0
+        return self._record_candidates(frontier, round, rows)
+
+    @retry_transient
+    def _record_candidates(self, frontier: str, round: int, rows: dict[str, dict[str, Any]]) -> int:
+        with self._write() as conn:
+            fid = self._frontier_id(conn, frontier)
+            existing = self._candidate_ids(conn, fid, round, list(rows))
+            new = [{**row, "frontier_id": fid} for tid, row in rows.items() if tid not in existing]
+            if new:
+                conn.execute(
+                    self._insert(_candidates).on_conflict_do_nothing(
+                        index_elements=["frontier_id", "round", "task_id"]
+                    ),
+                    new,
+                )
+        return len(new)
+
+    def _candidate_ids(
+        self, conn: Connection, fid: int, round: int, task_ids: Sequence[str]
+    ) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks(task_ids):
+            found.update(
+                conn.execute(
+                    select(_candidates.c.task_id).where(
+                        _candidates.c.frontier_id == fid,
+                        _candidates.c.round == round,
+                        _candidates.c.task_id.in_(chunk),
+                    )
+                ).scalars()
+            )
+        return found
+
+    def decide_candidates(
+        self, frontier: str, round: int, outcomes: Iterable[CandidateOutcome]
+    ) -> None:
+        """Record decisions for recorded candidates (re-deciding overwrites); unknown ids fail."""
+        items = {o.task_id: o for o in outcomes}
+        if items:
+            self._decide_candidates(frontier, round, items)
+
+    @retry_transient
+    def _decide_candidates(
+        self, frontier: str, round: int, items: dict[str, CandidateOutcome]
+    ) -> None:
+        now = utcnow()
+        params = [
+            {
+                "b_task_id": o.task_id,
+                "b_decision": "admitted" if o.decision.admitted else "rejected",
+                "b_reason": None if o.decision.admitted else _reason(o.decision),
+                "b_detail": redact_text(o.decision.detail),
+                "b_mean": o.mean_reward,
+                "b_spent": o.rollouts_spent,
+                "b_at": now,
+            }
+            for o in items.values()
+        ]
+        with self._write() as conn:
+            fid = self._frontier_id(conn, frontier)
+            missing = set(items) - self._candidate_ids(conn, fid, round, list(items))
+            if missing:
+                raise NotFoundError(
+                    f"round {round} of {frontier} has no candidate(s) {', '.join(sorted(missing)[:5])}"
+                    + (" ..." if len(missing) > 5 else "")
+                )
+            conn.execute(
+                update(_candidates)
+                .where(
+                    _candidates.c.frontier_id == fid,
+                    _candidates.c.round == round,
+                    _candidates.c.task_id == bindparam("b_task_id"),
+                )
+                .values(
+                    decision=bindparam("b_decision"),
+                    reason=bindparam("b_reason"),
+                    detail=bindparam("b_detail"),
+                    mean_reward=bindparam("b_mean"),
+                    rollouts_spent=bindparam("b_spent"),
+                    decided_at=bindparam("b_at"),
+                ),
+                params,
+            )
+
+    def decide_candidate(
+        self,
+        frontier: str,
+        round: int,
+        task_id: str,
+        decision: Decision,
+        *,
+        mean_reward: float | None = None,
+        rollouts_spent: int = 0,
+    ) -> None:
+        self.decide_candidates(
+            frontier, round, [CandidateOutcome(task_id, decision, mean_reward, rollouts_spent)]
+        )
+
+    def candidates(
+        self,
+        frontier: str,
+        *,
+        round: int | None = None,
+        decision: str | None = None,
+    ) -> list[CandidateRecord]:
+        with self._read() as conn:
+            fid = self._frontier_id(conn, frontier)
+            query = select(_candidates).where(_candidates.c.frontier_id == fid)
+            if round is not None:
+                query = query.where(_candidates.c.round == round)
+            if decision is not None:
+                query = query.where(_candidates.c.decision == decision)
+            rows = conn.execute(query.order_by(_candidates.c.round, _candidates.c.id)).all()
+        return [_candidate_record(r) for r in rows]
+
+    def candidate_counts(self, frontier: str, *, round: int | None = None) -> CandidateCounts:
+        with self._read() as conn:
+            fid = self._frontier_id(conn, frontier)
+            return _candidate_counts(conn, fid, round)
+
+    # --- rounds ---------------------------------------------------------------
+
+    @retry_transient
+    def start_round(
+        self,
+        frontier: str,
+        number: int,
+        *,
+        trigger: str = "manual",
+        from_slice_version: int | None = None,
+        phase: str = "Running",
+    ) -> RoundRecord:
+        """Create round `number`, or return it unchanged if it exists (a resumed round)."""
+        if number < 1:
+            raise StoreError(f"rounds are numbered from 1, got {number}")
+        with self._write() as conn:
+            fid = self._frontier_id(conn, frontier)
+            conn.execute(
+                self._insert(_rounds)
+                .values(
+                    frontier_id=fid,
+                    number=number,
+                    trigger=trigger,
+                    from_slice_version=from_slice_version,
+                    phase=phase,
+                    stats={},
+                    started_at=utcnow(),
+                    finished_at=None,
+                )
+                .on_conflict_do_nothing(index_elements=["frontier_id", "number"])
+            )
+            row = conn.execute(
+                select(_rounds).where(_rounds.c.frontier_id == fid, _rounds.c.number == number)
+            ).one()
+        return _round_record(row)
+
+    def get_round(self, frontier: str, number: int) -> RoundRecord | None:
+        with self._read() as conn:
+            fid = self._frontier_id(conn, frontier)
+            row = conn.execute(
+                select(_rounds).where(_rounds.c.frontier_id == fid, _rounds.c.number == number)
+            ).one_or_none()
+        return _round_record(row) if row is not None else None
+
+    def rounds(self, frontier: str) -> list[RoundRecord]:
+        with self._read() as conn:
+            fid = self._frontier_id(conn, frontier)
+            rows = conn.execute(
+                select(_rounds).where(_rounds.c.frontier_id == fid).order_by(_rounds.c.number)
+            ).all()
+        return [_round_record(r) for r in rows]
+
+    @retry_transient
+    def set_round_phase(
+        self,
+        frontier: str,
+        number: int,
+        phase: str,
+        *,
+        stats: Mapping[str, Any] | None = None,
+        finished: bool | None = None,
+    ) -> RoundRecord:
+        """Set a round's phase; `stats` merge into the stored ones; terminal phases finish it."""
+        done = phase in TERMINAL_PHASES if finished is None else finished
+        with self._write() as conn:
+            fid = self._frontier_id(conn, frontier)
+            query = select(_rounds).where(_rounds.c.frontier_id == fid, _rounds.c.number == number)
+            if self.dialect == "postgresql":
+                query = query.with_for_update()
+            row = conn.execute(query).one_or_none()
+            if row is None:
+                raise NotFoundError(f"no round {number} of {frontier} in the store")
+            conn.execute(
+                update(_rounds)
+                .where(_rounds.c.id == row.id)
+                .values(
+                    phase=phase,
+                    stats={**row.stats, **scrub(dict(stats or {}))},
+                    finished_at=(row.finished_at or utcnow()) if done else None,
+                )
+            )
+            row = conn.execute(select(_rounds).where(_rounds.c.id == row.id)).one()
+        return _round_record(row)
+
+    def finish_round(
+        self,
+        frontier: str,
+        number: int,
+        phase: str = "Succeeded",
+        *,
+        stats: Mapping[str, Any] | None = None,
+    ) -> RoundRecord:
+        """Set a round's final phase and mark it finished (the first finish time is kept)."""
+        return self.set_round_phase(frontier, number, phase, stats=stats, finished=True)
+
+    # --- slices ---------------------------------------------------------------
+
+    @retry_transient
+    def publish_slice(
+        self,
+        frontier: str,
+        version: int,
+        task_ids: Sequence[str],
+        *,
+        stats: Mapping[str, Any] | None = None,
+        parent_version: int | None = None,
+    ) -> SliceRecord:
+        """Publish slice `version` with these members in this order; a published version never changes.
+
+        Publishing the same version again with the same members and parent is a no-op
+        that returns the stored slice (a resumed stage); anything else is SliceImmutableError.
+        """
+        members = list(task_ids)
+        if version < 1:
+            raise StoreError(f"slice versions are numbered from 1, got {version}")
+        if len(set(members)) != len(members):
+            dupes = sorted({t for t in members if members.count(t) > 1})
+            raise StoreError(f"slice {version} lists task(s) twice: {', '.join(dupes[:5])}")
+        stats_json = cast(dict[str, Any], scrub(dict(stats or {})))
+        with self._write() as conn:
+            fid = self._frontier_id(conn, frontier)
+            stored = self._slice(conn, fid, version)
+            if stored is not None:
+                if list(stored.task_ids) != members or stored.parent_version != parent_version:
+                    raise SliceImmutableError(
+                        f"slice version {version} of {frontier} is published and immutable; "
+                        f"publish a new version (next is {self._next_version(conn, fid)})"
+                    )
+                return stored
+            if parent_version is not None and self._slice(conn, fid, parent_version) is None:
+                raise NotFoundError(
+                    f"parent slice version {parent_version} of {frontier} does not exist"
+                )
+            known: set[str] = set()
+            for chunk in _chunks(members):
+                known.update(
+                    conn.execute(
+                        select(_tasks.c.id).where(
+                            _tasks.c.frontier_id == fid, _tasks.c.id.in_(chunk)
+                        )
+                    ).scalars()
+                )
+            unknown = [t for t in members if t not in known]
+            if unknown:
+                raise NotFoundError(
+                    f"slice {version} of {frontier} names task(s) not in the store: "
+                    f"{', '.join(unknown[:5])}" + (" ..." if len(unknown) > 5 else "")
+                )
+            slice_id = conn.execute(
+                self._insert(_slices)
+                .values(
+                    frontier_id=fid,
+                    version=version,
+                    parent_version=parent_version,
+                    size=len(members),
+                    stats=stats_json,
+                    created_at=utcnow(),
+                )
+                .returning(_slices.c.id)
+            ).scalar_one()
+            if members:
+                conn.execute(
+                    _members.insert(),
+                    [
+                        {"slice_id": slice_id, "position": i, "task_id": t}
+                        for i, t in enumerate(members)
+                    ],
+                )
+            published = self._slice(conn, fid, version)
+        assert published is not None
+        return published
+
+    def get_slice(self, frontier: str, version: int | None = None) -> SliceRecord | None:
+        """Slice `version`, or the latest when version is None; None if there is none."""
+        with self._read() as conn:
+            fid = self._frontier_id(conn, frontier)
+            if version is None:
+                version = conn.execute(
+                    select(func.max(_slices.c.version)).where(_slices.c.frontier_id == fid)
+                ).scalar_one_or_none()
+                if version is None:
+                    return None
+            return self._slice(conn, fid, version)
+
+    def latest_slice(self, frontier: str) -> SliceRecord | None:
+        """The newest published slice version, or None before the first."""
+        return self.get_slice(frontier)
+
+    def slices(self, frontier: str) -> list[SliceRecord]:
+        """Every published slice version with its members, oldest first."""
+        with self._read() as conn:
+            fid = self._frontier_id(conn, frontier)
+            versions = conn.execute(
+                select(_slices.c.version)
+                .where(_slices.c.frontier_id == fid)
+                .order_by(_slices.c.version)
+            ).scalars()
+            found = [self._slice(conn, fid, int(v)) for v in list(versions)]
+        return [s for s in found if s is not None]
+
+    def slice_versions(self, frontier: str) -> list[int]:
+        with self._read() as conn:
+            fid = self._frontier_id(conn, frontier)
+            return [
+                int(v)
+                for v in conn.execute(
+                    select(_slices.c.version)
+                    .where(_slices.c.frontier_id == fid)
+                    .order_by(_slices.c.version)
+                ).scalars()
+            ]
+
+    def next_slice_version(self, frontier: str) -> int:
+        with self._read() as conn:
+            return self._next_version(conn, self._frontier_id(conn, frontier))
+
+    def _next_version(self, conn: Connection, fid: int) -> int:
+        latest = conn.execute(
+            select(func.max(_slices.c.version)).where(_slices.c.frontier_id == fid)
+        ).scalar_one_or_none()
+        return int(latest or 0) + 1
+
+    def _slice(self, conn: Connection, fid: int, version: int) -> SliceRecord | None:
+        row = conn.execute(
+            select(_slices).where(_slices.c.frontier_id == fid, _slices.c.version == version)
+        ).one_or_none()
+        if row is None:
+            return None
+        members = conn.execute(
+            select(_members.c.task_id)
+            .where(_members.c.slice_id == row.id)
+            .order_by(_members.c.position)
+        ).scalars()
+        return SliceRecord(
+            version=row.version,
+            parent_version=row.parent_version,
+            task_ids=tuple(members),
+            stats=dict(row.stats),
+            created_at=row.created_at,
+        )
+
+    # --- events ---------------------------------------------------------------
+
+    @retry_transient
+    def add_event(
+        self,
+        frontier: str,
+        reason: str,
+        message: str,
+        *,
+        type: EventType = "Normal",
+        data: Mapping[str, Any] | None = None,
+        at: datetime | None = None,
+    ) -> EventRecord:
+        if type not in ("Normal", "Warning"):
+            raise StoreError(f"event type must be Normal or Warning, got {type!r}")
+        values = {
+            "at": at or utcnow(),
+            "type": type,
+            "reason": reason,
+            "message": redact_text(message),
+            "data": scrub(dict(data or {})),
+        }
+        with self._write() as conn:
+            fid = self._frontier_id(conn, frontier)
+            conn.execute(_events.insert().values(frontier_id=fid, **values))
+        return EventRecord(**values)
+
+    def events(
+        self,
+        frontier: str,
+        *,
+        reason: str | None = None,
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[EventRecord]:
+        """Events oldest first; with `limit`, the most recent `limit` of them."""
+        with self._read() as conn:
+            fid = self._frontier_id(conn, frontier)
+            return _events_of(conn, fid, reason=reason, since=since, limit=limit)
+
+    # --- shard progress -------------------------------------------------------
+
+    @retry_transient
+    def shard_started(self, frontier: str, stage: str, scope: str, shard: int) -> ShardRecord:
+        """Mark a shard of a stage running (again); its attempt count goes up by one."""
+        now = utcnow()
+        with self._write() as conn:
+            fid = self._frontier_id(conn, frontier)
+            stmt = self._insert(_shards).values(
+                frontier_id=fid,
+                stage=stage,
+                scope=scope,
+                shard=shard,
+                status="running",
+                attempts=1,
+                detail={},
+                started_at=now,
+                finished_at=None,
+            )
+            conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["frontier_id", "stage", "scope", "shard"],
+                    set_={
+                        "status": "running",
+                        "attempts": _shards.c.attempts + 1,
+                        "started_at": now,
+                        "finished_at": None,
+                    },
+                )
+            )
+            return self._shard(conn, fid, stage, scope, shard)
+
+    def shard_done(
+        self,
+        frontier: str,
+        stage: str,
+        scope: str,
+        shard: int,
+        *,
+        detail: Mapping[str, Any] | None = None,
+    ) -> ShardRecord:
+        return self._finish_shard(frontier, stage, scope, shard, "done", dict(detail or {}))
+
+    def shard_failed(
+        self, frontier: str, stage: str, scope: str, shard: int, *, error: str
+    ) -> ShardRecord:
+        return self._finish_shard(frontier, stage, scope, shard, "failed", {"error": error})
+
+    @retry_transient
+    def _finish_shard(
+        self,
+        frontier: str,
+        stage: str,
+        scope: str,
+        shard: int,
+        status: str,
+        detail: dict[str, Any],
+    ) -> ShardRecord:
+        now = utcnow()
+        detail = cast(dict[str, Any], scrub(detail))
+        with self._write() as conn:
+            fid = self._frontier_id(conn, frontier)
+            stmt = self._insert(_shards).values(
+                frontier_id=fid,
+                stage=stage,
+                scope=scope,
+                shard=shard,
+                status=status,
+                attempts=1,
+                detail=detail,
+                started_at=now,
+                finished_at=now,
+            )
+            conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["frontier_id", "stage", "scope", "shard"],
+                    set_={"status": status, "detail": detail, "finished_at": now},
+                )
+            )
+            return self._shard(conn, fid, stage, scope, shard)
+
+    def done_shards(self, frontier: str, stage: str, scope: str) -> set[int]:
+        with self._read() as conn:
+            fid = self._frontier_id(conn, frontier)
+            return {
+                int(s)
+                for s in conn.execute(
+                    select(_shards.c.shard).where(
+                        _shards.c.frontier_id == fid,
+                        _shards.c.stage == stage,
+                        _shards.c.scope == scope,
+                        _shards.c.status == "done",
+                    )
+                ).scalars()
+            }
+
+    def shards(self, frontier: str, stage: str, scope: str) -> list[ShardRecord]:
+        with self._read() as conn:
+            fid = self._frontier_id(conn, frontier)
+            rows = conn.execute(
+                select(_shards)
+                .where(
+                    _shards.c.frontier_id == fid,
+                    _shards.c.stage == stage,
+                    _shards.c.scope == scope,
+                )
+                .order_by(_shards.c.shard)
+            ).all()
+        return [_shard_record(r) for r in rows]
+
+    def _shard(self, conn: Connection, fid: int, stage: str, scope: str, shard: int) -> ShardRecord:
+        row = conn.execute(
+            select(_shards).where(
+                _shards.c.frontier_id == fid,
+                _shards.c.stage == stage,
+                _shards.c.scope == scope,
+                _shards.c.shard == shard,
+            )
+        ).one()
+        return _shard_record(row)
+
+    # --- summary --------------------------------------------------------------
+
+    def summary(self, frontier: str, *, recent_events: int = 10) -> FrontierSummary:
+        """Everything `frontier status` shows; bands use the frontier spec's edges."""
+        with self._read() as conn:
+            fid = self._frontier_id(conn, frontier)
+            frow = conn.execute(select(_frontiers).where(_frontiers.c.id == fid)).one()
+            record = _frontier_record(frow)
+            bands = BandSpec.model_validate(record.spec.get("bands") or {})
+            band = _band_case(bands)
+            by_origin = {
+                str(row.origin): int(row.n)
+                for row in conn.execute(
+                    select(_tasks.c.origin, func.count().label("n"))
+                    .where(_tasks.c.frontier_id == fid)
+                    .group_by(_tasks.c.origin)
+                )
+            }
+            runs: list[RunSummary] = []
+            for run in conn.execute(
+                select(_runs.c.id, _runs.c.name, _runs.c.kind, _runs.c.model_name, _runs.c.phase)
+                .where(_runs.c.frontier_id == fid)
+                .order_by(_runs.c.id)
+            ):
+                means = _means_subquery(run.id)
+                label = band(means.c.mean).label("band")
+                counts = {
+                    r.band: int(r.n)
+                    for r in conn.execute(select(label, func.count().label("n")).group_by(label))
+                }
+                runs.append(
+                    RunSummary(
+                        name=run.name,
+                        kind=run.kind,
+                        model_name=run.model_name,
+                        phase=run.phase,
+                        totals=_run_totals(conn, run.id),
+                        bands={b.value: counts.get(b.value, 0) for b in Band} if counts else None,
+                    )
+                )
+            rounds = [
+                _round_record(r)
+                for r in conn.execute(
+                    select(_rounds).where(_rounds.c.frontier_id == fid).order_by(_rounds.c.number)
+                )
+            ]
+            slices = [
+                (int(r.version), int(r.size))
+                for r in conn.execute(
+                    select(_slices.c.version, _slices.c.size)
+                    .where(_slices.c.frontier_id == fid)
+                    .order_by(_slices.c.version)
+                )
+            ]
+            return FrontierSummary(
+                frontier=record,
+                tasks_by_origin=by_origin,
+                runs=runs,
+                rounds=rounds,
+                slices=slices,
+                candidates=_candidate_counts(conn, fid, None),
+                recent_events=_events_of(conn, fid, limit=recent_events),
+            )
+
+
+# --- helpers: SQL -------------------------------------------------------------
+
+
+def _ok_condition() -> Any:
+    return and_(_rollouts.c.status == "ok", _rollouts.c.reward.is_not(None))
+
+
+def _means_subquery(run_id: int, task_ids: Sequence[str] | None = None) -> Any:
+    """Per task of a run (or of these tasks): the mean reward over ok rollouts (none: absent)."""
+    query = select(_rollouts.c.task_id, func.avg(_rollouts.c.reward).label("mean")).where(
+        _rollouts.c.run_id == run_id, _ok_condition()
+    )
+    if task_ids is not None:
+        query = query.where(_rollouts.c.task_id.in_(task_ids))
+    return query.group_by(_rollouts.c.task_id).subquery()
+
+
+def _band_case(bands: BandSpec) -> Any:
+    low = bands.unreachable_at_most + BAND_EPSILON
+    high = bands.saturated_above + BAND_EPSILON
+
+    def band(mean: Any) -> Any:
+        return case(
+            (mean <= low, Band.UNREACHABLE.value),
+            (mean > high, Band.SATURATED.value),
+            else_=Band.HILLCLIMBABLE.value,
+        )
+
+    return band
+
+
+def _run_query() -> Select[Any]:
+    return select(_runs, _frontiers.c.namespace, _frontiers.c.name.label("frontier_name")).join(
+        _frontiers, _frontiers.c.id == _runs.c.frontier_id
+    )
+
+
+def _run_totals(conn: Connection, run_id: int) -> RunTotals:
+    ok = _ok_condition()
+    row = conn.execute(
+        select(
+            func.count().label("n"),
+            func.sum(case((ok, 1), else_=0)).label("ok"),
+            func.count(func.distinct(_rollouts.c.task_id)).label("tasks"),
+            func.coalesce(func.sum(_rollouts.c.input_tokens), 0).label("input_tokens"),
+            func.coalesce(func.sum(_rollouts.c.output_tokens), 0).label("output_tokens"),
+            func.coalesce(func.sum(_rollouts.c.cost_usd), 0.0).label("cost"),
+            func.coalesce(func.sum(_rollouts.c.latency_seconds), 0.0).label("latency"),
+        ).where(_rollouts.c.run_id == run_id)
+    ).one()
+    n, n_ok = int(row.n), int(row.ok or 0)
+    return RunTotals(
+        rollouts=n,
+        ok=n_ok,
+        errors=n - n_ok,
+        tasks=int(row.tasks),
+        input_tokens=int(row.input_tokens),
+        output_tokens=int(row.output_tokens),
+        cost_usd=float(row.cost),
+        latency_seconds=float(row.latency),
+    )
+
+
+def _candidate_counts(conn: Connection, fid: int, round: int | None) -> CandidateCounts:
+    query = (
+        select(
+            _candidates.c.decision,
+            _candidates.c.reason,
+            func.count().label("n"),
+            func.coalesce(func.sum(_candidates.c.rollouts_spent), 0).label("spent"),
+        )
+        .where(_candidates.c.frontier_id == fid)
+        .group_by(_candidates.c.decision, _candidates.c.reason)
+    )
+    if round is not None:
+        query = query.where(_candidates.c.round == round)
+    by_decision = {"admitted": 0, "rejected": 0, "pending": 0}
+    by_reason: dict[str, int] = {}
+    spent = 0
+    for row in conn.execute(query):
+        by_decision[row.decision] += int(row.n)
+        spent += int(row.spent)
+        if row.reason is not None:
+            by_reason[row.reason] = by_reason.get(row.reason, 0) + int(row.n)
+    return CandidateCounts(
+        generated=sum(by_decision.values()),
+        admitted=by_decision["admitted"],
+        rejected=by_decision["rejected"],
+        pending=by_decision["pending"],
+        by_reason=dict(sorted(by_reason.items())),
+        rollouts_spent=spent,
+    )
+
+
+def _events_of(
+    conn: Connection,
+    fid: int,
+    *,
+    reason: str | None = None,
+    since: datetime | None = None,
+    limit: int | None = None,
+) -> list[EventRecord]:
+    query = select(_events).where(_events.c.frontier_id == fid)
+    if reason is not None:
+        query = query.where(_events.c.reason == reason)
+    if since is not None:
+        query = query.where(_events.c.at >= since)
+    query = query.order_by(_events.c.at.desc(), _events.c.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    rows = list(conn.execute(query))
+    rows.reverse()
+    return [
+        EventRecord(at=r.at, type=r.type, reason=r.reason, message=r.message, data=dict(r.data))
+        for r in rows
+    ]
+
+
+# --- helpers: rows <-> values ---------------------------------------------------
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _reason(decision: Decision) -> str:
+    if decision.reason is None:
+        raise StoreError("a rejection needs a reason")
+    return Reason(decision.reason).value
+
+
+def _frontier_record(row: Any) -> FrontierRecord:
+    return FrontierRecord(
+        namespace=row.namespace,
+        name=row.name,
+        spec=dict(row.spec),
+        generation=row.generation,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _task_row(fid: int, task: Task, now: datetime) -> dict[str, Any]:
+    lineage = task.lineage
+    return {
+        "frontier_id": fid,
+        "id": task.id,
+        "benchmark": task.benchmark,
+        "family": task.family,
+        "query": task.query,
+        "payload": task.payload,
+        "parent_id": lineage.parent_id,
+        "root_id": lineage.root_id,
+        "motif": lineage.motif,
+        "round": lineage.round,
+        "depth": lineage.depth,
+        "origin": lineage.origin,
+        "created_at": now,
+    }
+
+
+def _task_of(row: Any) -> Task:
+    return Task(
+        id=row.id,
+        benchmark=row.benchmark,
+        family=row.family,
+        query=row.query,
+        payload=row.payload,
+        lineage=Lineage(
+            origin=row.origin,
+            parent_id=row.parent_id,
+            root_id=row.root_id,
+            motif=row.motif,
+            round=row.round,
+            depth=row.depth,
+        ),
+    )
+
+
+def _run_record(row: Any) -> RunRecord:
+    return RunRecord(
+        name=row.name,
+        frontier=f"{row.namespace}/{row.frontier_name}",
+        kind=row.kind,
+        model_name=row.model_name,
+        model_spec=dict(row.model_spec),
+        task_set=dict(row.task_set),
+        k=row.k,
+        shards=row.shards,
+        seed=row.seed,
+        phase=row.phase,
+        stats=dict(row.stats),
+        concurrency_history=list(row.concurrency_history),
+        created_at=row.created_at,
+        finished_at=row.finished_at,
+    )
+
+
+def _candidate_row(round: int, item: Task | NewCandidate, now: datetime) -> dict[str, Any]:
+    if isinstance(item, Task):
+        item = NewCandidate(
+            task_id=item.id,
+            parent_id=item.lineage.parent_id,
+            motif=item.lineage.motif,
+            origin=item.lineage.origin,
+        )
+    decision = item.decision
+    return {
+        "round": round,
+        "task_id": item.task_id,
+        "parent_id": item.parent_id,
+        "motif": item.motif,
+        "origin": item.origin,
+        "decision": "pending"
+        if decision is None
+        else ("admitted" if decision.admitted else "rejected"),
+        "reason": None if decision is None or decision.admitted else _reason(decision),
+        "detail": redact_text(decision.detail) if decision is not None else "",
+        "mean_reward": None,
+        "rollouts_spent": 0,
+        "created_at": now,
+        "decided_at": None if decision is None else now,
+    }
+
+
+def _rollout_row(run_id: int, model: str, r: Rollout, now: datetime) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "task_id": r.task_id,
+        "attempt": r.attempt,
+        "model": model,
+        "status": r.status,
+        "reward": r.reward,
+        "success": r.success,
+        "error": redact_text(r.error) if r.error else r.error,
+        "input_tokens": r.input_tokens,
+        "output_tokens": r.output_tokens,
+        "cost_usd": r.cost_usd,
+        "latency_seconds": r.latency_seconds,
+        "trace": _redacted_trace(r.trace),
+        "recorded_at": now,
+    }
+
+
+def _redacted_trace(trace: dict[str, Any]) -> Any:
+    """The trace with key-shaped tokens redacted, serialized once.
+
+    Redacting the JSON text is one regex pass over a string (cheap for 20k traces); if
+    that ever produced invalid JSON, the trace is scrubbed value by value instead.
+    """
+    text = compact_json(trace)
+    redacted = redact_text(text)
+    if redacted is text or redacted == text:
+        return RawJSON(text)
+    try:
+        json.loads(redacted)
+    except ValueError:
+        return scrub(trace)
+    return RawJSON(redacted)
+
+
+def _rollout_of(row: Any) -> Rollout:
+    return Rollout(
+        task_id=row.task_id,
+        attempt=row.attempt,
+        status=row.status,
+        reward=row.reward,
+        success=row.success,
+        error=row.error,
+        input_tokens=row.input_tokens,
+        output_tokens=row.output_tokens,
+        cost_usd=row.cost_usd,
+        latency_seconds=row.latency_seconds,
+        trace=row.trace,
+    )
+
+
+def _candidate_record(row: Any) -> CandidateRecord:
+    return CandidateRecord(
+        round=row.round,
+        task_id=row.task_id,
+        parent_id=row.parent_id,
+        motif=row.motif,
+        origin=row.origin,
+        decision=row.decision,
+        reason=Reason(row.reason) if row.reason is not None else None,
+        detail=row.detail,
+        mean_reward=row.mean_reward,
+        rollouts_spent=row.rollouts_spent,
+        created_at=row.created_at,
+        decided_at=row.decided_at,
+    )
+
+
+def _round_record(row: Any) -> RoundRecord:
+    return RoundRecord(
+        number=row.number,
+        trigger=row.trigger,
+        from_slice_version=row.from_slice_version,
+        phase=row.phase,
+        stats=dict(row.stats),
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+    )
+
+
+def _shard_record(row: Any) -> ShardRecord:
+    return ShardRecord(
+        stage=row.stage,
+        scope=row.scope,
+        shard=row.shard,
+        status=row.status,
+        attempts=row.attempts,
+        detail=dict(row.detail),
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+    )

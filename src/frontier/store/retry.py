@@ -1,0 +1,86 @@
+"""Retrying a write transaction that failed for a reason that goes away by itself.
+
+Many worker Jobs write to one Postgres, and threads of one process write to one
+SQLite file, so a write can lose a serialization or deadlock race, find SQLite
+still locked after its busy timeout, or meet a connection the server just
+dropped. Each Store write is one transaction that an error rolls back, and each
+is idempotent (upserts keyed by natural keys), so running it again is safe.
+Anything else (a constraint violation, bad SQL, a wrong password) is raised at once.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS = 5
+FIRST_DELAY_SECONDS = 0.05
+MAX_DELAY_SECONDS = 2.0
+
+_PG_TRANSIENT_SQLSTATES = frozenset(
+    {
+        "40001",  # serialization_failure
+        "40P01",  # deadlock_detected
+        "55P03",  # lock_not_available
+        "57P01",  # admin_shutdown
+        "57P02",  # crash_shutdown
+        "57P03",  # cannot_connect_now
+    }
+)
+_SQLITE_TRANSIENT = ("database is locked", "database table is locked", "database is busy")
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether running the same transaction again may succeed."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if isinstance(sqlstate, str):
+        return sqlstate in _PG_TRANSIENT_SQLSTATES or sqlstate.startswith("08")
+    if isinstance(exc, OperationalError):
+        message = str(exc.orig).lower()
+        return any(text in message for text in _SQLITE_TRANSIENT)
+    return False
+
+
+def retry_transient(
+    fn: Callable[P, R],
+    *,
+    attempts: int = ATTEMPTS,
+    sleep: Callable[[float], Any] = time.sleep,
+) -> Callable[P, R]:
+    """Wrap a method that runs one write transaction so transient failures are retried."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        delay = FIRST_DELAY_SECONDS
+        for attempt in range(1, attempts + 1):
+            try:
+                return fn(*args, **kwargs)
+            except DBAPIError as exc:
+                if attempt == attempts or not is_transient(exc):
+                    raise
+                log.warning(
+                    "store write %s failed transiently (attempt %d of %d), retrying: %s",
+                    fn.__name__,
+                    attempt,
+                    attempts,
+                    type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__,
+                )
+                sleep(delay)
+                delay = min(delay * 2, MAX_DELAY_SECONDS)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    return wrapper

@@ -1,0 +1,129 @@
+"""Keeping secrets out of the database.
+
+Specs reference API keys only indirectly (a Secret, an environment variable's
+name, a file path), so a spec stored as `to_wire()` holds no key. This module
+is the second line of defence for everything the store writes that a user or
+an endpoint controls: a field named like a credential that holds something
+other than a reference, a `--api-key` argument of a model server, an env entry
+with a literal value, credentials inside a URL, and key-shaped tokens in
+error messages and traces are all replaced by REDACTED before they are stored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+REDACTED = "<redacted>"
+
+_SECRETISH_NAME = re.compile(
+    r"(api[-_]?key|secret|passw(or)?d|credential|authorization|(key|token)$)", re.I
+)
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+_SECRET_FLAG = re.compile(
+    r"^--?(api[-_]?key|token|password|secret|auth[-_]?token|hf[-_]?token)(=.*)?$", re.I
+)
+_TOKEN_PATTERNS = (
+    # OpenAI-style and similar provider keys, HuggingFace tokens, bearer headers.
+    re.compile(r"\b(sk|rk|pk)-[A-Za-z0-9_\-]{16,}"),
+    re.compile(r"\bhf_[A-Za-z0-9]{20,}"),
+    re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._\-~+/]{12,}=*"),
+    re.compile(r"(?i)(api[-_]?key[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]{8,}"),
+)
+
+
+_HINT = re.compile(r"sk-|rk-|pk-|hf_|(?i:bearer|api[-_]?key)")
+
+
+def redact_text(text: str) -> str:
+    """Replace key-shaped tokens in free text (error messages, serialized traces)."""
+    if not text or not _HINT.search(text):
+        return text
+    for pattern in _TOKEN_PATTERNS:
+        if pattern.groups:
+            text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
+        else:
+            text = pattern.sub(REDACTED, text)
+    return text
+
+
+def _is_reference(field: str, value: Any) -> bool:
+    """Whether a credential-named field holds a reference (a Secret, a variable name, a path)."""
+    lowered = field.lower()
+    if isinstance(value, Mapping):
+        # A SecretKeyRef: {name, key} naming a Kubernetes Secret and a key in it.
+        return set(value) <= {"name", "key", "optional"} and all(
+            isinstance(v, str | bool) for v in value.values()
+        )
+    if not isinstance(value, str):
+        return value is None or isinstance(value, bool | int | float)
+    if lowered.endswith("env") or lowered.endswith("envvar") or lowered.endswith("_env"):
+        return bool(_ENV_NAME.match(value)) and redact_text(value) == value
+    if lowered.endswith("file") or lowered.endswith("path"):
+        return redact_text(value) == value
+    if lowered in ("key",):  # the key inside a SecretKeyRef-like mapping, handled by the caller
+        return redact_text(value) == value
+    return False
+
+
+def _scrub_url(value: str) -> str:
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return value
+    if parts.password is None and "@" not in parts.netloc:
+        return value
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit((parts.scheme, f"{REDACTED}@{host}", parts.path, parts.query, parts.fragment))
+
+
+def _scrub_args(args: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    hide_next = False
+    for arg in args:
+        if hide_next:
+            out.append(REDACTED)
+            hide_next = False
+            continue
+        if isinstance(arg, str):
+            match = _SECRET_FLAG.match(arg)
+            if match:
+                if match.group(2):
+                    out.append(arg.split("=", 1)[0] + "=" + REDACTED)
+                else:
+                    out.append(arg)
+                    hide_next = True
+                continue
+            out.append(redact_text(arg))
+        else:
+            out.append(scrub(arg))
+    return out
+
+
+def scrub(value: Any, field: str = "") -> Any:
+    """A copy of a JSON-like value with anything that could be a credential replaced."""
+    if isinstance(value, Mapping):
+        env_entry = set(value) >= {"name", "value"} and isinstance(value.get("name"), str)
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            key = str(k)
+            if (env_entry and key == "value" and _SECRETISH_NAME.search(value["name"])) or (
+                _SECRETISH_NAME.search(key) and not _is_reference(key, v)
+            ):
+                out[key] = REDACTED
+            elif isinstance(v, Mapping):
+                out[key] = scrub(v, key)
+            elif isinstance(v, list):
+                out[key] = _scrub_args(v)
+            elif isinstance(v, str):
+                out[key] = _scrub_url(redact_text(v)) if "url" in key.lower() else redact_text(v)
+            else:
+                out[key] = v
+        return out
+    if isinstance(value, list):
+        return _scrub_args(value)
+    if isinstance(value, str):
+        return redact_text(value)
+    return value
