@@ -1,0 +1,240 @@
+"""ShoppingBench as a Benchmark plugin: load, prepare the catalog, play, grade, mutate, verify.
+
+Options (all optional): catalog "embedded" (default) or "http" with base_url;
+seed (int, default 0); distractors (per gold product, default 2); db_path (SQLite
+file for the embedded catalog, default in memory); web_search "offline"
+(default) or "http" with web_search_url.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from typing import Any
+
+from frontier.benchmarks.shoppingbench.catalog import Catalog, EmbeddedCatalog
+from frontier.benchmarks.shoppingbench.episode import ShoppingEpisode
+from frontier.benchmarks.shoppingbench.grader import grade_record
+from frontier.benchmarks.shoppingbench.http_catalog import HttpCatalog
+from frontier.benchmarks.shoppingbench.loader import BENCHMARK, load_tasks
+from frontier.benchmarks.shoppingbench.models import ShoppingRecord, parse_record
+from frontier.benchmarks.shoppingbench.mutations import MOTIFS, NotApplicable, mutate_record
+from frontier.benchmarks.shoppingbench.policies import PROFILES, make_policy
+from frontier.benchmarks.shoppingbench.render import missing_mentions
+from frontier.benchmarks.shoppingbench.websearch import HttpWebSearch, OfflineWebSearch, WebSearch
+from frontier.domain.interfaces import LoadResult, MutationProposal, ScriptedPolicy
+from frontier.domain.tasks import FinalAnswer, Grade, Grounding, Lineage, Origin, Task
+
+CHECK_MOTIFS = {
+    "price": ["price_shift"],
+    "service": ["require_service"],
+    "sku": ["add_sku"],
+    "attribute": ["add_attribute"],
+    "title": ["add_attribute", "add_sku"],
+    "shop": ["add_shop_item"],
+    "voucher_budget": ["switch_voucher", "to_voucher"],
+    "knowledge": [],
+    "answer": ["price_shift"],
+}
+
+
+class ShoppingBench:
+    name = BENCHMARK
+
+    def __init__(self, options: dict[str, Any] | None = None) -> None:
+        opts = dict(options or {})
+        self.seed = int(opts.get("seed", 0))
+        self.embedded = EmbeddedCatalog(
+            seed=self.seed,
+            distractors=int(opts.get("distractors", 2)),
+            path=str(opts.get("db_path", ":memory:")),
+        )
+        backend = opts.get("catalog", "embedded")
+        self.catalog: Catalog
+        if backend == "embedded":
+            self.catalog = self.embedded
+        elif backend == "http":
+            if not opts.get("base_url"):
+                raise ValueError("shoppingbench option base_url is required with catalog: http")
+            self.catalog = HttpCatalog(
+                str(opts["base_url"]), timeout=float(opts.get("timeout", 30))
+            )
+        else:
+            raise ValueError(
+                f"shoppingbench option catalog must be 'embedded' or 'http', got {backend!r}"
+            )
+        self.offline_web = OfflineWebSearch()
+        self.web: WebSearch = (
+            HttpWebSearch(str(opts["web_search_url"]))
+            if opts.get("web_search") == "http"
+            else self.offline_web
+        )
+        self._records: dict[str, ShoppingRecord] = {}
+
+    # ---- tasks ---------------------------------------------------------------------
+    def load(self, paths: Sequence[str], *, on_error: str = "fail") -> LoadResult:
+        return load_tasks(paths, on_error=on_error)
+
+    def record(self, task: Task) -> ShoppingRecord:
+        rec = self._records.get(task.id)
+        if rec is None:
+            rec = parse_record(task.payload)
+            self._records[task.id] = rec
+        return rec
+
+    def prepare(self, tasks: Sequence[Task]) -> None:
+        """Add the tasks' products to the embedded catalog and their facts to the offline web.
+
+        Voucher tasks that state a price after the voucher go first: they pin their
+        items' prices, which a product or shop task sharing a gold product then reuses
+        (the other way round the voucher arithmetic could not be met). The order is
+        by (pinned first, id), so the catalog does not depend on the caller's order.
+        """
+
+        def pinned(task: Task) -> bool:
+            rec = self.record(task)
+            return rec.voucher is not None and rec.voucher.price_after_voucher is not None
+
+        for task in sorted(tasks, key=lambda t: (not pinned(t), t.id)):
+            rec = self.record(task)
+            self.embedded.add_record(task.id, rec)
+            if rec.family == "web" and rec.knowledge is not None:
+                self.offline_web.add(rec.query, rec.knowledge)
+
+    def episode(self, task: Task) -> ShoppingEpisode:
+        return ShoppingEpisode(task, self.catalog, self.web)
+
+    def grade(self, task: Task, answer: FinalAnswer | None) -> Grade:
+        rec = self.record(task)
+        ids: list[str] = []
+        if answer is not None:
+            raw = answer.content.get("product_ids", [])
+            ids = (
+                [str(x) for x in raw]
+                if isinstance(raw, list)
+                else [p.strip() for p in str(raw).split(",") if p.strip()]
+            )
+        return grade_record(rec, ids, self.catalog.products(ids))
+
+    def gold_answer(self, task: Task) -> FinalAnswer:
+        return FinalAnswer(
+            content={"product_ids": [it.product_id for it in self.record(task).items]}
+        )
+
+    def decoy_answer(self, task: Task) -> FinalAnswer:
+        self.prepare([task])
+        return FinalAnswer(content={"product_ids": list(self.embedded.decoys.get(task.id, []))})
+
+    def export(self, task: Task) -> dict[str, Any]:
+        return dict(task.payload)
+
+    # ---- mutation --------------------------------------------------------------------
+    def motifs(self) -> list[str]:
+        return list(MOTIFS)
+
+    def suggest_motifs(self, task: Task, failed_checks: Sequence[str]) -> list[str]:
+        out: list[str] = []
+        for name in failed_checks:
+            for m in CHECK_MOTIFS.get(name, []):
+                if m not in out:
+                    out.append(m)
+        if task.family == "web":
+            return []
+        return out or ["price_shift", "require_service", "to_voucher"]
+
+    def mutate(
+        self, task: Task, *, motifs: Sequence[str], rng: random.Random, round: int
+    ) -> list[MutationProposal]:
+        self.prepare([task])
+        rec = self.record(task)
+        out: list[MutationProposal] = []
+        for motif in motifs:
+            try:
+                native, note = mutate_record(rec, motif, self.embedded, rng)
+            except NotApplicable:
+                continue
+            child = self._child(task, native, motif, round, "procedural")
+            out.append(MutationProposal(task=child, motif=motif, note=note))
+        return out
+
+    def _child(
+        self, parent: Task, native: dict[str, Any], motif: str, round: int, origin: Origin
+    ) -> Task:
+        rec = parse_record(native)
+        lineage = Lineage(
+            origin=origin,
+            parent_id=parent.id,
+            root_id=parent.root_id,
+            motif=motif,
+            round=round,
+            depth=parent.lineage.depth + 1,
+        )
+        return Task.create(BENCHMARK, rec.family, rec.query, native, lineage)
+
+    def parse_candidate(
+        self, parent: Task, payload: dict[str, Any], motif: str, round: int
+    ) -> Task:
+        if not isinstance(payload, dict):
+            raise ValueError(f"candidate must be a JSON object, got {type(payload).__name__}")
+        parse_record(payload)  # raises ValueError naming the field
+        return self._child(parent, payload, motif, round, "llm")
+
+    def check_grounding(self, task: Task) -> Grounding:
+        try:
+            rec = self.record(task)
+        except ValueError as exc:
+            return Grounding(grounded=False, reason=f"malformed record: {exc}")
+        if rec.voucher is not None and rec.voucher.price_after_voucher is not None:
+            if rec.voucher.implied_total() is None:
+                return Grounding(
+                    grounded=False, reason="voucher arithmetic: price_after_voucher is inconsistent"
+                )
+            if rec.voucher.price_after_voucher > rec.voucher.budget:
+                return Grounding(
+                    grounded=False, reason="voucher: the gold basket costs more than the budget"
+                )
+        problem = self.embedded.add_record(task.id, rec)
+        if problem:
+            return Grounding(grounded=False, reason=problem)
+        for it in rec.items:
+            if it.product_id not in self.embedded:
+                return Grounding(
+                    grounded=False, reason=f"gold product {it.product_id} is not in the catalog"
+                )
+        grade = grade_record(
+            rec,
+            [it.product_id for it in rec.items],
+            self.embedded.products([it.product_id for it in rec.items]),
+        )
+        if not grade.success:
+            failed = [c.detail for c in grade.checks if not c.passed]
+            return Grounding(
+                grounded=False, reason=f"the gold answer fails its own checks: {failed}"
+            )
+        # the gold must also pass on its merits (not only by id): check every constraint
+        from frontier.benchmarks.shoppingbench.grader import item_relevance
+
+        for i, it in enumerate(rec.items):
+            prod = self.embedded.get(it.product_id)
+            probe = prod.model_copy(update={"product_id": "__probe__"}) if prod else None
+            score, checks = item_relevance(probe, it)
+            if score < 1.0 and rec.family != "web":
+                failed = [c.detail for c in checks if not c.passed]
+                return Grounding(
+                    grounded=False,
+                    reason=f"item {i + 1}: the gold product does not satisfy {failed}",
+                )
+        if task.lineage.origin != "base":
+            missing = missing_mentions(task.query, list(rec.items), rec.voucher)
+            if missing:
+                return Grounding(
+                    grounded=False, reason=f"the query does not state: {', '.join(missing)}"
+                )
+        return Grounding(grounded=True)
+
+    # ---- baselines --------------------------------------------------------------------
+    def scripted_policy(self, profile: str) -> ScriptedPolicy:
+        return make_policy(profile)
+
+    def profiles(self) -> list[str]:
+        return list(PROFILES)

@@ -1,0 +1,245 @@
+"""Procedural mutations, grounded by construction: each moves one decision boundary.
+
+Every mutation reads the parent's gold products from the catalog and derives the
+new constraint from them, so the gold answer still satisfies the child; the
+child's query is re-rendered to state every constraint (render.py).
+
+Motifs: price_shift (tighten a price bound around the gold price), add_attribute
+and add_sku (a pair taken from the gold record), require_service (a service the
+gold offers), add_shop_item (another product of the same shop), to_voucher (a
+product or shop task becomes a voucher task; threshold, discount and budget are
+drawn the way ShoppingBench generates them, with hard / medium / easy budget
+slack), switch_voucher (fixed <-> percentage with cap, platform <-> shop).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import Any
+
+from frontier.benchmarks.shoppingbench.catalog import EmbeddedCatalog
+from frontier.benchmarks.shoppingbench.models import (
+    ItemRequest,
+    PriceBound,
+    Product,
+    ShoppingRecord,
+    Voucher,
+)
+from frontier.benchmarks.shoppingbench.render import description_of, render_query
+
+MOTIFS = (
+    "price_shift",
+    "add_attribute",
+    "add_sku",
+    "require_service",
+    "add_shop_item",
+    "to_voucher",
+    "switch_voucher",
+)
+SLACK = {"hard": (0.0, 0.01), "medium": (0.01, 0.05), "easy": (0.05, 0.10)}
+
+
+class NotApplicable(Exception):
+    """The motif cannot be applied to this task (e.g. no unused gold attribute)."""
+
+
+def _golds(record: ShoppingRecord, catalog: EmbeddedCatalog) -> list[Product]:
+    out = []
+    for it in record.items:
+        p = catalog.get(it.product_id)
+        if p is None:
+            raise NotApplicable(f"gold product {it.product_id} is not in the catalog")
+        out.append(p)
+    return out
+
+
+def make_voucher(
+    total: float,
+    shops: set[str],
+    rng: random.Random,
+    *,
+    discount_type: str | None = None,
+    voucher_type: str | None = None,
+    slack: str | None = None,
+) -> Voucher:
+    """A voucher for a basket of `total`, drawn as ShoppingBench draws them."""
+    vtype = voucher_type or ("shop" if len(shops) == 1 and rng.random() < 0.5 else "platform")
+    if vtype == "shop" and len(shops) != 1:
+        raise NotApplicable("a shop voucher needs every item from one shop")
+    threshold = rng.randint(max(1, int(total * 0.1)), max(1, int(total * 0.9)))
+    dtype = discount_type or rng.choice(["fixed", "percentage"])
+    if dtype == "fixed":
+        face = rng.randint(max(1, int(threshold * 0.1)), max(1, int(threshold * 0.5)))
+        pav = round(total - face, 2)
+        fields: dict[str, Any] = {"face_value": face, "discount": None, "cap": None}
+    else:
+        pct = rng.randint(10, 50)
+        cap = rng.randint(max(1, math.ceil(threshold * pct / 100.0)), max(2, threshold))
+        pav = round(max(total * (1 - pct / 100.0), total - cap), 2)
+        fields = {"face_value": None, "discount": pct / 100.0, "cap": cap}
+    lo, hi = SLACK[slack or rng.choice(list(SLACK))]
+    budget = math.ceil(pav) + rng.randint(
+        math.ceil(pav * lo), max(math.ceil(pav * lo), math.ceil(pav * hi))
+    )
+    return Voucher(
+        voucher_type=vtype,
+        threshold=threshold,
+        discount_type=dtype,
+        price_after_voucher=pav,
+        budget=budget,
+        **fields,
+    )
+
+
+def _native(
+    description: str, items: list[ItemRequest], voucher: Voucher | None, family: str
+) -> dict[str, Any]:
+    query = render_query(description, items, voucher)
+    reward: Any = [it.to_native() for it in items]
+    if family == "product":
+        reward = reward[0]
+    out: dict[str, Any] = {"query": query, "reward": reward}
+    if voucher is not None:
+        out["voucher"] = voucher.model_dump()
+    return out
+
+
+def mutate_record(
+    record: ShoppingRecord, motif: str, catalog: EmbeddedCatalog, rng: random.Random
+) -> tuple[dict[str, Any], str]:
+    """Return (child native record, note). Raises NotApplicable when the motif does not fit."""
+    if record.family == "web":
+        raise NotApplicable("web tasks carry no structured constraints to mutate")
+    golds = _golds(record, catalog)
+    items = list(record.items)
+    family = record.family
+    voucher = record.voucher
+    i = rng.randrange(len(items))
+    item, gold = items[i], golds[i]
+    note = ""
+    description = description_of(record.query)
+    if motif == "price_shift":
+        below = rng.uniform(0.03, 0.3)
+        above = rng.uniform(0.03, 0.3)
+        lo, hi = math.floor(gold.price * (1 - below)), math.ceil(gold.price * (1 + above))
+        kind = rng.choice(["between", "greater than", "less than"])
+        bound = PriceBound(
+            mode=kind,
+            low=None if kind == "less than" else lo,
+            high=None if kind == "greater than" else hi,
+        )
+        if bound in item.price:
+            raise NotApplicable("the same bound already exists")
+        items[i] = item.model_copy(update={"price": [bound]})
+        note = f"item {i + 1}: {bound.describe()}"
+    elif motif in ("add_attribute", "add_sku"):
+        have = {(k, v) for k, v in [*item.attributes, *item.sku_options]}
+        if motif == "add_attribute":
+            pool = [(k, v) for k, vs in gold.attributes.items() for v in vs if (k, v) not in have]
+        else:
+            pool = [
+                (k, v)
+                for opt in gold.sku_options.values()
+                for k, v in opt.items()
+                if (k, v) not in have
+            ]
+            required = dict(item.sku_options)
+            variant = next(
+                (
+                    opt
+                    for opt in gold.sku_options.values()
+                    if all(opt.get(k) == v for k, v in required.items())
+                ),
+                None,
+            )
+            pool = [(k, v) for k, v in (variant or {}).items() if (k, v) not in have]
+        if not pool:
+            raise NotApplicable(f"the gold record has no unused {motif[4:]} pair")
+        k, v = rng.choice(sorted(pool))
+        field = "attributes" if motif == "add_attribute" else "sku_options"
+        items[i] = item.model_copy(update={field: [*getattr(item, field), (k, v)]})
+        note = f"item {i + 1}: {k}={v}"
+    elif motif == "require_service":
+        services = [s for s in gold.service if s not in item.service]
+        if not services:
+            raise NotApplicable("the gold product offers no service that is not already required")
+        s = rng.choice(sorted(services))
+        items[i] = item.model_copy(update={"service": [*item.service, s]})
+        note = f"item {i + 1}: service {s}"
+    elif motif == "add_shop_item":
+        if family not in ("shop",) and not (voucher is not None and voucher.voucher_type == "shop"):
+            raise NotApplicable("only shop tasks and shop-voucher tasks have one shop to add from")
+        if len(items) >= 4:
+            raise NotApplicable("already 4 items")
+        shop = golds[0].shop_id
+        taken = {it.product_id for it in items}
+        others = [
+            p
+            for p in catalog.shop_products(shop)
+            if p.product_id not in taken and catalog.roles.get(p.product_id) != "decoy"
+        ]
+        if not others:
+            raise NotApplicable("the shop sells no other product")
+        extra = rng.choice(others)
+        pairs = sorted((k, v) for k, vs in extra.attributes.items() for v in vs)
+        new = ItemRequest(
+            product_id=extra.product_id,
+            title=[extra.title],
+            attributes=pairs[:1],
+            price=[
+                PriceBound(
+                    mode="between",
+                    low=math.floor(extra.price * 0.9),
+                    high=math.ceil(extra.price * 1.1),
+                )
+            ],
+        )
+        items.append(new)
+        golds.append(extra)
+        # the description names the new item, so a later re-render keeps it
+        description += f' Also, from the same shop: a product like "{extra.title}".'
+        note = f"added product {extra.product_id} of shop {shop}"
+        if voucher is not None:
+            voucher = make_voucher(
+                round(sum(g.price for g in golds), 2),
+                {shop},
+                rng,
+                voucher_type="shop",
+                discount_type=voucher.discount_type,
+            )
+    elif motif == "to_voucher":
+        if family == "voucher":
+            raise NotApplicable("already a voucher task")
+        slack = rng.choice(list(SLACK))
+        voucher = make_voucher(
+            round(sum(g.price for g in golds), 2), {g.shop_id for g in golds}, rng, slack=slack
+        )
+        family = "voucher"
+        note = f"{voucher.voucher_type} {voucher.discount_type} voucher, {slack} budget"
+    elif motif == "switch_voucher":
+        if voucher is None:
+            raise NotApplicable("not a voucher task")
+        shops = {g.shop_id for g in golds}
+        if rng.random() < 0.5 or len(shops) != 1:
+            dtype, vtype = ("percentage" if voucher.discount_type == "fixed" else "fixed"), None
+        else:
+            dtype, vtype = (
+                voucher.discount_type,
+                ("platform" if voucher.voucher_type == "shop" else "shop"),
+            )
+        voucher = make_voucher(
+            round(sum(g.price for g in golds), 2),
+            shops,
+            rng,
+            discount_type=dtype,
+            voucher_type=vtype
+            or ("shop" if voucher.voucher_type == "shop" and len(shops) == 1 else "platform"),
+        )
+        note = f"now a {voucher.voucher_type} {voucher.discount_type} voucher"
+    else:
+        raise ValueError(f"unknown motif {motif!r}; available: {', '.join(MOTIFS)}")
+    out_family = "product" if family == "product" and len(items) == 1 else family
+    if out_family == "product" and len(items) > 1:
+        out_family = "shop"
+    return _native(description, items, voucher, out_family), note

@@ -1,0 +1,45 @@
+"""Deterministic lexical text helpers: tokens, title similarity, query keywords.
+
+ShoppingBench scores a title match with a sentence-embedding similarity; offline
+we use token-set Jaccard similarity over lower-cased alphanumeric tokens, which
+is deterministic and needs no model. A recommended product matches a requested
+title when the similarity is at least TITLE_THRESHOLD (0.5, ShoppingBench's own
+cut-off for its embedding score); the web family uses WEB_TITLE_THRESHOLD (0.8).
+"""
+
+from __future__ import annotations
+
+import re
+
+TITLE_THRESHOLD = 0.5
+WEB_TITLE_THRESHOLD = 0.8
+
+_TOKEN = re.compile(r"[0-9a-z]+")
+
+STOPWORDS = frozenset(
+    ["a", "an", "the", "and", "or", "of", "for", "to", "in", "on", "with", "without", "from", "by", "at", "as", "is", "are", "be", "that", "this", "these", "those", "it", "its", "i", "me", "my", "we", "you", "your", "looking", "look", "find", "show", "need", "want", "would", "like", "please", "some", "any", "one", "two", "three", "four", "first", "second", "third", "fourth", "lastly", "also", "another", "other", "item", "items", "product", "products", "priced", "price", "prices", "cost", "costs", "costing", "pesos", "peso", "php", "over", "under", "above", "below", "between", "more", "than", "less", "least", "most", "up", "only", "which", "what", "who", "where", "when", "how", "that's", "i'm", "budget", "voucher", "rules", "total", "shop", "shops", "store", "sells", "sell", "offers", "offering", "available", "comes", "come", "can", "could", "buy", "purchase", "get", "me", "made", "each", "per", "set"]
+)
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text.lower())
+
+
+def title_similarity(a: str, b: str) -> float:
+    """Token-set Jaccard similarity in [0, 1]."""
+    ta, tb = set(tokens(a)), set(tokens(b))
+    if not ta and not tb:
+        return 1.0
+    if not ta or not tb:
+        return 0.0
+    return len(ta & tb) / len(ta | tb)
+
+
+def keywords(text: str) -> list[str]:
+    """Content words of a query, in order, without duplicates or stop words."""
+    seen: list[str] = []
+    for tok in tokens(text):
+        if tok in STOPWORDS or tok in seen or (tok.isdigit() and len(tok) > 2):
+            continue
+        seen.append(tok)
+    return seen
