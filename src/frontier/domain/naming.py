@@ -7,6 +7,9 @@ or a re-run command finds the work it already started instead of repeating it.
 from __future__ import annotations
 
 import hashlib
+import json
+
+from frontier.domain.specs import FrontierSpec
 
 MAX_NAME = 63
 
@@ -19,8 +22,9 @@ def bounded(name: str, limit: int = MAX_NAME) -> str:
     return f"{name[: limit - 9].rstrip('-')}-{digest}"
 
 
-def base_profile_run(frontier: str, generation: int) -> str:
-    return bounded(f"{frontier}-profile-base-g{generation}")
+def base_profile_run(frontier: str, fingerprint: str) -> str:
+    """The base ProfileRun for one solver and task source (`fingerprint` digests them)."""
+    return bounded(f"{frontier}-profile-{fingerprint}")
 
 
 def round_name(frontier: str, number: int) -> str:
@@ -37,3 +41,18 @@ def verification_name(frontier: str, slice_version: int) -> str:
 
 def verification_run(frontier: str, slice_version: int, model: str) -> str:
     return bounded(f"{frontier}-verify-s{slice_version}-{model}")
+
+
+def profile_fingerprint(spec: FrontierSpec) -> str:
+    """A short digest of what a base profile depends on: solver, task source, k, seed, adaptivity.
+
+    The base ProfileRun is named after it, so editing the teacher or the slice
+    size does not re-profile, while a new solver or task source does.
+    """
+    relevant = {
+        "solver": spec.solver.to_wire(),
+        "benchmark": spec.benchmark.to_wire(),
+        "profile": {k: v for k, v in spec.profile.to_wire().items() if k != "shards"},
+    }
+    canonical = json.dumps(relevant, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:8]

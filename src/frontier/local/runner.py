@@ -1,0 +1,151 @@
+"""`frontier run`: the whole loop in one process, on the same manifest the operator takes.
+
+Profile the base tasks with the solver, then start rounds while the policy asks
+for them (the first slice, saturation, a slice below its target size) and no
+stop condition holds. Everything lives in the store, so running the command
+again after Ctrl-C or a crash resumes: the unfinished round is finished first.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from frontier.agents import EndpointPool
+from frontier.domain import naming
+from frontier.domain.bands import BandSummary
+from frontier.domain.manifest import Resource, parse_resource
+from frontier.domain.specs import FrontierSpec, TaskSetRef
+from frontier.pipeline.context import Context, load_base_tasks, open_context
+from frontier.pipeline.cycle import plan_round, record_saturation, solver_view, start_round
+from frontier.pipeline.profile import finish_run, register_run, run_shard
+from frontier.pipeline.rounds import ProgressFactory, RoundResult, no_progress, run_round
+from frontier.store import Store
+
+
+class ManifestError(ValueError):
+    """The manifest file could not be read as one Frontier."""
+
+
+def load_manifest(path: Path) -> Resource[FrontierSpec]:
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ManifestError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        docs = [d for d in yaml.safe_load_all(text) if d is not None]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        raise ManifestError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    frontiers = [d for d in docs if isinstance(d, dict) and d.get("kind") == "Frontier"]
+    if len(frontiers) != 1:
+        raise ManifestError(
+            f"{path}: expected exactly one Frontier document, found {len(frontiers)}"
+        )
+    resource = parse_resource(frontiers[0], source=str(path))
+    assert isinstance(resource.spec, FrontierSpec)
+    return resource
+
+
+@dataclass
+class LoopResult:
+    frontier: str
+    bands_before: BandSummary
+    bands_after: BandSummary | None = None
+    rounds: list[RoundResult] = field(default_factory=list)
+    stopped_because: str = ""
+    load_errors: int = 0
+
+
+@dataclass(frozen=True)
+class StopAt:
+    max_rounds: int | None
+    deadline: float | None
+    target_slice_size: int | None
+
+
+def _stop_reason(ctx: Context, stop: StopAt) -> str | None:
+    rounds = ctx.store.rounds(ctx.frontier)
+    finished = [r for r in rounds if r.phase == "Succeeded"]
+    if stop.max_rounds is not None and len(finished) >= stop.max_rounds:
+        return f"stop.maxRounds ({stop.max_rounds}) reached"
+    if stop.deadline is not None and time.monotonic() >= stop.deadline:
+        return "stop.maxDurationSeconds reached"
+    current = ctx.store.get_slice(ctx.frontier)
+    if (
+        stop.target_slice_size is not None
+        and current is not None
+        and len(current.task_ids) >= stop.target_slice_size
+    ):
+        return f"stop.targetSliceSize ({stop.target_slice_size}) reached"
+    return None
+
+
+async def run_loop(
+    store: Store,
+    resource: Resource[FrontierSpec],
+    *,
+    base_dir: Path,
+    progress: ProgressFactory = no_progress,
+    max_rounds: int | None = None,
+) -> LoopResult:
+    spec = resource.spec
+    ctx = open_context(
+        store, resource.name, spec, namespace=resource.namespace or "default", base_dir=base_dir
+    )
+    pool = EndpointPool()
+    _, errors = load_base_tasks(ctx)
+    base = register_run(
+        ctx,
+        naming.base_profile_run(ctx.name, naming.profile_fingerprint(spec)),
+        kind="profile",
+        model=spec.solver,
+        task_set=TaskSetRef(kind="base"),
+        k=spec.profile.k,
+        seed=spec.profile.seed,
+    )
+    if base.phase != "Succeeded":
+        await run_shard(ctx, base.name, 0, progress=progress("profile base tasks"))
+        finish_run(ctx, base.name)
+    result = LoopResult(
+        frontier=ctx.frontier,
+        bands_before=store.band_counts(base.name, spec.bands),
+        load_errors=len(errors),
+    )
+    stop = StopAt(
+        max_rounds=max_rounds if max_rounds is not None else spec.stop.max_rounds,
+        deadline=(time.monotonic() + spec.stop.max_duration_seconds)
+        if spec.stop.max_duration_seconds
+        else None,
+        target_slice_size=spec.stop.target_slice_size,
+    )
+    while True:
+        unfinished = [
+            r for r in store.rounds(ctx.frontier) if r.phase not in ("Succeeded", "Failed")
+        ]
+        if unfinished:
+            result.rounds.append(
+                await run_round(ctx, unfinished[0].number, progress=progress, pool=pool)
+            )
+            continue
+        reason = _stop_reason(ctx, stop)
+        plan = plan_round(ctx)
+        record_saturation(ctx, plan)
+        if reason is not None:
+            result.stopped_because = reason
+            break
+        if not plan.start:
+            result.stopped_because = (
+                f"next round held by {plan.held_by}"
+                if plan.held_by
+                else "the slice is full and not saturated"
+            )
+            break
+        number = start_round(ctx, plan).number
+        result.rounds.append(await run_round(ctx, number, progress=progress, pool=pool))
+    result.bands_after = solver_view(ctx)[1]
+    return result

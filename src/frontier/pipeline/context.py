@@ -1,0 +1,132 @@
+"""What every stage needs: the store, the frontier's spec, and its prepared benchmark.
+
+A stage may run in a short-lived Job that knows only the frontier's key: it
+reads the spec from the store and rebuilds the benchmark's environment from
+the frontier's tasks, deterministically, so every shard sees the same catalog.
+"""
+
+from __future__ import annotations
+
+import glob
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from frontier.benchmarks.registry import load_benchmark
+from frontier.domain.interfaces import Benchmark
+from frontier.domain.specs import FrontierSpec
+from frontier.domain.tasks import LoadError, Task
+from frontier.store import NotFoundError, Store, parse_frontier_key
+
+
+class TaskSourceError(ValueError):
+    """The task source could not be read: a path matched nothing, or a line was malformed."""
+
+
+@dataclass
+class Context:
+    store: Store
+    namespace: str
+    name: str
+    spec: FrontierSpec
+    generation: int = 1
+    base_dir: Path = field(default_factory=Path.cwd)
+    _benchmark: Benchmark | None = None
+    _prepared: frozenset[str] = frozenset()
+
+    @property
+    def frontier(self) -> str:
+        """The store key of the frontier (`namespace/name`)."""
+        return f"{self.namespace}/{self.name}"
+
+    def run_key(self, run_name: str) -> str:
+        """The store key of a child run: Kubernetes names are unique per namespace only.
+
+        Kubernetes names never contain '/', so a key passed in again is returned as is.
+        """
+        return run_name if "/" in run_name else f"{self.namespace}/{run_name}"
+
+    @property
+    def benchmark(self) -> Benchmark:
+        if self._benchmark is None:
+            self._benchmark = load_benchmark(self.spec.benchmark.name, self.spec.benchmark.options)
+        return self._benchmark
+
+    def prepared_benchmark(self) -> Benchmark:
+        """The benchmark with every task of the frontier in its environment (catalog)."""
+        tasks = self.store.get_tasks(self.frontier)
+        ids = frozenset(t.id for t in tasks)
+        if ids != self._prepared:
+            new = [t for t in sorted(tasks, key=lambda t: t.id) if t.id not in self._prepared]
+            self.benchmark.prepare(new)
+            self._prepared = ids
+        return self.benchmark
+
+    def source_paths(self) -> list[str]:
+        """The task source's globs resolved against the manifest's folder, each matching a file."""
+        paths: list[str] = []
+        for index, pattern in enumerate(self.spec.benchmark.source.paths):
+            full = pattern if Path(pattern).is_absolute() else str(self.base_dir / pattern)
+            matches = sorted(glob.glob(full))
+            if not matches:
+                raise TaskSourceError(
+                    f"spec.benchmark.source.paths[{index}]: {pattern!r} matches no file "
+                    f"(relative paths resolve against {self.base_dir})"
+                )
+            paths.extend(matches)
+        return paths
+
+
+def open_context(
+    store: Store,
+    name: str,
+    spec: FrontierSpec,
+    *,
+    namespace: str = "default",
+    base_dir: Path | None = None,
+) -> Context:
+    """Record the frontier and its spec in the store (idempotent) and return its context."""
+    record = store.upsert_frontier(f"{namespace}/{name}", spec)
+    return Context(
+        store=store,
+        namespace=namespace,
+        name=name,
+        spec=spec,
+        generation=record.generation,
+        base_dir=base_dir or Path.cwd(),
+    )
+
+
+def stored_context(store: Store, frontier: str, *, base_dir: Path | None = None) -> Context:
+    """The context of a frontier already in the store (what a worker Job starts from)."""
+    record = store.get_frontier(frontier)
+    if record is None:
+        raise NotFoundError(f"no frontier {frontier!r} in the store")
+    namespace, name = parse_frontier_key(frontier)
+    return Context(
+        store=store,
+        namespace=namespace,
+        name=name,
+        spec=FrontierSpec.model_validate(record.spec),
+        generation=record.generation,
+        base_dir=base_dir or Path.cwd(),
+    )
+
+
+def load_base_tasks(ctx: Context) -> tuple[list[Task], list[LoadError]]:
+    """Read the task source and store its tasks (idempotent); honours limitPerFamily and onError."""
+    source = ctx.spec.benchmark.source
+    result = ctx.benchmark.load(ctx.source_paths(), on_error=source.on_error)
+    tasks = result.tasks
+    if source.limit_per_family is not None:
+        kept: list[Task] = []
+        per_family: dict[str, int] = {}
+        for task in tasks:
+            n = per_family.get(task.family, 0)
+            if n < source.limit_per_family:
+                kept.append(task)
+                per_family[task.family] = n + 1
+        tasks = kept
+    if not tasks:
+        raise TaskSourceError("spec.benchmark.source: no task could be loaded")
+    ctx.store.add_tasks(ctx.frontier, tasks)
+    return tasks, list(result.errors)

@@ -1,0 +1,104 @@
+"""Check saturation and start the next teacher round: the decision that keeps the loop alive.
+
+Both entry points (the operator and `frontier run`) call `plan_round` after a
+profile or a verification finishes, and `start_round` when it says so; the
+crossing is recorded as a `SaturationDetected` event with the thresholds it
+crossed, whether or not a hold (cooldown, round limit, an active round) keeps
+the next round from starting.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from frontier.domain import naming
+from frontier.domain.bands import BandSummary, partition, summarize
+from frontier.domain.saturation import RoundPlan, decide, plan_next_round
+from frontier.pipeline.context import Context
+from frontier.pipeline.mutate import solver_means
+from frontier.pipeline.verify import latest_verification
+from frontier.store import RoundRecord
+
+
+def solver_view(ctx: Context) -> tuple[str, BandSummary]:
+    """The solver's bands over the current slice, or over the base tasks before the first slice."""
+    means = solver_means(ctx)
+    current = ctx.store.get_slice(ctx.frontier)
+    if current is None:
+        ids = {t.id for t in ctx.store.get_tasks(ctx.frontier, origin="base")}
+    else:
+        ids = set(current.task_ids)
+    scoped = {t: m for t, m in means.items() if t in ids}
+    return ctx.spec.solver.name, summarize(partition(scoped, ctx.spec.bands).values())
+
+
+def plan_round(ctx: Context, now: datetime | None = None) -> RoundPlan:
+    now = now or datetime.now(UTC)
+    current = ctx.store.get_slice(ctx.frontier)
+    verifiers: dict[str, BandSummary] = {}
+    if current is not None:
+        summary = latest_verification(ctx, current.version)
+        if summary is not None:
+            verifiers = {v.model: v.bands for v in summary.models}
+    rounds = ctx.store.rounds(ctx.frontier)
+    active = any(r.phase not in ("Succeeded", "Failed") for r in rounds)
+    since = (now - rounds[-1].started_at).total_seconds() if rounds else None
+    saturation = decide(
+        ctx.spec.saturation,
+        solver=solver_view(ctx),
+        verifiers=verifiers,
+        rounds_started=len(rounds),
+        active_round=active,
+        seconds_since_last_round=since,
+    )
+    return plan_next_round(
+        ctx.spec.saturation,
+        saturation=saturation,
+        slice_size=len(current.task_ids) if current else None,
+        target_slice_size=ctx.spec.slice.size,
+        rounds_started=len(rounds),
+        active_round=active,
+        seconds_since_last_round=since,
+    )
+
+
+def record_saturation(ctx: Context, plan: RoundPlan) -> None:
+    """Post the SaturationDetected event once per crossing (the same crossing is not repeated)."""
+    sat = plan.saturation
+    if sat is None or not sat.detected:
+        return
+    message = sat.reason + (f"; next round held by {plan.held_by}" if plan.held_by else "")
+    previous = ctx.store.events(ctx.frontier, reason="SaturationDetected", limit=1)
+    if previous and previous[-1].message == message:
+        return
+    ctx.store.add_event(
+        ctx.frontier,
+        "SaturationDetected",
+        message,
+        data={
+            "crossings": [
+                {"threshold": c.threshold, "model": c.model, "value": c.value, "limit": c.limit}
+                for c in sat.crossings
+            ],
+            "heldBy": plan.held_by,
+            "nextRound": plan.number,
+        },
+    )
+
+
+def start_round(ctx: Context, plan: RoundPlan) -> RoundRecord:
+    assert plan.start and plan.number is not None and plan.trigger is not None
+    current = ctx.store.get_slice(ctx.frontier)
+    record = ctx.store.start_round(
+        ctx.frontier,
+        plan.number,
+        trigger=plan.trigger,
+        from_slice_version=current.version if current else None,
+    )
+    ctx.store.add_event(
+        ctx.frontier,
+        "RoundStarted",
+        f"round {plan.number} ({naming.round_name(ctx.name, plan.number)}) started: {plan.trigger}",
+        data={"round": plan.number, "trigger": plan.trigger},
+    )
+    return record

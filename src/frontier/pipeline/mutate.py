@@ -1,0 +1,205 @@
+"""Mutate and screen: the teacher proposes variants of boundary parents; the screen rejects bad ones.
+
+Parents are chosen from the solver's latest view of every task the frontier
+holds (base tasks and admitted candidates). Each proposal is checked before a
+single rollout is spent on it: malformed, ungrounded, duplicate and
+near-duplicate candidates are recorded as rejected with their reason; the rest
+become tasks, pending admission. A parent is marked done only after all of its
+candidates and decisions are stored, so a crash mid-parent redoes that parent
+(idempotently) and never leaves a screened-out candidate pending.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from frontier.agents import EndpointPool
+from frontier.agents.teachers import (
+    TeacherProposal,
+    build_teacher,
+    failed_checks,
+    summarize_failures,
+)
+from frontier.domain.admission import Decision, Novelty, Reason, novelty, screen
+from frontier.domain.parents import select_parents
+from frontier.domain.similarity import shingle_pool, shingles
+from frontier.domain.tasks import Lineage, Rollout, Task
+from frontier.pipeline.context import Context
+from frontier.store import CandidateOutcome
+
+STAGE = "mutate"
+
+
+@dataclass
+class MutateReport:
+    parents: int = 0
+    proposed: int = 0
+    screened_in: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+
+
+def solver_means(ctx: Context) -> dict[str, float]:
+    """The latest solver mean reward of every task the frontier holds (runs in creation order)."""
+    means: dict[str, float] = {}
+    for run in ctx.store.runs(ctx.frontier):
+        if run.model_name != ctx.spec.solver.name or run.kind == "verification":
+            continue
+        for task_id, tm in ctx.store.task_means(run.name).items():
+            if tm.mean_reward is not None:
+                means[task_id] = tm.mean_reward
+    return means
+
+
+def rollouts_by_task(ctx: Context, task_ids: list[str]) -> dict[str, list[Rollout]]:
+    """Every model's rollouts of these tasks: the teacher learns from the solver's and the verifiers' failures."""
+    found: dict[str, list[Rollout]] = defaultdict(list)
+    for run in ctx.store.runs(ctx.frontier):
+        for r in ctx.store.rollouts_for(run.name, task_ids):
+            found[r.task_id].append(r)
+    return found
+
+
+def choose_parents(ctx: Context, round_number: int) -> list[str]:
+    spec = ctx.spec.mutation
+    rng = random.Random(f"{spec.seed}:parents:{round_number}")
+    return select_parents(
+        solver_means(ctx), ctx.spec.bands, spec.parents_per_round, spec.parent_selection, rng
+    )
+
+
+def round_scope(ctx: Context, round_number: int) -> str:
+    return f"{ctx.frontier}#round-{round_number}"
+
+
+def _carrier(parent: Task, proposal: TeacherProposal, index: int, round: int, origin: str) -> Task:
+    """A stand-in that names a rejected proposal in the candidates table (never stored as a task).
+
+    Used when the proposal has no task (malformed) or its task is already a
+    candidate of this round, so its rejection cannot overwrite that candidate.
+    """
+    detail = proposal.detail[:2000]
+    return Task.create(
+        parent.benchmark,
+        parent.family,
+        f"[rejected proposal {index} for {parent.id}] {detail[:200]}",
+        {
+            "rejected": True,
+            "index": index,
+            "detail": detail,
+            "sameAs": proposal.task and proposal.task.id,
+        },
+        Lineage(
+            origin="llm" if origin == "llm" else "procedural",
+            parent_id=parent.id,
+            root_id=parent.lineage.root_id or parent.id,
+            motif=proposal.motif,
+            round=round,
+            depth=parent.lineage.depth + 1,
+        ),
+    )
+
+
+async def mutate_shard(
+    ctx: Context,
+    round_number: int,
+    shard: int = 0,
+    shards: int = 1,
+    *,
+    pool: EndpointPool | None = None,
+) -> MutateReport:
+    """Propose and screen candidates for this shard's parents. Re-running skips parents already done."""
+    report = MutateReport()
+    benchmark = ctx.prepared_benchmark()
+    scope = round_scope(ctx, round_number)
+    parents = choose_parents(ctx, round_number)
+    done = ctx.store.done_shards(ctx.frontier, STAGE, scope)
+    mine = [(i, p) for i, p in enumerate(parents) if i % shards == shard and i not in done]
+    tasks = {t.id: t for t in ctx.store.get_tasks(ctx.frontier)}
+    existing_ids = set(tasks)
+    round_candidates = ctx.store.candidates(ctx.frontier, round=round_number)
+    in_round = {c.task_id for c in round_candidates}
+    origin = ctx.spec.teacher.kind
+    pool_shingles = shingle_pool((t.id, t.query) for t in tasks.values())
+    history = rollouts_by_task(ctx, [p for _, p in mine])
+    teacher = build_teacher(
+        ctx.spec.teacher, benchmark, motif_selection=ctx.spec.mutation.motif_selection, pool=pool
+    )
+    for index, parent_id in mine:
+        parent = tasks[parent_id]
+        # A parent redone after a crash screens its proposals again as if for the first time.
+        prior = {c.task_id for c in round_candidates if c.parent_id == parent_id}
+        own = {
+            t
+            for t in prior
+            if t in tasks
+            and tasks[t].lineage.parent_id == parent_id
+            and tasks[t].lineage.round == round_number
+        }
+        existing_ids -= own
+        in_round -= prior
+        for task_id in own:
+            pool_shingles.pop(task_id, None)
+        ctx.store.shard_started(ctx.frontier, STAGE, scope, index)
+        report.parents += 1
+        rng = random.Random(f"{ctx.spec.mutation.seed}:{round_number}:{parent_id}")
+        past = history.get(parent_id, [])
+        proposals = await teacher.propose(
+            parent,
+            failed_checks(past),
+            ctx.spec.mutation.candidates_per_parent,
+            rng,
+            round_number,
+            failure_summary=summarize_failures(past),
+        )
+        screened_in: list[Task] = []
+        recorded: list[Task] = []
+        rejections: list[CandidateOutcome] = []
+        for number, proposal in enumerate(proposals):
+            report.proposed += 1
+            decision: Decision | None
+            if proposal.task is None:
+                task = _carrier(parent, proposal, number, round_number, origin)
+                decision = Decision.reject(
+                    Reason.MALFORMED, proposal.detail or "the teacher's proposal was malformed"
+                )
+            else:
+                task = proposal.task
+                found = (
+                    Novelty(duplicate_of=task.id, nearest_id=task.id, similarity=1.0)
+                    if task.id in existing_ids
+                    else novelty(task.id, task.query, existing_ids, pool_shingles)
+                )
+                decision = screen(benchmark.check_grounding(task), found, ctx.spec.admission)
+            if decision is not None and task.id in in_round:
+                task = _carrier(parent, proposal, number, round_number, origin)
+            recorded.append(task)
+            in_round.add(task.id)
+            if decision is None:
+                screened_in.append(task)
+                existing_ids.add(task.id)
+                pool_shingles[task.id] = shingles(task.query)
+                report.screened_in += 1
+            else:
+                assert decision.reason is not None
+                report.rejected[decision.reason.value] = (
+                    report.rejected.get(decision.reason.value, 0) + 1
+                )
+                rejections.append(CandidateOutcome(task.id, decision))
+        if screened_in:
+            ctx.store.add_tasks(ctx.frontier, screened_in)
+        ctx.store.record_candidates(ctx.frontier, round_number, recorded)
+        ctx.store.decide_candidates(ctx.frontier, round_number, rejections)
+        ctx.store.shard_done(
+            ctx.frontier,
+            STAGE,
+            scope,
+            index,
+            detail={
+                "parent": parent_id,
+                "proposed": len(proposals),
+                "screenedIn": len(screened_in),
+            },
+        )
+    return report

@@ -1,0 +1,168 @@
+"""Profile: k rollouts of one model over one task set, one shard at a time; then partition.
+
+A run is registered once in the store (its model, task set, k, seed) so every
+shard, on this machine or in an Indexed Job, reads the same plan. Shards split
+the task set by position in id order, so any shard can run anywhere, twice,
+and its rollouts land on the same keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from frontier.agents import EndpointPool, build_agent
+from frontier.domain.admission import SCREEN_REASONS
+from frontier.domain.bands import BandSummary
+from frontier.domain.specs import ModelRef, TaskSetRef
+from frontier.domain.tasks import Task
+from frontier.pipeline.context import Context, load_base_tasks
+from frontier.pipeline.rollouts import (
+    Allocation,
+    Curtailed,
+    FixedK,
+    ProgressHook,
+    WaveReport,
+    roll_out,
+    states_from,
+)
+from frontier.store import NotFoundError, RunKind, RunRecord
+
+STAGE = "rollouts"
+
+
+def register_run(
+    ctx: Context,
+    name: str,
+    *,
+    kind: RunKind,
+    model: ModelRef,
+    task_set: TaskSetRef,
+    k: int,
+    shards: int = 1,
+    seed: int = 0,
+) -> RunRecord:
+    """Create the run in the store, or return it unchanged if it already exists."""
+    return ctx.store.create_run(
+        ctx.run_key(name),
+        frontier=ctx.frontier,
+        kind=kind,
+        model=model,
+        task_set=task_set,
+        k=k,
+        shards=shards,
+        seed=seed,
+    )
+
+
+def get_run(ctx: Context, name: str) -> RunRecord:
+    return ctx.store.require_run(ctx.run_key(name))
+
+
+def tasks_of(ctx: Context, task_set: TaskSetRef) -> list[Task]:
+    """The tasks a task set names, in id order."""
+    if task_set.kind == "base":
+        tasks = ctx.store.get_tasks(ctx.frontier, origin="base")
+    elif task_set.kind == "slice":
+        assert task_set.slice_version is not None
+        found = ctx.store.get_slice(ctx.frontier, task_set.slice_version)
+        if found is None:
+            raise NotFoundError(
+                f"slice version {task_set.slice_version} of {ctx.frontier} does not exist"
+            )
+        tasks = ctx.store.get_tasks(ctx.frontier, ids=found.task_ids)
+    else:
+        assert task_set.round is not None
+        screened = [
+            c.task_id
+            for c in ctx.store.candidates(ctx.frontier, round=task_set.round)
+            if c.reason is None or c.reason not in SCREEN_REASONS
+        ]
+        tasks = ctx.store.get_tasks(ctx.frontier, ids=screened)
+    return sorted(tasks, key=lambda t: t.id)
+
+
+def shard_of(tasks: Sequence[Task], shard: int, shards: int) -> list[Task]:
+    if not 0 <= shard < shards:
+        raise ValueError(f"shard {shard} is outside 0..{shards - 1}")
+    return [t for i, t in enumerate(tasks) if i % shards == shard]
+
+
+def allocation_for(ctx: Context, run: RunRecord) -> Allocation:
+    if run.kind == "candidates" and ctx.spec.admission.early_stop:
+        return Curtailed(run.k, ctx.spec.bands)
+    return FixedK(run.k)
+
+
+@dataclass(frozen=True)
+class ShardResult:
+    run: str
+    shard: int
+    tasks: int
+    report: WaveReport
+
+
+async def run_shard(
+    ctx: Context,
+    run_name: str,
+    shard: int = 0,
+    *,
+    progress: ProgressHook | None = None,
+    pool: EndpointPool | None = None,
+) -> ShardResult:
+    """Roll out one shard of a run; finished rollouts already in the store are not repeated."""
+    key = ctx.run_key(run_name)
+    run = ctx.store.require_run(key)
+    model = ModelRef.model_validate(run.model_spec)
+    task_set = TaskSetRef.model_validate(run.task_set)
+    if task_set.kind == "base":
+        load_base_tasks(ctx)
+    benchmark = ctx.prepared_benchmark()
+    tasks = shard_of(tasks_of(ctx, task_set), shard, run.shards)
+    states = states_from(ctx.store.rollouts_for(key, [t.id for t in tasks]))
+    own_pool = pool is None
+    pool = pool if pool is not None else EndpointPool()
+    agent = build_agent(model, pool=pool)
+    ctx.store.shard_started(ctx.frontier, STAGE, key, shard)
+    try:
+        report = await roll_out(
+            agent,
+            benchmark,
+            tasks,
+            states,
+            allocation_for(ctx, run),
+            seed=run.seed,
+            concurrency=model.concurrency,
+            sink=lambda batch: ctx.store.ingest_rollouts(key, batch),
+            progress=progress,
+        )
+    except BaseException as exc:
+        ctx.store.shard_failed(
+            ctx.frontier, STAGE, key, shard, error=f"{type(exc).__name__}: {exc}"
+        )
+        raise
+    finally:
+        for changes in pool.history().values():
+            for change in changes:
+                ctx.store.record_concurrency(key, change.limit, reason=change.reason)
+        if own_pool:
+            await pool.aclose()
+    ctx.store.shard_done(
+        ctx.frontier,
+        STAGE,
+        key,
+        shard,
+        detail={"tasks": len(tasks), "rollouts": report.rollouts, "errors": report.errors},
+    )
+    return ShardResult(run_name, shard, len(tasks), report)
+
+
+def finish_run(ctx: Context, run_name: str) -> BandSummary:
+    """Partition the run's tasks into bands (in SQL) and mark the run finished."""
+    key = ctx.run_key(run_name)
+    summary = ctx.store.band_counts(key, ctx.spec.bands)
+    totals = ctx.store.run_totals(key)
+    ctx.store.set_run_phase(
+        key, "Succeeded", stats={"bands": summary.as_dict(), "totals": totals.as_dict()}
+    )
+    return summary

@@ -1,0 +1,124 @@
+"""Verify a slice version against stronger models: bands, pass metrics and overlap-hard canaries.
+
+Each verifier model is its own run over the slice (so each can shard and resume
+on its own); the summary combines them: per-model bands, pass@1, pass@k,
+pass^k and best-of-k with bootstrap intervals, and the canaries every model
+finds hard.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from frontier.domain import naming
+from frontier.domain.bands import BandSummary, partition, summarize
+from frontier.domain.canaries import Canaries, overlap_hard
+from frontier.domain.metrics import SetMetrics, set_metrics, task_metrics
+from frontier.domain.specs import ModelRef, TaskSetRef
+from frontier.pipeline.context import Context
+from frontier.pipeline.profile import register_run
+from frontier.store import RunRecord
+
+
+def register_verification(
+    ctx: Context, slice_version: int, models: list[ModelRef] | None = None, shards: int = 1
+) -> list[RunRecord]:
+    """One run per verifier model over the slice version (idempotent)."""
+    return [
+        register_run(
+            ctx,
+            naming.verification_run(ctx.name, slice_version, model.name),
+            kind="verification",
+            model=model,
+            task_set=TaskSetRef(kind="slice", slice_version=slice_version),
+            k=ctx.spec.verification.k,
+            shards=shards,
+            seed=ctx.spec.profile.seed + 7919 * slice_version,
+        )
+        for model in (models if models is not None else ctx.spec.verifiers)
+    ]
+
+
+@dataclass(frozen=True)
+class ModelVerdict:
+    model: str
+    bands: BandSummary
+    metrics: SetMetrics | None
+    means: dict[str, float]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "bands": self.bands.as_dict(),
+            "metrics": self.metrics.as_dict() if self.metrics else None,
+        }
+
+
+@dataclass(frozen=True)
+class VerificationSummary:
+    slice_version: int
+    models: list[ModelVerdict]
+    canaries: Canaries
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sliceVersion": self.slice_version,
+            "models": [m.as_dict() for m in self.models],
+            "overlapHard": {
+                "count": self.canaries.count,
+                "zeroOnAll": len(self.canaries.zero_on_all),
+                "evaluated": self.canaries.evaluated,
+                "taskIds": list(self.canaries.task_ids),
+            },
+        }
+
+
+def summarize_runs(ctx: Context, runs: list[RunRecord], slice_version: int) -> VerificationSummary:
+    verdicts: list[ModelVerdict] = []
+    for run in runs:
+        per_task = task_metrics(ctx.store.rollouts_for(run.name))
+        means = {t: m.mean_reward for t, m in per_task.items()}
+        verdicts.append(
+            ModelVerdict(
+                model=run.model_name,
+                bands=summarize(partition(means, ctx.spec.bands).values()),
+                metrics=set_metrics(per_task, run.k, seed=ctx.spec.slice.seed),
+                means=means,
+            )
+        )
+    canaries = overlap_hard(
+        {v.model: v.means for v in verdicts}, ctx.spec.verification.overlap_hard_below
+    )
+    return VerificationSummary(slice_version, verdicts, canaries)
+
+
+def finish_verification(ctx: Context, slice_version: int) -> VerificationSummary:
+    """Summarize every verifier's run of the slice and mark the runs finished."""
+    runs = [ctx.store.require_run(r.name) for r in register_verification(ctx, slice_version)]
+    summary = summarize_runs(ctx, runs, slice_version)
+    for run, verdict in zip(runs, summary.models, strict=True):
+        ctx.store.set_run_phase(run.name, "Succeeded", stats=verdict.as_dict())
+    ctx.store.add_event(
+        ctx.frontier,
+        "SliceVerified",
+        f"slice v{slice_version}: "
+        + ", ".join(
+            f"{v.model} saturated {v.bands.saturated}/{v.bands.total}" for v in summary.models
+        )
+        + f"; {summary.canaries.count} overlap-hard",
+        data=summary.as_dict(),
+    )
+    return summary
+
+
+def latest_verification(ctx: Context, slice_version: int) -> VerificationSummary | None:
+    """The summary of a slice's verification, if every verifier has a finished run."""
+    names = {
+        ctx.run_key(naming.verification_run(ctx.name, slice_version, m.name))
+        for m in ctx.spec.verifiers
+    }
+    runs = [r for r in ctx.store.runs(ctx.frontier, kind="verification") if r.name in names]
+    if not runs or len(runs) != len(names) or any(r.phase != "Succeeded" for r in runs):
+        return None
+    return summarize_runs(ctx, sorted(runs, key=lambda r: r.name), slice_version)
