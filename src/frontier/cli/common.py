@@ -1,0 +1,50 @@
+"""What every command shares: opening the store, and turning expected failures into clear messages.
+
+Expected failures (a bad manifest, an unreachable database, a task file that
+does not parse) end the command with exit code 2 and one readable message;
+anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from frontier.benchmarks.jsonlines import TaskFileError
+from frontier.domain.manifest import SpecError
+from frontier.local.runner import ManifestError
+from frontier.pipeline.context import TaskSourceError
+from frontier.store import Store, StoreError, default_dsn
+
+console = Console()
+errors = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="FRONTIER_DB",
+        help="Database DSN (SQLAlchemy URL). Default: sqlite:///.frontier/frontier.db.",
+        show_default=False,
+    ),
+]
+
+EXPECTED = (ManifestError, SpecError, TaskFileError, TaskSourceError, StoreError)
+
+
+@contextmanager
+def expected_errors() -> Iterator[None]:
+    try:
+        yield
+    except EXPECTED as exc:
+        errors.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+
+
+def open_store(db: str | None, *, create: bool = False) -> Store:
+    """The store at `db` (or the default); `create` brings a new or old schema up to date."""
+    return Store.connect(db or default_dsn(), auto_upgrade=create)

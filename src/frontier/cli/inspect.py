@@ -1,0 +1,121 @@
+"""`frontier status` and `frontier export`: read a frontier back out of the store."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from frontier.cli.common import DbOption, console, expected_errors, open_store
+from frontier.pipeline.context import Context, stored_context
+from frontier.pipeline.status import frontier_summary
+from frontier.store import NotFoundError, Store
+
+NameArg = Annotated[
+    str | None,
+    typer.Argument(
+        help="The frontier: NAME or NAMESPACE/NAME; optional when the store holds only one."
+    ),
+]
+
+
+def _context(store: Store, name: str | None) -> Context:
+    if name is None:
+        known = store.frontiers()
+        if len(known) != 1:
+            names = ", ".join(f.key for f in known) or "none"
+            raise NotFoundError(f"name a frontier (the store holds: {names})")
+        name = known[0].key
+    key = name if "/" in name else f"default/{name}"
+    return stored_context(store, key)
+
+
+def status(
+    name: NameArg = None,
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
+) -> None:
+    """Show a frontier: bands, rounds, candidates, slice versions, verification."""
+    with expected_errors():
+        ctx = _context(open_store(db), name)
+        summary = frontier_summary(ctx)
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2, default=str))
+        return
+    _print_status(summary)
+
+
+def _print_status(s: dict[str, Any]) -> None:
+    bands = s["bands"]
+    console.print(f"[bold]{s['frontier']}[/]  solver {s['solver']}")
+    if bands["baseTasks"]:
+        b = bands["baseTasks"]
+        console.print(
+            f"base tasks: saturated {b['saturated']}, hillclimbable {b['hillclimbable']}, "
+            f"unreachable {b['unreachable']}"
+        )
+    cur = bands["current"]
+    console.print(
+        f"solver on the {bands['scope']}: saturated {cur['saturated']}, "
+        f"hillclimbable {cur['hillclimbable']}, unreachable {cur['unreachable']}"
+    )
+    c = s["candidates"]
+    console.print(
+        f"candidates: {c['generated']} generated, {c['admitted']} admitted "
+        f"({c['admissionYield']:.1%}), {c['rejected']} rejected {c['rejectedByReason']}"
+    )
+    table = Table(title="Rounds")
+    for column in ("round", "trigger", "phase", "admitted", "slice"):
+        table.add_column(column)
+    for r in s["rounds"]:
+        stats = r["stats"] or {}
+        table.add_row(
+            str(r["number"]),
+            r["trigger"],
+            r["phase"],
+            str(stats.get("admitted", "-")),
+            f"v{stats['sliceVersion']}" if "sliceVersion" in stats else "-",
+        )
+    console.print(table)
+    console.print(f"slice: v{s['sliceVersion']} with {s['sliceSize']} tasks")
+    if s["verification"]:
+        for m in s["verification"]["models"]:
+            console.print(f"  {m['model']}: {m['bands']}")
+        console.print(f"overlap-hard: {s['overlapHard']}")
+
+
+def export(
+    name: NameArg = None,
+    slice_version: Annotated[
+        int | None, typer.Option("--slice", help="Slice version (default: the latest).")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="Output format: jsonl.")] = "jsonl",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Export a slice version in the benchmark's own task format, one task per line."""
+    if fmt != "jsonl":
+        raise typer.BadParameter(f"unknown format {fmt!r}; available: jsonl", param_hint="--format")
+    with expected_errors():
+        ctx = _context(open_store(db), name)
+        found = ctx.store.get_slice(ctx.frontier, slice_version)
+        if found is None:
+            which = f"version {slice_version}" if slice_version else "any version"
+            raise NotFoundError(f"{ctx.frontier} has no slice {which}")
+        tasks = ctx.store.get_tasks(ctx.frontier, ids=found.task_ids)
+        by_id = {t.id: t for t in tasks}
+        lines = [
+            json.dumps(ctx.benchmark.export(by_id[t]), ensure_ascii=False) for t in found.task_ids
+        ]
+    text = "".join(line + "\n" for line in lines)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {len(lines)} tasks of slice v{found.version} to {output}")

@@ -1,0 +1,80 @@
+"""`frontier worker`: one shard of one stage, as a Kubernetes Job runs it.
+
+The shard defaults to $JOB_COMPLETION_INDEX, which an Indexed Job sets, so
+the same command line serves every completion. The frontier's spec comes from
+the store, so a worker needs only the DSN and the names.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Annotated
+
+import typer
+
+from frontier.cli.common import DbOption, console, expected_errors, open_store
+from frontier.pipeline.context import stored_context
+from frontier.pipeline.mutate import mutate_shard
+from frontier.pipeline.profile import run_shard
+
+app = typer.Typer(help="Run one shard of a stage (what the operator's Jobs execute).")
+
+FrontierOption = Annotated[
+    str, typer.Option("--frontier", help="NAMESPACE/NAME of the frontier in the store.")
+]
+
+
+def _shard(shard: int | None) -> int:
+    if shard is not None:
+        return shard
+    index = os.environ.get("JOB_COMPLETION_INDEX")
+    if index is None:
+        return 0
+    try:
+        return int(index)
+    except ValueError:
+        raise typer.BadParameter(
+            f"JOB_COMPLETION_INDEX={index!r} is not an integer", param_hint="--shard"
+        ) from None
+
+
+ShardOption = Annotated[
+    int | None,
+    typer.Option(help="Shard index (default: $JOB_COMPLETION_INDEX, else 0).", min=0),
+]
+
+
+@app.command()
+def rollouts(
+    frontier: FrontierOption,
+    run: Annotated[str, typer.Option("--run", help="The run (ProfileRun or child run) name.")],
+    shard: ShardOption = None,
+    db: DbOption = None,
+) -> None:
+    """Roll out one shard of a registered run (profile, candidates or verification)."""
+    with expected_errors():
+        ctx = stored_context(open_store(db), frontier)
+        result = asyncio.run(run_shard(ctx, run, _shard(shard)))
+    console.print(
+        f"{run} shard {result.shard}: {result.tasks} tasks, {result.report.rollouts} rollouts, "
+        f"{result.report.errors} errors"
+    )
+
+
+@app.command()
+def mutate(
+    frontier: FrontierOption,
+    round: Annotated[int, typer.Option("--round", min=1, help="The round number.")],
+    shards: Annotated[int, typer.Option(min=1, help="How many shards split the parents.")] = 1,
+    shard: ShardOption = None,
+    db: DbOption = None,
+) -> None:
+    """Propose and screen candidates for one shard of a round's parents."""
+    with expected_errors():
+        ctx = stored_context(open_store(db), frontier)
+        report = asyncio.run(mutate_shard(ctx, round, _shard(shard), shards))
+    console.print(
+        f"round {round} shard {_shard(shard)}: {report.parents} parents, "
+        f"{report.proposed} proposed, {report.screened_in} screened in, rejected {report.rejected}"
+    )
