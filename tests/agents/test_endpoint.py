@@ -110,3 +110,27 @@ async def test_retries_record_kind_status_and_delay(
     [event] = stats.events
     assert event["kind"] == "server_error" and event["status"] == 500
     assert 0 < event["delay"] <= FAST_RETRIES.base_delay
+
+
+async def test_a_retry_after_pauses_every_rollout_on_the_endpoint(
+    server: ScriptedOpenAIServer, model_for: ModelFor, toy: ToyBenchmark
+) -> None:
+    def handler(request: RecordedRequest) -> Reply | Status:
+        if request.index == 0:
+            return Status(429, {"retry-after": "0.6"})
+        return tool_call("submit", {"number": 42})
+
+    server.set_handler(handler)
+    async with EndpointPool(FAST_RETRIES) as pool:
+        agent = build_agent(model_for(), pool=pool)
+        first = asyncio.create_task(agent.rollout(toy, make_task(42), 0, 0))
+        while server.request_count == 0:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.1)  # the 429 has arrived; a second rollout starts now
+        second = await agent.rollout(toy, make_task(42), 1, 0)
+        assert (await first).success and second.success
+        assert second.trace["retries"] == 0  # it waited, it was not refused
+        reasons = [c.reason for c in pool.history()[server.url]]
+    limited = server.requests[0].received_at
+    assert all(r.received_at - limited >= 0.59 for r in server.requests[1:])
+    assert reasons[-1] == "rate_limited retry_after=0.6s"

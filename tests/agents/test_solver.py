@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -12,7 +13,9 @@ from frontier.agents.endpoint import EndpointPool
 from frontier.domain.specs import ModelRef, Pricing
 from tests.agents.toy_benchmark import ToyBenchmark, make_task
 from tests.support.openai_server import (
+    Drop,
     Hang,
+    Raw,
     Reply,
     ScriptedOpenAIServer,
     Status,
@@ -258,3 +261,127 @@ async def test_the_api_key_never_reaches_the_trace_or_the_logs(
     assert secret not in dumped
     assert secret not in caplog.text
     assert "[redacted]" in caplog.text  # the retry was logged, with the key scrubbed
+
+
+async def test_a_dropped_connection_is_retried(
+    server: ScriptedOpenAIServer, model_for: ModelFor, pool: EndpointPool, toy: ToyBenchmark
+) -> None:
+    server.enqueue(Drop(), tool_call("submit", {"number": 42}))
+    rollout = await build_agent(model_for(), pool=pool).rollout(toy, TASK, 0, 1)
+    assert rollout.ok and rollout.success is True
+    [event] = rollout.trace["retry_events"]
+    assert event["kind"] == "connection" and event["status"] is None
+
+
+async def test_a_reply_that_is_not_a_completion_is_an_error_rollout_with_its_cause(
+    server: ScriptedOpenAIServer, model_for: ModelFor, pool: EndpointPool, toy: ToyBenchmark
+) -> None:
+    server.enqueue(Raw("<html>gateway says hello</html>", content_type="text/html"))
+    rollout = await build_agent(model_for(), pool=pool).rollout(toy, TASK, 0, 1)
+    assert rollout.status == "error" and rollout.reward is None
+    assert (rollout.error or "").startswith(
+        "invalid_response: the reply is not a chat completion (content-type text/html"
+    )
+    assert server.request_count == 1  # a misconfigured URL is not hammered
+
+
+async def test_a_truncated_json_body_is_an_error_rollout_not_a_crash(
+    server: ScriptedOpenAIServer, model_for: ModelFor, pool: EndpointPool, toy: ToyBenchmark
+) -> None:
+    server.enqueue(Raw('{"id": "chatcmpl-1", "choices": [{"index"'))
+    rollout = await build_agent(model_for(), pool=pool).rollout(toy, TASK, 0, 1)
+    assert rollout.status == "error" and "JSONDecodeError" in (rollout.error or "")
+
+
+async def test_the_timeout_is_per_request_not_per_rollout(
+    server: ScriptedOpenAIServer, model_for: ModelFor, pool: EndpointPool, toy: ToyBenchmark
+) -> None:
+    server.enqueue(
+        tool_call("hint", {}, delay=0.25),
+        tool_call("probe", {"guess": 42}, delay=0.25),
+        tool_call("submit", {"number": 42}, delay=0.25),
+    )
+    model = model_for(timeout_seconds=0.6, max_retries=0)
+    rollout = await build_agent(model, pool=pool).rollout(toy, TASK, 0, 1)
+    assert rollout.ok and rollout.success is True
+    assert rollout.latency_seconds >= 0.75 and rollout.trace["retries"] == 0
+
+
+async def test_a_429_without_retry_after_waits_for_the_rate_limit_reset(
+    server: ScriptedOpenAIServer, model_for: ModelFor, pool: EndpointPool, toy: ToyBenchmark
+) -> None:
+    server.enqueue(
+        Status(429, {"x-ratelimit-reset-requests": "700ms", "x-ratelimit-remaining-requests": "0"}),
+        tool_call("submit", {"number": 42}),
+    )
+    rollout = await build_agent(model_for(), pool=pool).rollout(toy, TASK, 0, 1)
+    assert rollout.ok and rollout.success is True
+    assert server.requests[1].received_at - server.requests[0].received_at >= 0.69
+    [event] = rollout.trace["retry_events"]
+    assert event["retry_after"] == pytest.approx(0.7)
+
+
+async def test_rate_limits_that_outlast_the_budget_are_an_error_and_shrink_the_limit(
+    server: ScriptedOpenAIServer, model_for: ModelFor, pool: EndpointPool, toy: ToyBenchmark
+) -> None:
+    server.enqueue(*[Status(429, {"retry-after-ms": "20"})] * 3)
+    model = model_for(max_retries=2, concurrency=8)
+    rollout = await build_agent(model, pool=pool).rollout(toy, TASK, 0, 1)
+    assert rollout.status == "error" and rollout.reward is None and rollout.success is None
+    assert (rollout.error or "").startswith("rate_limited (HTTP 429)")
+    assert "retry budget of 2 spent" in (rollout.error or "")
+    history = pool.history()[server.url]
+    assert [c.limit for c in history] == [8, 4, 2, 1]  # each 429 came under the new limit
+    assert rollout.trace["concurrency_limit"] == 1
+
+
+async def test_text_protocol_plays_several_calls_of_one_turn_and_stops_at_the_final_one(
+    server: ScriptedOpenAIServer, model_for: ModelFor, pool: EndpointPool, toy: ToyBenchmark
+) -> None:
+    calls: list[tuple[str, dict[str, Any]]] = [
+        ("hint", {}),
+        ("teleport", {"to": "mars"}),
+        ("probe", {"guess": 42}),
+    ]
+    first = "".join(text_tool_call(n, a).content or "" for n, a in calls)
+    last = text_tool_call("submit", {"number": 42}).content or ""
+    after = text_tool_call("probe", {"guess": 1}).content or ""
+    server.enqueue(text(first), text(last + after))
+    rollout = await build_agent(model_for(protocol="text"), pool=pool).rollout(toy, TASK, 0, 1)
+    assert rollout.ok and rollout.success is True
+    assert [c["name"] for c in rollout.trace["tool_calls"]] == [
+        "hint",
+        "teleport",
+        "probe",
+        "submit",
+    ]
+    assert rollout.trace["unknown_tool_calls"] == 1
+    responses = server.requests[1].body["messages"][-1]["content"]
+    assert responses.count("<tool_response") == 3
+    assert '<tool_response name="teleport" status="error">' in responses
+
+
+async def test_native_calls_after_the_final_one_are_not_played(
+    server: ScriptedOpenAIServer, model_for: ModelFor, pool: EndpointPool, toy: ToyBenchmark
+) -> None:
+    server.enqueue(
+        Reply(tool_calls=(ToolCall("submit", {"number": 42}), ToolCall("probe", {"guess": 1})))
+    )
+    rollout = await build_agent(model_for(), pool=pool).rollout(toy, TASK, 0, 1)
+    assert rollout.success is True
+    assert [c["name"] for c in rollout.trace["tool_calls"]] == ["submit"]
+    assert server.request_count == 1
+
+
+async def test_replies_cut_by_max_tokens_are_counted(
+    server: ScriptedOpenAIServer, model_for: ModelFor, pool: EndpointPool, toy: ToyBenchmark
+) -> None:
+    server.enqueue(
+        text('<tool_call>{"name": "probe", "argu', finish_reason="length"),
+        text_tool_call("submit", {"number": 42}),
+    )
+    model = model_for(protocol="text", max_tokens=16)
+    rollout = await build_agent(model, pool=pool).rollout(toy, TASK, 0, 1)
+    assert rollout.success is True
+    assert rollout.trace["truncated_replies"] == 1 and rollout.trace["malformed_tool_calls"] == 1
+    assert server.requests[0].body["max_tokens"] == 16

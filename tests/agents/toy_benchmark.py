@@ -198,12 +198,8 @@ class ToyBenchmark:
         return out
 
     def suggest_motifs(self, task: Task, failed_checks: Sequence[str]) -> list[str]:
-        out = []
-        if "exact" in failed_checks:
-            out.append("shift_target")
-        if "in_range" in failed_checks:
-            out.append("narrow_range")
-        return out
+        by_check = {"exact": "shift_target", "in_range": "narrow_range"}
+        return list(dict.fromkeys(by_check[c] for c in failed_checks if c in by_check))
 
     def check_grounding(self, task: Task) -> Grounding:
         p = task.payload
@@ -231,7 +227,12 @@ class ToyBenchmark:
         return {"id": task.id, "query": task.query, **task.payload}
 
     def scripted_policy(self, profile: str) -> HastyPolicy | CarefulPolicy | BrokenPolicy:
-        return {"hasty": HastyPolicy, "careful": CarefulPolicy, "broken": BrokenPolicy}[profile]()
+        policies: dict[str, type[HastyPolicy | CarefulPolicy | BrokenPolicy]] = {
+            "hasty": HastyPolicy,
+            "careful": CarefulPolicy,
+            "broken": BrokenPolicy,
+        }
+        return policies[profile]()
 
     def profiles(self) -> list[str]:
         return ["careful", "hasty", "broken"]

@@ -48,6 +48,8 @@ class Reply:
     include_usage: bool = True
     finish_reason: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    """Seconds to wait before answering (slow, but within a client's timeout)."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,21 @@ class Hang:
     seconds: float = 30.0
 
 
-ScriptItem = Reply | Status | Hang
+@dataclass(frozen=True)
+class Raw:
+    """A verbatim HTTP reply, e.g. a 200 whose body is not a chat completion."""
+
+    body: str
+    status: int = 200
+    content_type: str = "application/json"
+
+
+@dataclass(frozen=True)
+class Drop:
+    """Close the connection without answering (the client sees a connection error)."""
+
+
+ScriptItem = Reply | Status | Hang | Raw | Drop
 Handler = Callable[["RecordedRequest"], ScriptItem | Awaitable[ScriptItem]]
 
 
@@ -251,7 +267,7 @@ class ScriptedOpenAIServer:
                 if self.record_requests:
                     self.requests.append(recorded)
             item = await self._next_item(recorded)
-            return await self._respond(item, recorded)
+            return await self._respond(item, recorded, request)
         finally:
             self._in_flight -= 1
 
@@ -265,7 +281,7 @@ class ScriptedOpenAIServer:
             return self._script.popleft() if self._script else None
 
     async def _respond(
-        self, item: ScriptItem | None, request: RecordedRequest
+        self, item: ScriptItem | None, request: RecordedRequest, http_request: web.Request
     ) -> web.StreamResponse:
         if item is None:
             # Not retryable, so a test that under-scripts fails fast with a clear message.
@@ -277,6 +293,17 @@ class ScriptedOpenAIServer:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), timeout=item.seconds)
             return _error(504, "scripted hang finished")
+        if isinstance(item, Raw):
+            return web.Response(
+                status=item.status, body=item.body.encode(), content_type=item.content_type
+            )
+        if isinstance(item, Drop):
+            transport = http_request.transport
+            if transport is not None:
+                transport.abort()
+            return web.Response(status=500)  # never reaches the client
+        if item.delay > 0:
+            await asyncio.sleep(item.delay)
         return web.json_response(self._completion(item, request), headers=dict(item.headers))
 
     def _completion(self, reply: Reply, request: RecordedRequest) -> dict[str, Any]:

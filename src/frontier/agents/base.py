@@ -7,6 +7,8 @@ that is either graded (status "ok") or a harness error (status "error").
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
 from frontier.agents.endpoint import EndpointPool
@@ -14,6 +16,7 @@ from frontier.agents.heuristic import HeuristicAgent
 from frontier.agents.solver import OpenAIAgent
 from frontier.agents.tracing import error_rollout
 from frontier.domain.interfaces import Benchmark
+from frontier.domain.secrets import base_url_env_name
 from frontier.domain.specs import ModelRef
 from frontier.domain.tasks import Rollout, Task
 
@@ -33,12 +36,19 @@ class Agent(Protocol):
     ) -> Rollout: ...
 
 
-def endpoint_url(model: ModelRef) -> str:
-    """The model's base URL; a sidecar server without one is reached on localhost."""
+def endpoint_url(model: ModelRef, environ: Mapping[str, str] | None = None) -> str:
+    """The model's base URL; a sidecar server without one is reached where the Job says.
+
+    The operator's Job builder sets `base_url_env_name(model.name)` for a sidecar;
+    without it (a local run) the sidecar's port on localhost is used.
+    """
     if model.base_url is not None:
         return model.base_url
     if model.server is not None:
-        return f"http://127.0.0.1:{model.server.port}/v1"
+        env = os.environ if environ is None else environ
+        return env.get(base_url_env_name(model.name)) or (
+            f"http://127.0.0.1:{model.server.port}/v1"
+        )
     raise ValueError(f"model {model.name!r} has no baseUrl and no server")
 
 

@@ -2,21 +2,29 @@
 
 A ModelRef names its key by an environment variable (local runs), a mounted
 file, or a Kubernetes Secret. For a Secret the operator's Job builder mounts it
-as the variable `api_key_env_name(model.name)`, and the worker reads the same
-name here, so the two sides agree by construction. The key itself is never
-logged or put in a trace or an exception message.
+as the variable `api_key_env_name(model.name)` (frontier.domain.secrets), and
+the worker reads the same name here, so the two sides agree by construction.
+The key itself is never logged or put in a trace or an exception message.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import TypeVar, cast
 
+from frontier.domain.secrets import API_KEY_ENV_PREFIX, api_key_env_name
 from frontier.domain.specs import ModelRef
 
-API_KEY_ENV_PREFIX = "FRONTIER_API_KEY_"
+__all__ = [
+    "API_KEY_ENV_PREFIX",
+    "NO_KEY",
+    "MissingApiKey",
+    "api_key_env_name",
+    "redact",
+    "resolve_api_key",
+]
+
 T = TypeVar("T")
 NO_KEY = "no-key"
 """Sent when a model names no key at all (a local vLLM server accepts any)."""
@@ -24,14 +32,6 @@ NO_KEY = "no-key"
 
 class MissingApiKey(ValueError):
     """The configured key source is absent (names the variable or file, never a value)."""
-
-
-def api_key_env_name(model_name: str) -> str:
-    """The environment variable holding a Secret-sourced key: FRONTIER_API_KEY_<NAME_UPPER_SNAKE>."""
-    snake = re.sub(r"[^A-Z0-9]+", "_", model_name.upper()).strip("_")
-    if not snake:
-        raise ValueError(f"model name {model_name!r} gives no usable environment variable name")
-    return API_KEY_ENV_PREFIX + snake
 
 
 def resolve_api_key(model: ModelRef, environ: dict[str, str] | None = None) -> str:

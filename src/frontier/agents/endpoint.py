@@ -101,9 +101,11 @@ class Endpoint:
                 raw = await self.client.chat.completions.with_raw_response.create(
                     **params, timeout=timeout
                 )
-                completion: ChatCompletion = raw.parse()
                 headers: Mapping[str, str] = raw.headers
+                completion = _parse_completion(raw)
                 failure = None
+            except _NotACompletion as exc:
+                failure = _Failure("invalid_response", str(exc), False)
             except openai.APIStatusError as exc:
                 failure = _status_failure(exc)
             except openai.APITimeoutError:
@@ -115,10 +117,6 @@ class Endpoint:
             finally:
                 self.limiter.release()
             if failure is None:
-                if not completion.choices:
-                    raise HarnessError(
-                        "endpoint returned a completion without choices", retries=retry
-                    )
                 self.limiter.on_success()
                 wait = budget_exhausted(headers)
                 if wait is not None:
@@ -156,6 +154,28 @@ class Endpoint:
             )
             await asyncio.sleep(delay)
             retry += 1
+
+
+class _NotACompletion(Exception):
+    """A 2xx reply whose body is not a chat completion (a proxy's HTML page, truncated JSON)."""
+
+
+def _parse_completion(raw: Any) -> ChatCompletion:
+    try:
+        parsed = raw.parse()
+    except (ValueError, TypeError) as exc:  # JSONDecodeError and pydantic errors are ValueErrors
+        raise _NotACompletion(
+            f"the reply is not a chat completion ({type(exc).__name__}: {exc})"[:_MESSAGE_LIMIT]
+        ) from None
+    if not isinstance(parsed, ChatCompletion):
+        content_type = raw.headers.get("content-type", "unknown")
+        raise _NotACompletion(
+            f"the reply is not a chat completion (content-type {content_type}: "
+            f"{str(parsed)[:80]!r})"
+        )
+    if not parsed.choices:
+        raise _NotACompletion("the reply is a completion without choices")
+    return parsed
 
 
 def _cause_text(exc: BaseException) -> str:

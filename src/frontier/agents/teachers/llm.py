@@ -170,7 +170,7 @@ class LLMTeacher:
                 )
             ]
         try:
-            answer = TeacherAnswer.model_validate(extract_json_object(content))
+            answer = TeacherAnswer.model_validate(extract_json_object(content, "candidates"))
         except ValidationError as exc:
             problems = "; ".join(
                 f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}"

@@ -38,26 +38,34 @@ def teacher_answer_schema() -> dict[str, Any]:
     return TeacherAnswer.model_json_schema()
 
 
-def extract_json_object(text: str) -> dict[str, Any]:
+def extract_json_object(text: str, prefer_key: str | None = None) -> dict[str, Any]:
     """The first JSON object in `text`, after dropping <think> blocks and code fences.
 
-    Raises ValueError saying what was wrong when there is none.
+    With `prefer_key`, the first object holding that key wins over earlier ones
+    (a model may quote an example record before its answer). Raises ValueError
+    saying what was wrong when there is no object at all.
     """
     cleaned = _THINK.sub("", text).strip()
     candidates = [m.group(1) for m in _FENCE.finditer(cleaned)] + [cleaned]
     decoder = json.JSONDecoder()
     last_error = "no '{' found"
+    first: dict[str, Any] | None = None
     for chunk in candidates:
         start = chunk.find("{")
         tries = 0
         while start != -1 and tries < _MAX_STARTS:
             tries += 1
             try:
-                value, _ = decoder.raw_decode(chunk, start)
+                value, end = decoder.raw_decode(chunk, start)
             except json.JSONDecodeError as exc:
                 last_error = f"{exc.msg} at position {exc.pos}"
-            else:
-                if isinstance(value, dict):
+                start = chunk.find("{", start + 1)
+                continue
+            if isinstance(value, dict):
+                if prefer_key is None or prefer_key in value:
                     return value
-            start = chunk.find("{", start + 1)
+                first = first if first is not None else value
+            start = chunk.find("{", end)
+    if first is not None:
+        return first
     raise ValueError(f"the answer holds no JSON object ({last_error})")
