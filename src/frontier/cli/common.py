@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from frontier.agents import HarnessError
 from frontier.benchmarks.jsonlines import TaskFileError
 from frontier.domain.manifest import SpecError
 from frontier.local.runner import ManifestError
@@ -33,7 +34,7 @@ DbOption = Annotated[
     ),
 ]
 
-EXPECTED = (ManifestError, SpecError, TaskFileError, TaskSourceError, StoreError)
+EXPECTED = (ManifestError, SpecError, TaskFileError, TaskSourceError, StoreError, HarnessError)
 
 
 @contextmanager

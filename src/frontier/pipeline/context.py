@@ -56,10 +56,20 @@ class Context:
         tasks = self.store.get_tasks(self.frontier)
         ids = frozenset(t.id for t in tasks)
         if ids != self._prepared:
-            new = [t for t in sorted(tasks, key=lambda t: t.id) if t.id not in self._prepared]
+            new = [t for t in sorted(tasks, key=preparation_order) if t.id not in self._prepared]
             self.benchmark.prepare(new)
             self._prepared = ids
         return self.benchmark
+
+    def screening_benchmark(self) -> Benchmark:
+        """A separate instance for the teacher and the grounding checks.
+
+        Checking a candidate adds its products to the environment; rejected
+        candidates must not leak into the environment rollouts are played in.
+        """
+        bench = load_benchmark(self.spec.benchmark.name, self.spec.benchmark.options)
+        bench.prepare(sorted(self.store.get_tasks(self.frontier), key=preparation_order))
+        return bench
 
     def source_paths(self) -> list[str]:
         """The task source's globs resolved against the manifest's folder, each matching a file."""
@@ -74,6 +84,15 @@ class Context:
                 )
             paths.extend(matches)
         return paths
+
+
+def preparation_order(task: Task) -> tuple[int, str]:
+    """The order the loop created tasks in: by round (base tasks are round 0), then by id.
+
+    An environment built from scratch in a worker then matches the one the loop
+    grew round by round, since a child shares its parent's products.
+    """
+    return (task.lineage.round, task.id)
 
 
 def open_context(

@@ -15,7 +15,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from frontier.agents import EndpointPool
+from frontier.agents import EndpointPool, HarnessError
 from frontier.agents.teachers import (
     TeacherProposal,
     build_teacher,
@@ -38,6 +38,7 @@ class MutateReport:
     proposed: int = 0
     screened_in: int = 0
     rejected: dict[str, int] = field(default_factory=dict)
+    failed_parents: list[str] = field(default_factory=list)
 
 
 def solver_means(ctx: Context) -> dict[str, float]:
@@ -111,7 +112,7 @@ async def mutate_shard(
 ) -> MutateReport:
     """Propose and screen candidates for this shard's parents. Re-running skips parents already done."""
     report = MutateReport()
-    benchmark = ctx.prepared_benchmark()
+    benchmark = ctx.screening_benchmark()
     scope = round_scope(ctx, round_number)
     parents = choose_parents(ctx, round_number)
     done = ctx.store.done_shards(ctx.frontier, STAGE, scope)
@@ -145,14 +146,20 @@ async def mutate_shard(
         report.parents += 1
         rng = random.Random(f"{ctx.spec.mutation.seed}:{round_number}:{parent_id}")
         past = history.get(parent_id, [])
-        proposals = await teacher.propose(
-            parent,
-            failed_checks(past),
-            ctx.spec.mutation.candidates_per_parent,
-            rng,
-            round_number,
-            failure_summary=summarize_failures(past),
-        )
+        try:
+            proposals = await teacher.propose(
+                parent,
+                failed_checks(past),
+                ctx.spec.mutation.candidates_per_parent,
+                rng,
+                round_number,
+                failure_summary=summarize_failures(past),
+            )
+        except HarnessError as exc:
+            # The teacher's endpoint failed: not the parent's fault. Leave it undone for a retry.
+            ctx.store.shard_failed(ctx.frontier, STAGE, scope, index, error=str(exc))
+            report.failed_parents.append(parent_id)
+            continue
         screened_in: list[Task] = []
         recorded: list[Task] = []
         rejections: list[CandidateOutcome] = []
@@ -201,5 +208,10 @@ async def mutate_shard(
                 "proposed": len(proposals),
                 "screenedIn": len(screened_in),
             },
+        )
+    if report.failed_parents:
+        raise HarnessError(
+            f"round {round_number}: the teacher failed for {len(report.failed_parents)} of "
+            f"{len(mine)} parents; run the stage again to retry them"
         )
     return report

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from frontier.benchmarks.registry import load_benchmark
+from frontier.cli.main import app
+from frontier.store import Store
+from tests.cli.conftest import write_manifest
+from tests.support.frontiers import small_document
+
+
+def test_run_prints_a_json_summary_of_every_round(runner: CliRunner, tmp_path: Path) -> None:
+    manifest = write_manifest(tmp_path, small_document(stop={"maxRounds": 1}))
+    db = f"sqlite:///{tmp_path / 'f.db'}"
+    result = runner.invoke(app, ["run", "-f", str(manifest), "--db", db, "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["frontier"] == "default/shoppingbench-dev"
+    assert [r["number"] for r in summary["rounds"]] == [1]
+    assert summary["bandsBefore"]["total"] == 16
+    assert summary["stoppedBecause"] == "stop.maxRounds (1) reached"
+
+
+def test_run_with_an_invalid_spec_exits_2_naming_the_field(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    manifest = write_manifest(tmp_path, small_document(profile={"k": 0}))
+    result = runner.invoke(app, ["run", "-f", str(manifest), "--db", "sqlite://"])
+    assert result.exit_code == 2
+    assert "spec.profile.k" in result.stderr
+
+
+def test_run_with_a_task_path_that_matches_nothing_names_the_path(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    doc = small_document()
+    doc["spec"]["benchmark"]["source"]["paths"] = ["no-such/*.jsonl"]
+    result = runner.invoke(
+        app, ["run", "-f", str(write_manifest(tmp_path, doc)), "--db", "sqlite://"]
+    )
+    assert result.exit_code == 2
+    assert "spec.benchmark.source.paths[0]: 'no-such/*.jsonl' matches no file" in result.stderr
+
+
+def test_status_and_export_read_the_frontier_back(runner: CliRunner, tmp_path: Path) -> None:
+    manifest = write_manifest(tmp_path, small_document(stop={"maxRounds": 1}))
+    db = f"sqlite:///{tmp_path / 'f.db'}"
+    assert runner.invoke(app, ["run", "-f", str(manifest), "--db", db]).exit_code == 0
+
+    status = runner.invoke(app, ["status", "--db", db, "--json"])
+    assert status.exit_code == 0, status.output
+    state = json.loads(status.stdout)
+    assert state["sliceVersion"] == 1
+    assert state["rounds"][0]["phase"] == "Succeeded"
+
+    out = tmp_path / "slice.jsonl"
+    exported = runner.invoke(
+        app, ["export", "shoppingbench-dev", "--slice", "1", "-o", str(out), "--db", db]
+    )
+    assert exported.exit_code == 0, exported.output
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    store = Store.connect(db)
+    members = store.get_slice("default/shoppingbench-dev", 1)
+    assert members is not None and len(lines) == members.size == state["sliceSize"]
+    tasks = store.get_tasks("default/shoppingbench-dev", ids=members.task_ids)
+    by_id = {t.id: t for t in tasks}
+    assert lines == [by_id[t].payload for t in members.task_ids]
+    # every exported line loads again as the same task, in the benchmark's public format
+    reloaded = load_benchmark("shoppingbench").load([str(out)])
+    assert not reloaded.errors
+    assert [t.id for t in reloaded.tasks] == list(members.task_ids)
+
+
+def test_status_of_an_unknown_frontier_exits_2(runner: CliRunner, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'f.db'}"
+    Store.connect(db, auto_upgrade=True).close()
+    result = runner.invoke(app, ["status", "nope", "--db", db])
+    assert result.exit_code == 2
+    assert "no frontier 'default/nope'" in result.stderr

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from frontier.domain.manifest import SpecError
+from frontier.local.runner import ManifestError, load_manifest, run_loop
+from frontier.store import Store
+from tests.support.frontiers import small_document
+
+
+def write_manifest(tmp_path: Path, doc: dict[str, Any]) -> Path:
+    path = tmp_path / "frontier.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+def snapshot(store: Store, frontier: str) -> dict[str, Any]:
+    """Everything the loop decided, in a form two runs can be compared by."""
+    rollouts = {
+        run.name: sorted(
+            (r.task_id, r.attempt, r.status, r.reward) for r in store.rollouts_for(run.name)
+        )
+        for run in store.runs(frontier)
+    }
+    return {
+        "rollouts": rollouts,
+        "candidates": sorted(
+            (c.round, c.task_id, c.decision, c.reason) for c in store.candidates(frontier)
+        ),
+        "slices": [
+            (s.version, s.parent_version, s.task_ids)
+            for v in store.slice_versions(frontier)
+            if (s := store.get_slice(frontier, v)) is not None
+        ],
+        "rounds": [(r.number, r.trigger, r.phase) for r in store.rounds(frontier)],
+    }
+
+
+async def run_to_end(tmp_path: Path, name: str, doc: dict[str, Any]) -> Store:
+    store = Store.connect(f"sqlite:///{tmp_path / name}", auto_upgrade=True)
+    path = write_manifest(tmp_path, doc)
+    await run_loop(store, load_manifest(path), base_dir=tmp_path)
+    return store
+
+
+async def test_the_loop_runs_rounds_until_its_stop_condition(tmp_path: Path) -> None:
+    doc = small_document(stop={"maxRounds": 2})
+    store = Store.connect(f"sqlite:///{tmp_path / 'f.db'}", auto_upgrade=True)
+    result = await run_loop(store, load_manifest(write_manifest(tmp_path, doc)), base_dir=tmp_path)
+    assert [r.number for r in result.rounds] == [1, 2]
+    assert result.stopped_because == "stop.maxRounds (2) reached"
+    assert result.bands_before.total == 16
+    assert store.slice_versions("default/shoppingbench-dev")
+    assert any(e.reason == "SaturationDetected" for e in store.events("default/shoppingbench-dev"))
+
+
+async def test_a_loop_cancelled_mid_round_resumes_to_the_state_of_an_uninterrupted_run(
+    tmp_path: Path,
+) -> None:
+    doc = small_document(stop={"maxRounds": 2})
+    clean = await run_to_end(tmp_path, "clean.db", doc)
+
+    store = Store.connect(f"sqlite:///{tmp_path / 'killed.db'}", auto_upgrade=True)
+    resource = load_manifest(write_manifest(tmp_path, doc))
+    task = asyncio.ensure_future(run_loop(store, resource, base_dir=tmp_path))
+    frontier = "default/shoppingbench-dev"
+    while not task.done():  # cancel once round 1's candidates are being rolled out
+        await asyncio.sleep(0.01)
+        try:
+            runs = store.runs(frontier, kind="candidates")
+        except Exception:
+            continue
+        if runs and store.count_rollouts(runs[0].name) > 5:
+            task.cancel()
+            break
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert store.get_round(frontier, 1) is not None
+    assert store.get_round(frontier, 1).phase != "Succeeded"  # type: ignore[union-attr]
+    await run_loop(store, resource, base_dir=tmp_path)
+    resumed = snapshot(store, frontier)
+    assert resumed["slices"], "the run published no slice: nothing to compare"
+    assert resumed == snapshot(clean, frontier)
+
+
+def test_a_manifest_that_is_not_yaml_names_the_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("kind: Frontier\nspec: [unclosed\n")
+    with pytest.raises(ManifestError, match=r"bad\.yaml:\d+: not valid YAML"):
+        load_manifest(path)
+
+
+def test_a_manifest_without_a_frontier_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "cm.yaml"
+    path.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+    with pytest.raises(ManifestError, match="expected exactly one Frontier document, found 0"):
+        load_manifest(path)
+
+
+def test_an_invalid_spec_names_the_field_path(tmp_path: Path) -> None:
+    doc = small_document(bands={"unreachableAtMost": 0.8, "saturatedAbove": 0.7})
+    with pytest.raises(SpecError, match=r"spec\.bands"):
+        load_manifest(write_manifest(tmp_path, doc))

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from frontier.domain.bands import band_of
+from frontier.domain.interfaces import Benchmark
+from frontier.domain.sampling import settled_band
+from frontier.domain.specs import BandSpec
+from frontier.domain.tasks import Rollout, Task
+from frontier.pipeline.rollouts import Curtailed, FixedK, TaskState, roll_out, states_from
+
+
+def make_task(n: int) -> Task:
+    return Task.create("toy", "f", f"task {n}", {"n": n})
+
+
+class ScriptedAgent:
+    """Answers each (task, attempt) from a function; counts how often each was played."""
+
+    def __init__(self, outcome: Callable[[Task, int, int], float | None]) -> None:
+        self.outcome = outcome
+        self.calls: dict[tuple[str, int], int] = {}
+
+    async def rollout(self, benchmark: Benchmark, task: Task, attempt: int, seed: int) -> Rollout:
+        n = self.calls.get((task.id, attempt), 0) + 1
+        self.calls[(task.id, attempt)] = n
+        reward = self.outcome(task, attempt, n)
+        if reward is None:
+            return Rollout(task_id=task.id, attempt=attempt, status="error", error="boom")
+        return Rollout(task_id=task.id, attempt=attempt, reward=reward, success=reward == 1.0)
+
+
+async def run(agent: ScriptedAgent, tasks: list[Task], allocation, states=None, **kw):  # type: ignore[no-untyped-def]
+    stored: list[list[Rollout]] = []
+    states = {} if states is None else states
+    report = await roll_out(
+        agent,
+        None,  # type: ignore[arg-type]
+        tasks,
+        states,
+        allocation,
+        seed=0,
+        concurrency=4,
+        sink=stored.append,
+        **kw,
+    )
+    return report, [r for batch in stored for r in batch], states
+
+
+async def test_fixed_k_plays_attempts_0_to_k_minus_1_once_each() -> None:
+    tasks = [make_task(i) for i in range(5)]
+    agent = ScriptedAgent(lambda t, a, n: 1.0)
+    report, stored, _ = await run(agent, tasks, FixedK(4))
+    assert report.rollouts == 20
+    assert sorted(agent.calls) == sorted((t.id, a) for t in tasks for a in range(4))
+    assert set(agent.calls.values()) == {1}
+    assert len(stored) == 20
+
+
+async def test_an_errored_attempt_is_retried_and_the_retry_replaces_it() -> None:
+    task = make_task(0)
+    agent = ScriptedAgent(lambda t, a, n: None if (a == 2 and n == 1) else 0.5)
+    report, stored, states = await run(agent, [task], FixedK(4))
+    assert agent.calls[(task.id, 2)] == 2
+    assert report.errors == 1
+    assert states[task.id].rewards == [0.5, 0.5, 0.5, 0.5]
+    assert [r.status for r in stored if r.attempt == 2] == ["error", "ok"]
+
+
+async def test_an_attempt_that_keeps_erroring_stays_an_error_and_is_not_a_zero() -> None:
+    task = make_task(0)
+    agent = ScriptedAgent(lambda t, a, n: None if a == 1 else 1.0)
+    report, _, states = await run(agent, [task], FixedK(3), error_retries=2)
+    assert report.errors == 3
+    assert agent.calls[(task.id, 1)] == 3  # first try + 2 retries
+    assert states[task.id].rewards == [1.0, 1.0]
+    assert states[task.id].errors == {1: 3}
+
+
+async def test_batches_reach_the_sink_before_the_run_ends() -> None:
+    tasks = [make_task(i) for i in range(10)]
+    stored: list[list[Rollout]] = []
+    await roll_out(
+        ScriptedAgent(lambda t, a, n: 0.0),
+        None,  # type: ignore[arg-type]
+        tasks,
+        {},
+        FixedK(4),
+        seed=0,
+        concurrency=2,
+        sink=stored.append,
+        batch_size=8,
+    )
+    assert [len(b) for b in stored] == [8, 8, 8, 8, 8]
+
+
+async def test_a_resumed_run_plays_only_what_is_missing() -> None:
+    tasks = [make_task(i) for i in range(3)]
+    first = ScriptedAgent(lambda t, a, n: 1.0)
+    _, stored, _ = await run(first, tasks, FixedK(2))
+    states = states_from(stored[:3])
+    second = ScriptedAgent(lambda t, a, n: 1.0)
+    report, _, _ = await run(second, tasks, FixedK(2), states=states)
+    assert report.rollouts == 3
+    assert not set(second.calls) & {(r.task_id, r.attempt) for r in stored[:3]}
+
+
+async def test_curtailed_stops_early_and_reaches_the_same_bands_as_fixed_k() -> None:
+    bands = BandSpec()
+    tasks = [make_task(0), make_task(1)]
+    # Task 0 always succeeds (its band settles after 3 of 4); task 1 alternates 0, 1, 0, 1.
+    agent = ScriptedAgent(lambda t, a, n: 1.0 if t.id == tasks[0].id else float(a % 2))
+    _, _, curtailed = await run(agent, tasks, Curtailed(4, bands))
+    _, _, fixed = await run(ScriptedAgent(agent.outcome), tasks, FixedK(4))
+    assert len(curtailed[tasks[0].id].rewards) < 4
+    for t in tasks:
+        settled = settled_band(curtailed[t.id].rewards, 4, bands)
+        assert settled is band_of(sum(fixed[t.id].rewards) / 4, bands)
+
+
+def test_task_state_orders_rewards_by_attempt() -> None:
+    state = TaskState(ok={2: 0.2, 0: 0.0, 1: 0.1})
+    assert state.rewards == [0.0, 0.1, 0.2]
+    assert state.attempted == {0, 1, 2}

@@ -1,0 +1,38 @@
+"""Small, fast Frontier specs over the real ShoppingBench dev sample, for pipeline and CLI tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from frontier.domain.specs import FrontierSpec
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "shoppingbench.yaml"
+SHARED_DATA = ROOT.parent / "shared" / "data" / "shoppingbench"
+
+
+def example_document() -> dict[str, Any]:
+    doc: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text())
+    return doc
+
+
+def small_document(per_family: int = 4, **spec_overrides: Any) -> dict[str, Any]:
+    """The example manifest with absolute task paths, a few tasks per family, and overrides."""
+    doc = example_document()
+    spec = doc["spec"]
+    spec["benchmark"]["source"]["paths"] = [str(SHARED_DATA / "*.dev.jsonl")]
+    spec["benchmark"]["source"]["limitPerFamily"] = per_family
+    spec["mutation"]["parentsPerRound"] = 6
+    for key, value in spec_overrides.items():
+        if isinstance(value, dict) and isinstance(spec.get(key), dict):
+            spec[key] = {**spec[key], **value}
+        else:
+            spec[key] = value
+    return doc
+
+
+def small_spec(per_family: int = 4, **spec_overrides: Any) -> FrontierSpec:
+    return FrontierSpec.model_validate(small_document(per_family, **spec_overrides)["spec"])
