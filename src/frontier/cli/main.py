@@ -27,12 +27,13 @@ def version() -> None:
 
 
 # Command groups register themselves here, one line each.
-from frontier.cli import inspect, run, worker  # noqa: E402
+from frontier.cli import benchmark, inspect, run, worker  # noqa: E402
 
 app.command()(run.run)
 app.command()(inspect.status)
 app.command()(inspect.export)
 app.add_typer(worker.app, name="worker")
+app.add_typer(benchmark.app, name="benchmark")
 
 
 if __name__ == "__main__":

@@ -131,9 +131,7 @@ class PythonVerifier:
 
     def _load_file(self) -> Any:
         path = Path(self.module)
-        candidates = (
-            [path] if path.is_absolute() else [path, *(d / path for d in self.search_dirs)]
-        )
+        candidates = [path] if path.is_absolute() else [path, *(d / path for d in self.search_dirs)]
         found = next((p for p in candidates if p.is_file()), None)
         if found is None:
             looked = ", ".join(str(p) for p in candidates)
@@ -202,9 +200,7 @@ class CommandVerifier:
 Verifier = PythonVerifier | CommandVerifier
 
 
-def make_verifier(
-    options: dict[str, Any], search_dirs: Sequence[Path] = ()
-) -> Verifier:
+def make_verifier(options: dict[str, Any], search_dirs: Sequence[Path] = ()) -> Verifier:
     """The verifier the options name: exactly one of `verifier` or `verifier_command`."""
     spec, command = options.get("verifier"), options.get("verifier_command")
     if (spec is None) == (command is None):

@@ -85,19 +85,28 @@ class ShoppingBench:
     def prepare(self, tasks: Sequence[Task]) -> None:
         """Add the tasks' products to the embedded catalog and their facts to the offline web.
 
-        Voucher tasks that state a price after the voucher go first: they pin their
-        items' prices, which a product or shop task sharing a gold product then reuses
-        (the other way round the voucher arithmetic could not be met). The order is
-        by (pinned first, id), so the catalog does not depend on the caller's order.
+        Order: base tasks before mutated ones (by lineage depth), so a child always
+        finds its parent's products; among them, voucher tasks that state a price
+        after the voucher first (they pin their items' prices, which a product or
+        shop task sharing a gold product then reuses); then by id. The catalog thus
+        does not depend on the caller's order, and a Job that rebuilds it from the
+        stored tasks gets the same gold products. Records that do not parse (a
+        rejected proposal's placeholder) have nothing to add and are passed over.
         """
+        parsed: list[tuple[Task, ShoppingRecord]] = []
+        for task in tasks:
+            try:
+                parsed.append((task, self.record(task)))
+            except ValueError:
+                continue
 
-        def pinned(task: Task) -> bool:
-            rec = self.record(task)
-            return rec.voucher is not None and rec.voucher.price_after_voucher is not None
+        def order(pair: tuple[Task, ShoppingRecord]) -> tuple[int, bool, str]:
+            task, rec = pair
+            pinned = rec.voucher is not None and rec.voucher.price_after_voucher is not None
+            return (task.lineage.depth, not pinned, task.id)
 
-        for task in sorted(tasks, key=lambda t: (not pinned(t), t.id)):
-            rec = self.record(task)
-            self.embedded.add_record(task.id, rec)
+        for task, rec in sorted(parsed, key=order):
+            self.embedded.add_record(task.id, rec, extend=task.lineage.origin == "base")
             if rec.family == "web" and rec.knowledge is not None:
                 self.offline_web.add(rec.query, rec.knowledge)
 
@@ -193,7 +202,7 @@ class ShoppingBench:
                 return Grounding(
                     grounded=False, reason="voucher: the gold basket costs more than the budget"
                 )
-        problem = self.embedded.add_record(task.id, rec)
+        problem = self.embedded.add_record(task.id, rec, extend=task.lineage.origin == "base")
         if problem:
             return Grounding(grounded=False, reason=problem)
         for it in rec.items:

@@ -184,6 +184,10 @@ class EmbeddedCatalog:
         return out
 
     # ---- building ------------------------------------------------------------------
+    def add_product(self, product: Product, role: str = "distractor") -> None:
+        """Add or replace one product (for callers that bring their own records)."""
+        self._insert(product, role)
+
     def _insert(self, product: Product, role: str) -> None:
         text = " ".join(
             [
@@ -280,8 +284,17 @@ class EmbeddedCatalog:
         )
         return prices if ok else None
 
-    def add_record(self, task_id: str, record: ShoppingRecord) -> str | None:
-        """Add a task's gold products, decoys and distractors; returns a conflict message or None."""
+    def add_record(
+        self, task_id: str, record: ShoppingRecord, *, extend: bool = True
+    ) -> str | None:
+        """Add a task's gold products, decoys and distractors; returns a conflict message or None.
+
+        With `extend` (base tasks) a missing gold product is reconstructed from the
+        constraints and an existing one is extended to satisfy them too. Without it
+        (mutated and proposed tasks) the gold products must already exist and are
+        left as they are: a candidate is checked against the catalog, never the
+        catalog bent to fit the candidate.
+        """
         if task_id in self._tasks:
             return self.conflicts.get(task_id)
         self._tasks.add(task_id)
@@ -289,7 +302,7 @@ class EmbeddedCatalog:
         for w in tokens(" ".join(t for it in record.items for t in it.title)):
             if len(w) > 2 and not w.isdigit():
                 self._words.append(w)
-        problem = self._add_golds(task_id, record, rng)
+        problem = self._add_golds(task_id, record, rng, extend)
         if problem:
             self.conflicts[task_id] = problem
             return problem
@@ -305,10 +318,18 @@ class EmbeddedCatalog:
                 self._add_distractor(gold, item, rng, same_shop=shop_scoped and n == 0)
         return None
 
-    def _add_golds(self, task_id: str, record: ShoppingRecord, rng: random.Random) -> str | None:
+    def _add_golds(
+        self, task_id: str, record: ShoppingRecord, rng: random.Random, extend: bool
+    ) -> str | None:
+        if not extend:
+            missing = [it.product_id for it in record.items if it.product_id not in self._products]
+            if missing:
+                return f"gold product {', '.join(missing)} is not in the catalog"
         if record.family == "web":
             assert record.web_product is not None
             prod = record.web_product
+            if not extend:
+                return None
             if not prod.shop_id:
                 prod = prod.model_copy(update={"shop_id": rng.choice(self._shop_pool)})
             existing = self._products.get(prod.product_id)
@@ -323,7 +344,7 @@ class EmbeddedCatalog:
         existing_shops = {
             self._products[it.product_id].shop_id
             for it in record.items
-            if it.product_id in self._products and self.roles.get(it.product_id) == "gold"
+            if it.product_id in self._products
         }
         if shared_shop and len(existing_shops) > 1:
             return "items of this task already exist in different shops"
@@ -358,12 +379,14 @@ class EmbeddedCatalog:
                 prices = [k if k is not None else next(it_split) for k in known]
         for idx, item in enumerate(record.items):
             existing = self._products.get(item.product_id)
-            if existing is not None and self.roles.get(item.product_id) == "gold":
+            if existing is not None:
+                if shared_shop and existing.shop_id != shop:
+                    return f"product {item.product_id} already exists in another shop"
+                if not extend:
+                    continue
                 updated = self._merge(existing, item, rng)
                 if updated is None:
                     return f"product {item.product_id} already exists with a price outside this task's bounds"
-                if shared_shop and updated.shop_id != shop:
-                    return f"product {item.product_id} already exists in another shop"
                 if updated != existing:
                     self._insert(updated, "gold")
                 continue

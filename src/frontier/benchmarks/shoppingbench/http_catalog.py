@@ -2,10 +2,10 @@
 
 For users who run the full 2.5M-product server: GET {base_url}/find_product with
 q, page, shop_id, price "lo-hi", sort, service; GET {base_url}/view_product_information
-with product_ids "a,b". The server's view returns no title or price, so products
-seen in search hits and views are merged into a cache that grading reads; a
-recommended product the episode never saw is fetched by view (title and price
-then unknown, and those checks fail).
+with product_ids "a,b". The server's view returns no title or price and a search
+hit no sku options or attributes, so hits and views are merged into a cache that
+grading reads, and grading views any recommended id not viewed yet. A product
+never found in a search has no known title or price and is graded as unknown.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ class HttpCatalog:
         self.base_url = base_url.rstrip("/")
         self._client = client or httpx.Client(timeout=timeout)
         self._seen: dict[str, dict[str, Any]] = {}
+        self._viewed: set[str] = set()
 
     def _get(self, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         url = f"{self.base_url}{path}"
@@ -75,15 +76,19 @@ class HttpCatalog:
         infos = self._get("/view_product_information", {"product_ids": ",".join(product_ids)})
         for info in infos:
             self._remember(info)
+            self._viewed.add(str(info.get("product_id", "")))
         return infos
 
     def products(self, product_ids: Sequence[str]) -> dict[str, Product]:
-        missing = [pid for pid in product_ids if pid not in self._seen]
+        # a search hit has no sku options or attributes: fetch the details of any id not viewed
+        missing = [pid for pid in dict.fromkeys(product_ids) if pid not in self._viewed]
         if missing:
             self.view(missing)
         out = {}
         for pid in product_ids:
             rec = self._seen.get(pid)
-            if rec is not None:
-                out[pid] = Product.model_validate({"title": "", **rec, "product_id": pid})
+            # without a search hit the title and price are unknown: such an id cannot be
+            # checked against the task and is graded as an unknown product
+            if rec is not None and "price" in rec and "title" in rec:
+                out[pid] = Product.model_validate({**rec, "product_id": pid})
         return out

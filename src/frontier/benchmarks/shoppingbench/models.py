@@ -393,7 +393,10 @@ def parse_record(record: Any, file_hint: str | None = None) -> ShoppingRecord:
         rewards = reward if isinstance(reward, list) else [reward]
         if not rewards:
             raise ValueError("reward: empty list")
-        items = [ItemRequest.from_native(r, f"reward[{i}]") for i, r in enumerate(rewards)]
+        items = [
+            ItemRequest.from_native(r, f"reward[{i}]" if isinstance(reward, list) else "reward")
+            for i, r in enumerate(rewards)
+        ]
         ids = [it.product_id for it in items]
         if len(set(ids)) != len(ids):
             raise ValueError("reward: the same product_id appears twice")

@@ -8,8 +8,11 @@ Motifs: price_shift (tighten a price bound around the gold price), add_attribute
 and add_sku (a pair taken from the gold record), require_service (a service the
 gold offers), add_shop_item (another product of the same shop), to_voucher (a
 product or shop task becomes a voucher task; threshold, discount and budget are
-drawn the way ShoppingBench generates them, with hard / medium / easy budget
-slack), switch_voucher (fixed <-> percentage with cap, platform <-> shop).
+drawn the way ShoppingBench's generator draws them: threshold 10-90% of the basket,
+face value 10-50% of the threshold or a 10-50% rate with a cap above threshold x
+rate, budget = ceil(price after voucher) + up to 10%, that 0-10% slack split into
+hard 0-1% / medium 1-5% / easy 5-10%), switch_voucher (fixed <-> percentage
+with cap, platform <-> shop).
 """
 
 from __future__ import annotations
@@ -75,7 +78,9 @@ def make_voucher(
         fields: dict[str, Any] = {"face_value": face, "discount": None, "cap": None}
     else:
         pct = rng.randint(10, 50)
-        cap = rng.randint(max(1, math.ceil(threshold * pct / 100.0)), max(2, threshold))
+        # as ShoppingBench draws it: a cap strictly above threshold x rate, at most the threshold
+        cap_low = math.floor(threshold * pct / 100.0) + 1
+        cap = rng.randint(cap_low, max(cap_low, threshold))
         pav = round(max(total * (1 - pct / 100.0), total - cap), 2)
         fields = {"face_value": None, "discount": pct / 100.0, "cap": cap}
     lo, hi = SLACK[slack or rng.choice(list(SLACK))]

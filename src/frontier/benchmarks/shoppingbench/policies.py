@@ -169,10 +169,7 @@ class SearchPolicy:
                     if m:
                         fact = m.group(1).strip()
                         break
-            if fact:
-                extra_terms = [*tokens(fact), *extra_terms]
-            else:
-                extra_terms = keywords(task.query)
+            extra_terms = [*tokens(fact), *extra_terms] if fact else keywords(task.query)
         query_words = set(keywords(task.query)) | set(tokens(fact or ""))
         chosen: list[Candidate] = []
         pools: list[list[Candidate]] = []
