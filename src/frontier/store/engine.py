@@ -17,9 +17,9 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from frontier.store.errors import StoreError
+from frontier.store.errors import StoreError, StoreUnavailableError
 
 DSN_ENV = "FRONTIER_DB"
 DEFAULT_SQLITE_PATH = Path(".frontier") / "frontier.db"
@@ -132,3 +132,15 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
     def _on_begin(connection: Connection) -> None:
         immediate = connection.get_execution_options().get(WRITE_OPTION, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def check_reachable(engine: Engine) -> None:
+    """Open one connection; raise StoreUnavailableError (DSN without password) if that fails."""
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        raise StoreUnavailableError(
+            f"cannot reach database {safe_dsn(engine.url)}: {reason}"
+        ) from None

@@ -18,7 +18,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
 
-from frontier.store.engine import WRITE_OPTION, make_engine, safe_dsn
+from frontier.store.engine import WRITE_OPTION, check_reachable, make_engine, safe_dsn
 from frontier.store.errors import SchemaError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -113,7 +113,17 @@ def check(engine: Engine) -> SchemaState:
 
 
 def upgrade_engine(engine: Engine, revision: str = "head") -> str | None:
-    """Upgrade under a lock; returns the revision the database is at afterwards."""
+    """Upgrade under a lock; returns the revision the database is at afterwards.
+
+    A database at a revision this package does not know (written by a newer frontier)
+    is refused with a SchemaError rather than handed to Alembic.
+    """
+    found = state_of(engine)
+    if not found.known:
+        raise SchemaError(
+            f"database {safe_dsn(engine.url)} is at schema revision {found.current}, which this "
+            f"version of frontier does not know (its newest is {found.head}); upgrade frontier"
+        )
     with engine.connect() as conn:
         conn.execution_options(**{WRITE_OPTION: True})
         with conn.begin():
@@ -124,17 +134,35 @@ def upgrade_engine(engine: Engine, revision: str = "head") -> str | None:
 
 
 def upgrade(dsn: str, revision: str = "head") -> str | None:
+    """Upgrade the database at `dsn`; StoreUnavailableError if it cannot be reached."""
     engine = make_engine(dsn)
     try:
+        check_reachable(engine)
         return upgrade_engine(engine, revision)
     finally:
         engine.dispose()
 
 
 def current(dsn: str) -> str | None:
+    """The revision of the database at `dsn` (None: no frontier schema)."""
+    return describe(dsn).current
+
+
+def describe(dsn: str) -> SchemaState:
+    """The schema state of the database at `dsn`; StoreUnavailableError if it cannot be reached."""
     engine = make_engine(dsn)
     try:
-        with engine.connect() as conn:
-            return state(conn).current
+        check_reachable(engine)
+        return state_of(engine)
+    finally:
+        engine.dispose()
+
+
+def check_dsn(dsn: str) -> SchemaState:
+    """Like `check`, for a DSN: raise SchemaError saying what to run unless the schema is current."""
+    engine = make_engine(dsn)
+    try:
+        check_reachable(engine)
+        return check(engine)
     finally:
         engine.dispose()

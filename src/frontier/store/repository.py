@@ -13,7 +13,7 @@ A frontier is named by a string: `name` (namespace "default") or
 
 from __future__ import annotations
 
-import json
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -33,36 +33,23 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
-from frontier.domain.admission import Decision, Reason
+from frontier.domain.admission import Decision
 from frontier.domain.bands import Band, BandSummary
 from frontier.domain.metrics import TaskMetrics
 from frontier.domain.specs import BandSpec, ModelRef, SpecModel, TaskSetRef
-from frontier.domain.tasks import Lineage, Rollout, Task
-from frontier.store import migrate
-from frontier.store.engine import WRITE_OPTION, RawJSON, compact_json, make_engine, safe_dsn
+from frontier.domain.tasks import Rollout, Task
+from frontier.store import convert, migrate, queries
+from frontier.store.engine import WRITE_OPTION, check_reachable, make_engine
 from frontier.store.errors import (
     ConflictError,
     NotFoundError,
     SchemaError,
     SliceImmutableError,
     StoreError,
-    StoreUnavailableError,
 )
-from frontier.store.models import (
-    CandidateRow,
-    EventRow,
-    FrontierRow,
-    RolloutRow,
-    RoundRow,
-    RunRow,
-    ShardProgressRow,
-    SliceMemberRow,
-    SliceRow,
-    TaskRow,
-    utcnow,
-)
+from frontier.store.models import utcnow
 from frontier.store.records import (
     CandidateCounts,
     CandidateOutcome,
@@ -82,31 +69,21 @@ from frontier.store.records import (
     TaskMean,
 )
 from frontier.store.retry import retry_transient
-from frontier.store.scrub import redact_text, scrub
+from frontier.store.scrub import scrub
+from frontier.store.tables import candidates as _candidates
+from frontier.store.tables import events as _events
+from frontier.store.tables import frontiers as _frontiers
+from frontier.store.tables import members as _members
+from frontier.store.tables import rollouts as _rollouts
+from frontier.store.tables import rounds as _rounds
+from frontier.store.tables import runs as _runs
+from frontier.store.tables import shards as _shards
+from frontier.store.tables import slices as _slices
+from frontier.store.tables import tasks as _tasks
 
 DEFAULT_NAMESPACE = "default"
-MEAN_DECIMALS = 12
-"""Means are returned rounded to this many decimals. avg() sums floats, so seven rewards of
-exactly 0.70 average to 0.7000000000000001, which the domain's strict `band_of` would call
-saturated although the true mean sits on the (inclusive) edge. Rewards are fractions of
-checks, far coarser than 1e-12, so rounding only removes that noise."""
-BAND_EPSILON = 0.5 * 10.0**-MEAN_DECIMALS
-"""SQL counts a mean within this of a band edge as on the edge: the same rule as the domain's
-`band_of` applied to a mean snapped to MEAN_DECIMALS, so band_counts in SQL and partition()
-over task_means() agree task for task. Edges are inclusive as DESIGN.md says."""
 TERMINAL_PHASES = frozenset({"Succeeded", "Failed", "Completed"})
 _CHUNK = 5000  # ids per IN (...) list; SQLite allows 32,766 parameters per statement
-
-_frontiers = cast(Table, FrontierRow.__table__)
-_tasks = cast(Table, TaskRow.__table__)
-_runs = cast(Table, RunRow.__table__)
-_rollouts = cast(Table, RolloutRow.__table__)
-_candidates = cast(Table, CandidateRow.__table__)
-_rounds = cast(Table, RoundRow.__table__)
-_slices = cast(Table, SliceRow.__table__)
-_members = cast(Table, SliceMemberRow.__table__)
-_events = cast(Table, EventRow.__table__)
-_shards = cast(Table, ShardProgressRow.__table__)
 
 
 def parse_frontier_key(frontier: str) -> tuple[str, str]:
@@ -132,16 +109,6 @@ def _id_chunks(ids: Iterable[str] | None) -> Iterator[Sequence[str] | None]:
         yield from _chunks(sorted(set(ids)))
 
 
-def snap_mean(mean: float) -> float:
-    """A mean reward rounded to MEAN_DECIMALS, so float noise cannot move it across a band edge."""
-    return round(mean, MEAN_DECIMALS)
-
-
-def _wire(value: SpecModel | Mapping[str, Any]) -> dict[str, Any]:
-    data = value.to_wire() if isinstance(value, SpecModel) else dict(value)
-    return cast(dict[str, Any], scrub(data))
-
-
 class Store:
     """The repository. Thread-safe: it holds an engine (a connection pool) and no other state."""
 
@@ -159,14 +126,7 @@ class Store:
         """
         engine = make_engine(dsn)
         try:
-            try:
-                with engine.connect() as conn:
-                    conn.exec_driver_sql("SELECT 1")
-            except (OperationalError, DBAPIError) as exc:
-                raise StoreUnavailableError(
-                    f"cannot reach database {safe_dsn(engine.url)}: "
-                    f"{str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__}"
-                ) from None
+            check_reachable(engine)
             try:
                 migrate.check(engine)
             except SchemaError:
@@ -240,7 +200,8 @@ class Store:
         """
         if namespace is None:
             namespace, name = parse_frontier_key(name)
-        spec_json = _wire(spec)
+        convert.check_text(_frontiers, [{"namespace": namespace, "name": name}])
+        spec_json = convert.wire(spec)
         now = utcnow()
         with self._write() as conn:
             conn.execute(
@@ -261,14 +222,14 @@ class Store:
             if self.dialect == "postgresql":
                 query = query.with_for_update()
             row = conn.execute(query).one()
-            if _canonical(row.spec) != _canonical(spec_json):
+            if convert.canonical(row.spec) != convert.canonical(spec_json):
                 conn.execute(
                     update(_frontiers)
                     .where(_frontiers.c.id == row.id)
                     .values(spec=spec_json, generation=row.generation + 1, updated_at=now)
                 )
                 row = conn.execute(query).one()
-        return _frontier_record(row)
+        return convert.frontier_record(row)
 
     def get_frontier(self, frontier: str) -> FrontierRecord | None:
         namespace, name = parse_frontier_key(frontier)
@@ -278,14 +239,14 @@ class Store:
                     _frontiers.c.namespace == namespace, _frontiers.c.name == name
                 )
             ).one_or_none()
-        return _frontier_record(row) if row is not None else None
+        return convert.frontier_record(row) if row is not None else None
 
     def frontiers(self) -> list[FrontierRecord]:
         with self._read() as conn:
             rows = conn.execute(
                 select(_frontiers).order_by(_frontiers.c.namespace, _frontiers.c.name)
             ).all()
-        return [_frontier_record(r) for r in rows]
+        return [convert.frontier_record(r) for r in rows]
 
     @retry_transient
     def delete_frontier(self, frontier: str) -> bool:
@@ -334,8 +295,11 @@ class Store:
                     ).scalars()
                 )
             rows = [
-                _task_row(fid, task, now) for tid, task in unique.items() if tid not in existing
+                convert.task_row(fid, task, now)
+                for tid, task in unique.items()
+                if tid not in existing
             ]
+            convert.check_text(_tasks, rows)
             if rows:
                 conn.execute(
                     self._insert(_tasks).on_conflict_do_nothing(
@@ -371,7 +335,7 @@ class Store:
                 for chunk in _chunks(list(dict.fromkeys(ids))):
                     rows.extend(conn.execute(base.where(_tasks.c.id.in_(chunk))))
                 rows.sort(key=lambda r: r.seq)
-        return [_task_of(r) for r in rows]
+        return [convert.task_of(r) for r in rows]
 
     def get_task(self, frontier: str, task_id: str) -> Task | None:
         found = self.get_tasks(frontier, ids=[task_id])
@@ -422,12 +386,13 @@ class Store:
         values: dict[str, Any] = {
             "kind": kind,
             "model_name": model.name,
-            "model_spec": _wire(model),
-            "task_set": _wire(task_set),
+            "model_spec": convert.wire(model),
+            "task_set": convert.wire(task_set),
             "k": k,
             "shards": shards,
             "seed": seed,
         }
+        convert.check_text(_runs, [{**values, "name": name, "phase": phase}])
         with self._write() as conn:
             fid = self._frontier_id(conn, frontier)
             conn.execute(
@@ -444,24 +409,24 @@ class Store:
                 )
                 .on_conflict_do_nothing(index_elements=["name"])
             )
-            row = conn.execute(_run_query().where(_runs.c.name == name)).one()
+            row = conn.execute(queries.run_query().where(_runs.c.name == name)).one()
             differing = [
                 field
                 for field, value in (("frontier", fid), *values.items())
-                if _canonical(getattr(row, "frontier_id" if field == "frontier" else field))
-                != _canonical(value)
+                if convert.canonical(getattr(row, "frontier_id" if field == "frontier" else field))
+                != convert.canonical(value)
             ]
             if differing:
                 raise ConflictError(
                     f"run {name!r} exists with other {', '.join(differing)}; "
                     "choose another name or delete the run"
                 )
-        return _run_record(row)
+        return convert.run_record(row)
 
     def get_run(self, name: str) -> RunRecord | None:
         with self._read() as conn:
-            row = conn.execute(_run_query().where(_runs.c.name == name)).one_or_none()
-        return _run_record(row) if row is not None else None
+            row = conn.execute(queries.run_query().where(_runs.c.name == name)).one_or_none()
+        return convert.run_record(row) if row is not None else None
 
     def require_run(self, name: str) -> RunRecord:
         run = self.get_run(name)
@@ -472,11 +437,11 @@ class Store:
     def runs(self, frontier: str, *, kind: RunKind | None = None) -> list[RunRecord]:
         with self._read() as conn:
             fid = self._frontier_id(conn, frontier)
-            query = _run_query().where(_runs.c.frontier_id == fid)
+            query = queries.run_query().where(_runs.c.frontier_id == fid)
             if kind is not None:
                 query = query.where(_runs.c.kind == kind)
             rows = conn.execute(query.order_by(_runs.c.id)).all()
-        return [_run_record(r) for r in rows]
+        return [convert.run_record(r) for r in rows]
 
     @retry_transient
     def set_run_phase(
@@ -493,6 +458,7 @@ class Store:
         (Succeeded, Failed, Completed); True or False force it.
         """
         done = phase in TERMINAL_PHASES if finished is None else finished
+        convert.check_text(_runs, [{"phase": phase}])
         with self._write() as conn:
             row = self._locked_run(conn, name)
             merged = {**row.stats, **scrub(dict(stats or {}))}
@@ -505,8 +471,8 @@ class Store:
                     finished_at=(row.finished_at or utcnow()) if done else None,
                 )
             )
-            row = conn.execute(_run_query().where(_runs.c.id == row.id)).one()
-        return _run_record(row)
+            row = conn.execute(queries.run_query().where(_runs.c.id == row.id)).one()
+        return convert.run_record(row)
 
     @retry_transient
     def record_concurrency(self, name: str, concurrency: int, *, reason: str = "") -> None:
@@ -515,7 +481,11 @@ class Store:
             row = self._locked_run(conn, name)
             history = [
                 *row.concurrency_history,
-                {"at": utcnow().isoformat(), "concurrency": concurrency, "reason": reason},
+                {
+                    "at": utcnow().isoformat(),
+                    "concurrency": concurrency,
+                    "reason": convert.clean_text(reason),
+                },
             ]
             conn.execute(
                 update(_runs).where(_runs.c.id == row.id).values(concurrency_history=history)
@@ -558,7 +528,8 @@ class Store:
         now = utcnow()
         with self._write() as conn:
             run_id, model = self._run_id(conn, run)
-            rows = [_rollout_row(run_id, model, r, now) for r in rollouts]
+            rows = [convert.rollout_row(run_id, model, r, now) for r in rollouts]
+            convert.check_text(_rollouts, rows)
             stmt = self._insert(_rollouts)
             stmt = stmt.on_conflict_do_update(
                 index_elements=["run_id", "task_id", "attempt"],
@@ -591,7 +562,7 @@ class Store:
                 for chunk in _chunks(sorted(set(task_ids))):
                     rows.extend(conn.execute(base.where(_rollouts.c.task_id.in_(chunk))))
         rows.sort(key=lambda r: (r.task_id, r.attempt))
-        return [_rollout_of(r) for r in rows]
+        return [convert.rollout_of(r) for r in rows]
 
     def done_attempts(
         self,
@@ -633,11 +604,11 @@ class Store:
     def run_totals(self, run: str) -> RunTotals:
         with self._read() as conn:
             run_id, _ = self._run_id(conn, run)
-            return _run_totals(conn, run_id)
+            return queries.run_totals(conn, run_id)
 
     def task_means(self, run: str, task_ids: Iterable[str] | None = None) -> dict[str, TaskMean]:
         """Per task: mean reward over ok rollouts (None if all errored), n_ok, n_error. In SQL."""
-        ok = _ok_condition()
+        ok = queries.ok_condition()
         query = (
             select(
                 _rollouts.c.task_id,
@@ -652,7 +623,7 @@ class Store:
         for row in self._per_task(run, query, task_ids):
             n_ok = int(row.n_ok)
             out[row.task_id] = TaskMean(
-                snap_mean(float(row.mean)) if row.mean is not None else None,
+                queries.snap_mean(float(row.mean)) if row.mean is not None else None,
                 n_ok,
                 int(row.n) - n_ok,
             )
@@ -662,7 +633,7 @@ class Store:
         self, run: str, task_ids: Iterable[str] | None = None
     ) -> dict[str, TaskMetrics]:
         """The domain's TaskMetrics per task, computed in SQL; tasks with no ok rollout are absent."""
-        ok = _ok_condition()
+        ok = queries.ok_condition()
         query = (
             select(
                 _rollouts.c.task_id,
@@ -685,7 +656,7 @@ class Store:
                 n=int(row.n_ok),
                 successes=int(row.successes),
                 errors=int(row.n) - int(row.n_ok),
-                mean_reward=snap_mean(float(row.mean)),
+                mean_reward=queries.snap_mean(float(row.mean)),
             )
         return out
 
@@ -706,14 +677,14 @@ class Store:
         """How many of the run's tasks (or of `task_ids` among them) fall in each band, in SQL.
 
         A task's mean is over its ok rollouts only; tasks whose every rollout errored
-        are in no band. Edges as in DESIGN.md, within BAND_EPSILON.
+        are in no band. Edges as in DESIGN.md, within queries.BAND_EPSILON.
         """
-        band = _band_case(bands)
+        band = queries.band_case(bands)
         counts: dict[str, int] = {}
         with self._read() as conn:
             run_id, _ = self._run_id(conn, run)
             for chunk in _id_chunks(task_ids):
-                means = _means_subquery(run_id, chunk)
+                means = queries.means_subquery(run_id, chunk)
                 label = band(means.c.mean).label("band")
                 for row in conn.execute(select(label, func.count().label("n")).group_by(label)):
                     counts[row.band] = counts.get(row.band, 0) + int(row.n)
@@ -727,12 +698,12 @@ class Store:
         self, run: str, bands: BandSpec, *, task_ids: Iterable[str] | None = None
     ) -> dict[str, Band]:
         """Each task's band (computed in SQL, same rule as band_counts), ordered by task id."""
-        band = _band_case(bands)
+        band = queries.band_case(bands)
         found: dict[str, Band] = {}
         with self._read() as conn:
             run_id, _ = self._run_id(conn, run)
             for chunk in _id_chunks(task_ids):
-                means = _means_subquery(run_id, chunk)
+                means = queries.means_subquery(run_id, chunk)
                 rows = conn.execute(select(means.c.task_id, band(means.c.mean).label("band")))
                 found.update((row.task_id, Band(row.band)) for row in rows)
         return dict(sorted(found.items()))
@@ -752,10 +723,11 @@ class Store:
         now = utcnow()
         rows: dict[str, dict[str, Any]] = {}
         for item in candidates:
-            row = _candidate_row(round, item, now)
+            row = convert.candidate_row(round, item, now)
             rows.setdefault(row["task_id"], row)
         if not rows:
             return 0
+        convert.check_text(_candidates, rows.values())
         return self._record_candidates(frontier, round, rows)
 
     @retry_transient
@@ -806,8 +778,8 @@ class Store:
             {
                 "b_task_id": o.task_id,
                 "b_decision": "admitted" if o.decision.admitted else "rejected",
-                "b_reason": None if o.decision.admitted else _reason(o.decision),
-                "b_detail": redact_text(o.decision.detail),
+                "b_reason": None if o.decision.admitted else convert.reason(o.decision),
+                "b_detail": convert.clean_text(o.decision.detail),
                 "b_mean": o.mean_reward,
                 "b_spent": o.rollouts_spent,
                 "b_at": now,
@@ -869,12 +841,12 @@ class Store:
             if decision is not None:
                 query = query.where(_candidates.c.decision == decision)
             rows = conn.execute(query.order_by(_candidates.c.round, _candidates.c.id)).all()
-        return [_candidate_record(r) for r in rows]
+        return [convert.candidate_record(r) for r in rows]
 
     def candidate_counts(self, frontier: str, *, round: int | None = None) -> CandidateCounts:
         with self._read() as conn:
             fid = self._frontier_id(conn, frontier)
-            return _candidate_counts(conn, fid, round)
+            return queries.candidate_counts(conn, fid, round)
 
     # --- rounds ---------------------------------------------------------------
 
@@ -891,6 +863,7 @@ class Store:
         """Create round `number`, or return it unchanged if it exists (a resumed round)."""
         if number < 1:
             raise StoreError(f"rounds are numbered from 1, got {number}")
+        convert.check_text(_rounds, [{"trigger": trigger, "phase": phase}])
         with self._write() as conn:
             fid = self._frontier_id(conn, frontier)
             conn.execute(
@@ -910,7 +883,7 @@ class Store:
             row = conn.execute(
                 select(_rounds).where(_rounds.c.frontier_id == fid, _rounds.c.number == number)
             ).one()
-        return _round_record(row)
+        return convert.round_record(row)
 
     def get_round(self, frontier: str, number: int) -> RoundRecord | None:
         with self._read() as conn:
@@ -918,7 +891,7 @@ class Store:
             row = conn.execute(
                 select(_rounds).where(_rounds.c.frontier_id == fid, _rounds.c.number == number)
             ).one_or_none()
-        return _round_record(row) if row is not None else None
+        return convert.round_record(row) if row is not None else None
 
     def rounds(self, frontier: str) -> list[RoundRecord]:
         with self._read() as conn:
@@ -926,7 +899,7 @@ class Store:
             rows = conn.execute(
                 select(_rounds).where(_rounds.c.frontier_id == fid).order_by(_rounds.c.number)
             ).all()
-        return [_round_record(r) for r in rows]
+        return [convert.round_record(r) for r in rows]
 
     @retry_transient
     def set_round_phase(
@@ -940,6 +913,7 @@ class Store:
     ) -> RoundRecord:
         """Set a round's phase; `stats` merge into the stored ones; terminal phases finish it."""
         done = phase in TERMINAL_PHASES if finished is None else finished
+        convert.check_text(_rounds, [{"phase": phase}])
         with self._write() as conn:
             fid = self._frontier_id(conn, frontier)
             query = select(_rounds).where(_rounds.c.frontier_id == fid, _rounds.c.number == number)
@@ -958,7 +932,7 @@ class Store:
                 )
             )
             row = conn.execute(select(_rounds).where(_rounds.c.id == row.id)).one()
-        return _round_record(row)
+        return convert.round_record(row)
 
     def finish_round(
         self,
@@ -973,7 +947,6 @@ class Store:
 
     # --- slices ---------------------------------------------------------------
 
-    @retry_transient
     def publish_slice(
         self,
         frontier: str,
@@ -991,10 +964,26 @@ class Store:
         members = list(task_ids)
         if version < 1:
             raise StoreError(f"slice versions are numbered from 1, got {version}")
-        if len(set(members)) != len(members):
-            dupes = sorted({t for t in members if members.count(t) > 1})
+        dupes = sorted(t for t, n in Counter(members).items() if n > 1)
+        if dupes:
             raise StoreError(f"slice {version} lists task(s) twice: {', '.join(dupes[:5])}")
         stats_json = cast(dict[str, Any], scrub(dict(stats or {})))
+        try:
+            return self._publish_slice(frontier, version, members, stats_json, parent_version)
+        except IntegrityError:
+            # Another writer published this version between our read and our insert; the
+            # second attempt finds it and returns it, or says it differs.
+            return self._publish_slice(frontier, version, members, stats_json, parent_version)
+
+    @retry_transient
+    def _publish_slice(
+        self,
+        frontier: str,
+        version: int,
+        members: list[str],
+        stats_json: dict[str, Any],
+        parent_version: int | None,
+    ) -> SliceRecord:
         with self._write() as conn:
             fid = self._frontier_id(conn, frontier)
             stored = self._slice(conn, fid, version)
@@ -1136,9 +1125,10 @@ class Store:
             "at": at or utcnow(),
             "type": type,
             "reason": reason,
-            "message": redact_text(message),
+            "message": convert.clean_text(message),
             "data": scrub(dict(data or {})),
         }
+        convert.check_text(_events, [values])
         with self._write() as conn:
             fid = self._frontier_id(conn, frontier)
             conn.execute(_events.insert().values(frontier_id=fid, **values))
@@ -1155,13 +1145,14 @@ class Store:
         """Events oldest first; with `limit`, the most recent `limit` of them."""
         with self._read() as conn:
             fid = self._frontier_id(conn, frontier)
-            return _events_of(conn, fid, reason=reason, since=since, limit=limit)
+            return queries.events_of(conn, fid, reason=reason, since=since, limit=limit)
 
     # --- shard progress -------------------------------------------------------
 
     @retry_transient
     def shard_started(self, frontier: str, stage: str, scope: str, shard: int) -> ShardRecord:
         """Mark a shard of a stage running (again); its attempt count goes up by one."""
+        convert.check_text(_shards, [{"stage": stage, "scope": scope}])
         now = utcnow()
         with self._write() as conn:
             fid = self._frontier_id(conn, frontier)
@@ -1216,6 +1207,7 @@ class Store:
         detail: dict[str, Any],
     ) -> ShardRecord:
         now = utcnow()
+        convert.check_text(_shards, [{"stage": stage, "scope": scope}])
         detail = cast(dict[str, Any], scrub(detail))
         with self._write() as conn:
             fid = self._frontier_id(conn, frontier)
@@ -1265,7 +1257,7 @@ class Store:
                 )
                 .order_by(_shards.c.shard)
             ).all()
-        return [_shard_record(r) for r in rows]
+        return [convert.shard_record(r) for r in rows]
 
     def _shard(self, conn: Connection, fid: int, stage: str, scope: str, shard: int) -> ShardRecord:
         row = conn.execute(
@@ -1276,7 +1268,7 @@ class Store:
                 _shards.c.shard == shard,
             )
         ).one()
-        return _shard_record(row)
+        return convert.shard_record(row)
 
     # --- summary --------------------------------------------------------------
 
@@ -1285,9 +1277,9 @@ class Store:
         with self._read() as conn:
             fid = self._frontier_id(conn, frontier)
             frow = conn.execute(select(_frontiers).where(_frontiers.c.id == fid)).one()
-            record = _frontier_record(frow)
+            record = convert.frontier_record(frow)
             bands = BandSpec.model_validate(record.spec.get("bands") or {})
-            band = _band_case(bands)
+            band = queries.band_case(bands)
             by_origin = {
                 str(row.origin): int(row.n)
                 for row in conn.execute(
@@ -1302,7 +1294,7 @@ class Store:
                 .where(_runs.c.frontier_id == fid)
                 .order_by(_runs.c.id)
             ):
-                means = _means_subquery(run.id)
+                means = queries.means_subquery(run.id)
                 label = band(means.c.mean).label("band")
                 counts = {
                     r.band: int(r.n)
@@ -1314,12 +1306,12 @@ class Store:
                         kind=run.kind,
                         model_name=run.model_name,
                         phase=run.phase,
-                        totals=_run_totals(conn, run.id),
+                        totals=queries.run_totals(conn, run.id),
                         bands={b.value: counts.get(b.value, 0) for b in Band} if counts else None,
                     )
                 )
             rounds = [
-                _round_record(r)
+                convert.round_record(r)
                 for r in conn.execute(
                     select(_rounds).where(_rounds.c.frontier_id == fid).order_by(_rounds.c.number)
                 )
@@ -1338,325 +1330,6 @@ class Store:
                 runs=runs,
                 rounds=rounds,
                 slices=slices,
-                candidates=_candidate_counts(conn, fid, None),
-                recent_events=_events_of(conn, fid, limit=recent_events),
+                candidates=queries.candidate_counts(conn, fid, None),
+                recent_events=queries.events_of(conn, fid, limit=recent_events),
             )
-
-
-# --- helpers: SQL -------------------------------------------------------------
-
-
-def _ok_condition() -> Any:
-    return and_(_rollouts.c.status == "ok", _rollouts.c.reward.is_not(None))
-
-
-def _means_subquery(run_id: int, task_ids: Sequence[str] | None = None) -> Any:
-    """Per task of a run (or of these tasks): the mean reward over ok rollouts (none: absent)."""
-    query = select(_rollouts.c.task_id, func.avg(_rollouts.c.reward).label("mean")).where(
-        _rollouts.c.run_id == run_id, _ok_condition()
-    )
-    if task_ids is not None:
-        query = query.where(_rollouts.c.task_id.in_(task_ids))
-    return query.group_by(_rollouts.c.task_id).subquery()
-
-
-def _band_case(bands: BandSpec) -> Any:
-    low = bands.unreachable_at_most + BAND_EPSILON
-    high = bands.saturated_above + BAND_EPSILON
-
-    def band(mean: Any) -> Any:
-        return case(
-            (mean <= low, Band.UNREACHABLE.value),
-            (mean > high, Band.SATURATED.value),
-            else_=Band.HILLCLIMBABLE.value,
-        )
-
-    return band
-
-
-def _run_query() -> Select[Any]:
-    return select(_runs, _frontiers.c.namespace, _frontiers.c.name.label("frontier_name")).join(
-        _frontiers, _frontiers.c.id == _runs.c.frontier_id
-    )
-
-
-def _run_totals(conn: Connection, run_id: int) -> RunTotals:
-    ok = _ok_condition()
-    row = conn.execute(
-        select(
-            func.count().label("n"),
-            func.sum(case((ok, 1), else_=0)).label("ok"),
-            func.count(func.distinct(_rollouts.c.task_id)).label("tasks"),
-            func.coalesce(func.sum(_rollouts.c.input_tokens), 0).label("input_tokens"),
-            func.coalesce(func.sum(_rollouts.c.output_tokens), 0).label("output_tokens"),
-            func.coalesce(func.sum(_rollouts.c.cost_usd), 0.0).label("cost"),
-            func.coalesce(func.sum(_rollouts.c.latency_seconds), 0.0).label("latency"),
-        ).where(_rollouts.c.run_id == run_id)
-    ).one()
-    n, n_ok = int(row.n), int(row.ok or 0)
-    return RunTotals(
-        rollouts=n,
-        ok=n_ok,
-        errors=n - n_ok,
-        tasks=int(row.tasks),
-        input_tokens=int(row.input_tokens),
-        output_tokens=int(row.output_tokens),
-        cost_usd=float(row.cost),
-        latency_seconds=float(row.latency),
-    )
-
-
-def _candidate_counts(conn: Connection, fid: int, round: int | None) -> CandidateCounts:
-    query = (
-        select(
-            _candidates.c.decision,
-            _candidates.c.reason,
-            func.count().label("n"),
-            func.coalesce(func.sum(_candidates.c.rollouts_spent), 0).label("spent"),
-        )
-        .where(_candidates.c.frontier_id == fid)
-        .group_by(_candidates.c.decision, _candidates.c.reason)
-    )
-    if round is not None:
-        query = query.where(_candidates.c.round == round)
-    by_decision = {"admitted": 0, "rejected": 0, "pending": 0}
-    by_reason: dict[str, int] = {}
-    spent = 0
-    for row in conn.execute(query):
-        by_decision[row.decision] += int(row.n)
-        spent += int(row.spent)
-        if row.reason is not None:
-            by_reason[row.reason] = by_reason.get(row.reason, 0) + int(row.n)
-    return CandidateCounts(
-        generated=sum(by_decision.values()),
-        admitted=by_decision["admitted"],
-        rejected=by_decision["rejected"],
-        pending=by_decision["pending"],
-        by_reason=dict(sorted(by_reason.items())),
-        rollouts_spent=spent,
-    )
-
-
-def _events_of(
-    conn: Connection,
-    fid: int,
-    *,
-    reason: str | None = None,
-    since: datetime | None = None,
-    limit: int | None = None,
-) -> list[EventRecord]:
-    query = select(_events).where(_events.c.frontier_id == fid)
-    if reason is not None:
-        query = query.where(_events.c.reason == reason)
-    if since is not None:
-        query = query.where(_events.c.at >= since)
-    query = query.order_by(_events.c.at.desc(), _events.c.id.desc())
-    if limit is not None:
-        query = query.limit(limit)
-    rows = list(conn.execute(query))
-    rows.reverse()
-    return [
-        EventRecord(at=r.at, type=r.type, reason=r.reason, message=r.message, data=dict(r.data))
-        for r in rows
-    ]
-
-
-# --- helpers: rows <-> values ---------------------------------------------------
-
-
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-
-
-def _reason(decision: Decision) -> str:
-    if decision.reason is None:
-        raise StoreError("a rejection needs a reason")
-    return Reason(decision.reason).value
-
-
-def _frontier_record(row: Any) -> FrontierRecord:
-    return FrontierRecord(
-        namespace=row.namespace,
-        name=row.name,
-        spec=dict(row.spec),
-        generation=row.generation,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
-
-
-def _task_row(fid: int, task: Task, now: datetime) -> dict[str, Any]:
-    lineage = task.lineage
-    return {
-        "frontier_id": fid,
-        "id": task.id,
-        "benchmark": task.benchmark,
-        "family": task.family,
-        "query": task.query,
-        "payload": task.payload,
-        "parent_id": lineage.parent_id,
-        "root_id": lineage.root_id,
-        "motif": lineage.motif,
-        "round": lineage.round,
-        "depth": lineage.depth,
-        "origin": lineage.origin,
-        "created_at": now,
-    }
-
-
-def _task_of(row: Any) -> Task:
-    return Task(
-        id=row.id,
-        benchmark=row.benchmark,
-        family=row.family,
-        query=row.query,
-        payload=row.payload,
-        lineage=Lineage(
-            origin=row.origin,
-            parent_id=row.parent_id,
-            root_id=row.root_id,
-            motif=row.motif,
-            round=row.round,
-            depth=row.depth,
-        ),
-    )
-
-
-def _run_record(row: Any) -> RunRecord:
-    return RunRecord(
-        name=row.name,
-        frontier=f"{row.namespace}/{row.frontier_name}",
-        kind=row.kind,
-        model_name=row.model_name,
-        model_spec=dict(row.model_spec),
-        task_set=dict(row.task_set),
-        k=row.k,
-        shards=row.shards,
-        seed=row.seed,
-        phase=row.phase,
-        stats=dict(row.stats),
-        concurrency_history=list(row.concurrency_history),
-        created_at=row.created_at,
-        finished_at=row.finished_at,
-    )
-
-
-def _candidate_row(round: int, item: Task | NewCandidate, now: datetime) -> dict[str, Any]:
-    if isinstance(item, Task):
-        item = NewCandidate(
-            task_id=item.id,
-            parent_id=item.lineage.parent_id,
-            motif=item.lineage.motif,
-            origin=item.lineage.origin,
-        )
-    decision = item.decision
-    return {
-        "round": round,
-        "task_id": item.task_id,
-        "parent_id": item.parent_id,
-        "motif": item.motif,
-        "origin": item.origin,
-        "decision": "pending"
-        if decision is None
-        else ("admitted" if decision.admitted else "rejected"),
-        "reason": None if decision is None or decision.admitted else _reason(decision),
-        "detail": redact_text(decision.detail) if decision is not None else "",
-        "mean_reward": None,
-        "rollouts_spent": 0,
-        "created_at": now,
-        "decided_at": None if decision is None else now,
-    }
-
-
-def _rollout_row(run_id: int, model: str, r: Rollout, now: datetime) -> dict[str, Any]:
-    return {
-        "run_id": run_id,
-        "task_id": r.task_id,
-        "attempt": r.attempt,
-        "model": model,
-        "status": r.status,
-        "reward": r.reward,
-        "success": r.success,
-        "error": redact_text(r.error) if r.error else r.error,
-        "input_tokens": r.input_tokens,
-        "output_tokens": r.output_tokens,
-        "cost_usd": r.cost_usd,
-        "latency_seconds": r.latency_seconds,
-        "trace": _redacted_trace(r.trace),
-        "recorded_at": now,
-    }
-
-
-def _redacted_trace(trace: dict[str, Any]) -> Any:
-    """The trace with key-shaped tokens redacted, serialized once.
-
-    Redacting the JSON text is one regex pass over a string (cheap for 20k traces); if
-    that ever produced invalid JSON, the trace is scrubbed value by value instead.
-    """
-    text = compact_json(trace)
-    redacted = redact_text(text)
-    if redacted is text or redacted == text:
-        return RawJSON(text)
-    try:
-        json.loads(redacted)
-    except ValueError:
-        return scrub(trace)
-    return RawJSON(redacted)
-
-
-def _rollout_of(row: Any) -> Rollout:
-    return Rollout(
-        task_id=row.task_id,
-        attempt=row.attempt,
-        status=row.status,
-        reward=row.reward,
-        success=row.success,
-        error=row.error,
-        input_tokens=row.input_tokens,
-        output_tokens=row.output_tokens,
-        cost_usd=row.cost_usd,
-        latency_seconds=row.latency_seconds,
-        trace=row.trace,
-    )
-
-
-def _candidate_record(row: Any) -> CandidateRecord:
-    return CandidateRecord(
-        round=row.round,
-        task_id=row.task_id,
-        parent_id=row.parent_id,
-        motif=row.motif,
-        origin=row.origin,
-        decision=row.decision,
-        reason=Reason(row.reason) if row.reason is not None else None,
-        detail=row.detail,
-        mean_reward=row.mean_reward,
-        rollouts_spent=row.rollouts_spent,
-        created_at=row.created_at,
-        decided_at=row.decided_at,
-    )
-
-
-def _round_record(row: Any) -> RoundRecord:
-    return RoundRecord(
-        number=row.number,
-        trigger=row.trigger,
-        from_slice_version=row.from_slice_version,
-        phase=row.phase,
-        stats=dict(row.stats),
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-    )
-
-
-def _shard_record(row: Any) -> ShardRecord:
-    return ShardRecord(
-        stage=row.stage,
-        scope=row.scope,
-        shard=row.shard,
-        status=row.status,
-        attempts=row.attempts,
-        detail=dict(row.detail),
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-    )

@@ -59,9 +59,12 @@ def retry_transient(
     fn: Callable[P, R],
     *,
     attempts: int = ATTEMPTS,
-    sleep: Callable[[float], Any] = time.sleep,
+    sleep: Callable[[float], Any] | None = None,
 ) -> Callable[P, R]:
-    """Wrap a method that runs one write transaction so transient failures are retried."""
+    """Wrap a method that runs one write transaction so transient failures are retried.
+
+    `sleep` defaults to time.sleep, looked up at each retry.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -79,7 +82,7 @@ def retry_transient(
                     attempts,
                     type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__,
                 )
-                sleep(delay)
+                (sleep or time.sleep)(delay)
                 delay = min(delay * 2, MAX_DELAY_SECONDS)
         raise AssertionError("unreachable")  # pragma: no cover
 

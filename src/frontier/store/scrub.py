@@ -27,7 +27,7 @@ _SECRET_FLAG = re.compile(
 )
 _TOKEN_PATTERNS = (
     # OpenAI-style and similar provider keys, HuggingFace tokens, bearer headers.
-    re.compile(r"\b(sk|rk|pk)-[A-Za-z0-9_\-]{16,}"),
+    re.compile(r"\b(?:sk|rk|pk)-[A-Za-z0-9_\-]{16,}"),
     re.compile(r"\bhf_[A-Za-z0-9]{20,}"),
     re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._\-~+/]{12,}=*"),
     re.compile(r"(?i)(api[-_]?key[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]{8,}"),
@@ -35,6 +35,16 @@ _TOKEN_PATTERNS = (
 
 
 _HINT = re.compile(r"sk-|rk-|pk-|hf_|(?i:bearer|api[-_]?key)")
+
+
+_CREDENTIAL_FIELD_IN_JSON = re.compile(
+    r'"[^"\\]*(?:api[-_]?key|secret|passw(?:or)?d|credential|authorization)[^"\\]*"\s*:', re.I
+)
+
+
+def has_credential_field(json_text: str) -> bool:
+    """Whether serialized JSON has an object field named like a credential (cheap pre-check)."""
+    return bool(_CREDENTIAL_FIELD_IN_JSON.search(json_text))
 
 
 def redact_text(text: str) -> str:

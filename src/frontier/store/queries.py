@@ -1,0 +1,146 @@
+"""The SELECTs several Store methods share: task means and bands, run totals, candidate
+counts, events. Band edges are applied in SQL with the same rule as the domain's `band_of`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Select, and_, case, func, select
+
+from frontier.domain.bands import Band
+from frontier.domain.specs import BandSpec
+from frontier.store.records import CandidateCounts, EventRecord, RunTotals
+from frontier.store.tables import candidates, events, frontiers, rollouts, runs
+
+MEAN_DECIMALS = 12
+"""Means are returned rounded to this many decimals. avg() sums floats, so seven rewards of
+exactly 0.70 average to 0.7000000000000001, which the domain's strict `band_of` would call
+saturated although the true mean sits on the (inclusive) edge. Rewards are fractions of
+checks, far coarser than 1e-12, so rounding only removes that noise."""
+BAND_EPSILON = 0.5 * 10.0**-MEAN_DECIMALS
+"""SQL counts a mean within this of a band edge as on the edge: the same rule as the domain's
+`band_of` applied to a mean snapped to MEAN_DECIMALS, so band_counts in SQL and partition()
+over task_means() agree task for task. Edges are inclusive as DESIGN.md says."""
+
+
+def snap_mean(mean: float) -> float:
+    """A mean reward rounded to MEAN_DECIMALS, so float noise cannot move it across a band edge."""
+    return round(mean, MEAN_DECIMALS)
+
+
+def ok_condition() -> Any:
+    return and_(rollouts.c.status == "ok", rollouts.c.reward.is_not(None))
+
+
+def means_subquery(run_id: int, task_ids: Sequence[str] | None = None) -> Any:
+    """Per task of a run (or of these tasks): the mean reward over ok rollouts (none: absent)."""
+    query = select(rollouts.c.task_id, func.avg(rollouts.c.reward).label("mean")).where(
+        rollouts.c.run_id == run_id, ok_condition()
+    )
+    if task_ids is not None:
+        query = query.where(rollouts.c.task_id.in_(task_ids))
+    return query.group_by(rollouts.c.task_id).subquery()
+
+
+def band_case(bands: BandSpec) -> Any:
+    low = bands.unreachable_at_most + BAND_EPSILON
+    high = bands.saturated_above + BAND_EPSILON
+
+    def band(mean: Any) -> Any:
+        return case(
+            (mean <= low, Band.UNREACHABLE.value),
+            (mean > high, Band.SATURATED.value),
+            else_=Band.HILLCLIMBABLE.value,
+        )
+
+    return band
+
+
+def run_query() -> Select[Any]:
+    return select(runs, frontiers.c.namespace, frontiers.c.name.label("frontier_name")).join(
+        frontiers, frontiers.c.id == runs.c.frontier_id
+    )
+
+
+def run_totals(conn: Connection, run_id: int) -> RunTotals:
+    ok = ok_condition()
+    row = conn.execute(
+        select(
+            func.count().label("n"),
+            func.sum(case((ok, 1), else_=0)).label("ok"),
+            func.count(func.distinct(rollouts.c.task_id)).label("tasks"),
+            func.coalesce(func.sum(rollouts.c.input_tokens), 0).label("input_tokens"),
+            func.coalesce(func.sum(rollouts.c.output_tokens), 0).label("output_tokens"),
+            func.coalesce(func.sum(rollouts.c.cost_usd), 0.0).label("cost"),
+            func.coalesce(func.sum(rollouts.c.latency_seconds), 0.0).label("latency"),
+        ).where(rollouts.c.run_id == run_id)
+    ).one()
+    n, n_ok = int(row.n), int(row.ok or 0)
+    return RunTotals(
+        rollouts=n,
+        ok=n_ok,
+        errors=n - n_ok,
+        tasks=int(row.tasks),
+        input_tokens=int(row.input_tokens),
+        output_tokens=int(row.output_tokens),
+        cost_usd=float(row.cost),
+        latency_seconds=float(row.latency),
+    )
+
+
+def candidate_counts(conn: Connection, fid: int, round: int | None) -> CandidateCounts:
+    query = (
+        select(
+            candidates.c.decision,
+            candidates.c.reason,
+            func.count().label("n"),
+            func.coalesce(func.sum(candidates.c.rollouts_spent), 0).label("spent"),
+        )
+        .where(candidates.c.frontier_id == fid)
+        .group_by(candidates.c.decision, candidates.c.reason)
+    )
+    if round is not None:
+        query = query.where(candidates.c.round == round)
+    by_decision = {"admitted": 0, "rejected": 0, "pending": 0}
+    by_reason: dict[str, int] = {}
+    spent = 0
+    for row in conn.execute(query):
+        by_decision[row.decision] += int(row.n)
+        spent += int(row.spent)
+        if row.reason is not None:
+            by_reason[row.reason] = by_reason.get(row.reason, 0) + int(row.n)
+    return CandidateCounts(
+        generated=sum(by_decision.values()),
+        admitted=by_decision["admitted"],
+        rejected=by_decision["rejected"],
+        pending=by_decision["pending"],
+        by_reason=dict(sorted(by_reason.items())),
+        rollouts_spent=spent,
+    )
+
+
+def events_of(
+    conn: Connection,
+    fid: int,
+    *,
+    reason: str | None = None,
+    since: datetime | None = None,
+    limit: int | None = None,
+) -> list[EventRecord]:
+    query = select(events).where(events.c.frontier_id == fid)
+    if reason is not None:
+        query = query.where(events.c.reason == reason)
+    if since is not None:
+        query = query.where(events.c.at >= since)
+    query = query.order_by(events.c.at.desc(), events.c.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    rows = list(conn.execute(query))
+    rows.reverse()
+    return [
+        EventRecord(at=r.at, type=r.type, reason=r.reason, message=r.message, data=dict(r.data))
+        for r in rows
+    ]

@@ -1,0 +1,31 @@
+"""The models' tables as SQLAlchemy Core objects: the repository's hot paths use Core, not the ORM."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from sqlalchemy import Table
+
+from frontier.store.models import (
+    CandidateRow,
+    EventRow,
+    FrontierRow,
+    RolloutRow,
+    RoundRow,
+    RunRow,
+    ShardProgressRow,
+    SliceMemberRow,
+    SliceRow,
+    TaskRow,
+)
+
+frontiers = cast(Table, FrontierRow.__table__)
+tasks = cast(Table, TaskRow.__table__)
+runs = cast(Table, RunRow.__table__)
+rollouts = cast(Table, RolloutRow.__table__)
+candidates = cast(Table, CandidateRow.__table__)
+rounds = cast(Table, RoundRow.__table__)
+slices = cast(Table, SliceRow.__table__)
+members = cast(Table, SliceMemberRow.__table__)
+events = cast(Table, EventRow.__table__)
+shards = cast(Table, ShardProgressRow.__table__)
