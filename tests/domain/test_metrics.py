@@ -106,3 +106,13 @@ def test_pass_at_k_bounds_pass_hat_k(nck: tuple[int, int, int]) -> None:
     eps = 1e-9
     assert -eps <= pass_hat_k(n, c, k) <= c / n + eps
     assert c / n <= pass_at_k(n, c, k) + eps <= 1.0 + 2 * eps
+
+
+def test_seven_rewards_of_0_70_have_a_mean_of_exactly_0_70_and_stay_hillclimbable() -> None:
+    from frontier.domain.bands import Band, band_of
+    from frontier.domain.specs import BandSpec
+
+    rollouts = [Rollout(task_id="t", attempt=i, reward=0.7, success=False) for i in range(7)]
+    mean = task_metrics(rollouts)["t"].mean_reward
+    assert mean == 0.7
+    assert band_of(mean, BandSpec()) is Band.HILLCLIMBABLE

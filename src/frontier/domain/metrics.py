@@ -82,7 +82,7 @@ def task_metrics(rollouts: Iterable[Rollout]) -> dict[str, TaskMetrics]:
             n=len(values),
             successes=successes[task_id],
             errors=errors[task_id],
-            mean_reward=sum(values) / len(values),
+            mean_reward=round(sum(values) / len(values), 12),  # 7 x 0.70 is 0.70, as in SQL
         )
         for task_id, values in rewards.items()
     }
