@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, inspect, text
 
 from frontier.store.engine import WRITE_OPTION, check_reachable, make_engine, safe_dsn
 from frontier.store.errors import SchemaError
+from frontier.store.retry import retry_transient
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "frontier_schema_version"
@@ -112,6 +113,7 @@ def check(engine: Engine) -> SchemaState:
     )
 
 
+@retry_transient
 def upgrade_engine(engine: Engine, revision: str = "head") -> str | None:
     """Upgrade under a lock; returns the revision the database is at afterwards.
 
