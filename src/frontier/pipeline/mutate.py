@@ -22,7 +22,7 @@ from frontier.agents.teachers import (
     failed_checks,
     summarize_failures,
 )
-from frontier.domain.admission import Decision, Novelty, Reason, novelty, screen
+from frontier.domain.admission import SCREEN_REASONS, Decision, Novelty, Reason, novelty, screen
 from frontier.domain.parents import select_parents
 from frontier.domain.similarity import shingle_pool, shingles
 from frontier.domain.tasks import Lineage, Rollout, Task
@@ -63,11 +63,43 @@ def rollouts_by_task(ctx: Context, task_ids: list[str]) -> dict[str, list[Rollou
 
 
 def choose_parents(ctx: Context, round_number: int) -> list[str]:
+    """This round's parents, learning from how earlier rounds' children fared.
+
+    A task already mutated in an earlier round is not chosen again: the
+    procedural teacher would mostly propose the same children, which the
+    screen rejects as duplicates.
+    """
     spec = ctx.spec.mutation
     rng = random.Random(f"{spec.seed}:parents:{round_number}")
+    means = solver_means(ctx)
+    earlier = [c for c in ctx.store.candidates(ctx.frontier) if c.round < round_number]
+    history = [
+        (means[c.parent_id], c.decision == "admitted")
+        for c in earlier
+        if c.parent_id in means
+        and c.decision != "pending"
+        and (c.reason is None or c.reason not in SCREEN_REASONS)
+    ]
     return select_parents(
-        solver_means(ctx), ctx.spec.bands, spec.parents_per_round, spec.parent_selection, rng
+        means,
+        ctx.spec.bands,
+        spec.parents_per_round,
+        spec.parent_selection,
+        rng,
+        exclude=frozenset(c.parent_id for c in earlier if c.parent_id is not None),
+        history=history,
     )
+
+
+def unrelated(pool: dict[str, frozenset[str]], kin: set[str]) -> dict[str, frozenset[str]]:
+    """The similarity pool without the candidate's own mutation tree (same root task).
+
+    A grounded mutation restates its parent's request plus one changed
+    constraint, so it reads almost like every task of its tree by construction;
+    the near-duplicate screen is for rewordings of other tasks. Exact duplicates
+    are still caught by content id against every task.
+    """
+    return {task_id: s for task_id, s in pool.items() if task_id not in kin}
 
 
 def round_scope(ctx: Context, round_number: int) -> str:
@@ -160,6 +192,8 @@ async def mutate_shard(
             ctx.store.shard_failed(ctx.frontier, STAGE, scope, index, error=str(exc))
             report.failed_parents.append(parent_id)
             continue
+        root = parent.lineage.root_id or parent.id
+        kin = {t for t, task in tasks.items() if (task.lineage.root_id or t) == root}
         screened_in: list[Task] = []
         recorded: list[Task] = []
         rejections: list[CandidateOutcome] = []
@@ -176,7 +210,7 @@ async def mutate_shard(
                 found = (
                     Novelty(duplicate_of=task.id, nearest_id=task.id, similarity=1.0)
                     if task.id in existing_ids
-                    else novelty(task.id, task.query, existing_ids, pool_shingles)
+                    else novelty(task.id, task.query, existing_ids, unrelated(pool_shingles, kin))
                 )
                 decision = screen(benchmark.check_grounding(task), found, ctx.spec.admission)
             if decision is not None and task.id in in_round:
@@ -187,6 +221,7 @@ async def mutate_shard(
                 screened_in.append(task)
                 existing_ids.add(task.id)
                 pool_shingles[task.id] = shingles(task.query)
+                kin.add(task.id)
                 report.screened_in += 1
             else:
                 assert decision.reason is not None
