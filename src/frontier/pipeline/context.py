@@ -61,14 +61,17 @@ class Context:
             self._prepared = ids
         return self.benchmark
 
-    def screening_benchmark(self) -> Benchmark:
-        """A separate instance for the teacher and the grounding checks.
+    def screening_benchmark(self, without: frozenset[str] = frozenset()) -> Benchmark:
+        """A separate instance for the teacher and the grounding checks, without some tasks.
 
-        Checking a candidate adds its products to the environment; rejected
-        candidates must not leak into the environment rollouts are played in.
+        Checking a candidate may add to the environment; rejected candidates must
+        not leak into the environment rollouts are played in. `without` leaves
+        out tasks that are about to be proposed again (a parent redone after a
+        crash), so the teacher sees what it saw the first time.
         """
         bench = load_benchmark(self.spec.benchmark.name, self.spec.benchmark.options)
-        bench.prepare(sorted(self.store.get_tasks(self.frontier), key=preparation_order))
+        tasks = [t for t in self.store.get_tasks(self.frontier) if t.id not in without]
+        bench.prepare(sorted(tasks, key=preparation_order))
         return bench
 
     def source_paths(self) -> list[str]:

@@ -144,10 +144,16 @@ async def mutate_shard(
 ) -> MutateReport:
     """Propose and screen candidates for this shard's parents. Re-running skips parents already done."""
     report = MutateReport()
-    benchmark = ctx.screening_benchmark()
     scope = round_scope(ctx, round_number)
     parents = choose_parents(ctx, round_number)
     done = ctx.store.done_shards(ctx.frontier, STAGE, scope)
+    done_parents = {parents[i] for i in done if i < len(parents)}
+    redo = frozenset(
+        c.task_id
+        for c in ctx.store.candidates(ctx.frontier, round=round_number)
+        if c.parent_id not in done_parents
+    )
+    benchmark = ctx.screening_benchmark(without=redo)
     mine = [(i, p) for i, p in enumerate(parents) if i % shards == shard and i not in done]
     tasks = {t.id: t for t in ctx.store.get_tasks(ctx.frontier)}
     existing_ids = set(tasks)
