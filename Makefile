@@ -29,6 +29,7 @@ layers: install
 
 pytest: install
 	scripts/ensure-postgres
+	scripts/ensure-chromium
 	$(BIN)/pytest
 
 test: lint typecheck layers pytest

@@ -58,7 +58,8 @@ def test_status_and_export_read_the_frontier_back(runner: CliRunner, tmp_path: P
 
     out = tmp_path / "slice.jsonl"
     exported = runner.invoke(
-        app, ["export", "shoppingbench-dev", "--slice", "1", "-o", str(out), "--db", db]
+        app,
+        ["export", "shoppingbench-dev", "--slice", "1", "-o", str(out), "--db", db, "--no-lineage"],
     )
     assert exported.exit_code == 0, exported.output
     lines = [json.loads(line) for line in out.read_text().splitlines()]
@@ -80,3 +81,25 @@ def test_status_of_an_unknown_frontier_exits_2(runner: CliRunner, tmp_path: Path
     result = runner.invoke(app, ["status", "nope", "--db", db])
     assert result.exit_code == 2
     assert "no frontier 'default/nope'" in result.stderr
+
+
+def test_export_adds_each_task_s_lineage_by_default(runner: CliRunner, tmp_path: Path) -> None:
+    manifest = write_manifest(tmp_path, small_document(stop={"maxRounds": 1}))
+    db = f"sqlite:///{tmp_path / 'f.db'}"
+    assert runner.invoke(app, ["run", "-f", str(manifest), "--db", db]).exit_code == 0
+    exported = runner.invoke(app, ["export", "--db", db])
+    assert exported.exit_code == 0, exported.output
+    lineages = [json.loads(line)["_frontier"] for line in exported.stdout.splitlines()]
+    store = Store.connect(db)
+    latest = store.get_slice("default/shoppingbench-dev")
+    assert latest is not None and [x["id"] for x in lineages] == list(latest.task_ids)
+    for x in lineages:
+        task = store.get_task("default/shoppingbench-dev", x["id"])
+        assert task is not None
+        assert (x["parentId"], x["motif"], x["round"], x["origin"]) == (
+            task.lineage.parent_id,
+            task.lineage.motif,
+            task.lineage.round,
+            task.lineage.origin,
+        )
+        assert x["round"] == 1 and x["parentId"] is not None

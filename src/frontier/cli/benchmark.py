@@ -21,6 +21,7 @@ from frontier.domain.tasks import FinalAnswer, Grade, Task
 
 app = typer.Typer(help="Inspect benchmarks: check that gold answers pass and decoys fail.")
 
+
 def _options(pairs: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for pair in pairs:

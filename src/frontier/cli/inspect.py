@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from frontier.cli.common import DbOption, console, expected_errors, open_store
+from frontier.domain.tasks import Task
 from frontier.pipeline.context import Context, stored_context
 from frontier.pipeline.status import frontier_summary
 from frontier.store import NotFoundError, Store
@@ -23,7 +24,7 @@ NameArg = Annotated[
 ]
 
 
-def _context(store: Store, name: str | None) -> Context:
+def frontier_context(store: Store, name: str | None) -> Context:
     if name is None:
         known = store.frontiers()
         if len(known) != 1:
@@ -41,7 +42,7 @@ def status(
 ) -> None:
     """Show a frontier: bands, rounds, candidates, slice versions, verification."""
     with expected_errors():
-        ctx = _context(open_store(db), name)
+        ctx = frontier_context(open_store(db), name)
         summary = frontier_summary(ctx)
     if as_json:
         typer.echo(json.dumps(summary, indent=2, default=str))
@@ -97,13 +98,21 @@ def export(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
     ] = None,
+    lineage: Annotated[
+        bool,
+        typer.Option(
+            "--lineage/--no-lineage",
+            help="Add each task's lineage under the key `_frontier` "
+            "(--no-lineage: exactly the benchmark's own records).",
+        ),
+    ] = True,
     db: DbOption = None,
 ) -> None:
     """Export a slice version in the benchmark's own task format, one task per line."""
     if fmt != "jsonl":
         raise typer.BadParameter(f"unknown format {fmt!r}; available: jsonl", param_hint="--format")
     with expected_errors():
-        ctx = _context(open_store(db), name)
+        ctx = frontier_context(open_store(db), name)
         found = ctx.store.get_slice(ctx.frontier, slice_version)
         if found is None:
             which = f"version {slice_version}" if slice_version else "any version"
@@ -111,7 +120,7 @@ def export(
         tasks = ctx.store.get_tasks(ctx.frontier, ids=found.task_ids)
         by_id = {t.id: t for t in tasks}
         lines = [
-            json.dumps(ctx.benchmark.export(by_id[t]), ensure_ascii=False) for t in found.task_ids
+            json.dumps(_record(ctx, by_id[t], lineage), ensure_ascii=False) for t in found.task_ids
         ]
     text = "".join(line + "\n" for line in lines)
     if output is None:
@@ -119,3 +128,19 @@ def export(
     else:
         output.write_text(text, encoding="utf-8")
         console.print(f"wrote {len(lines)} tasks of slice v{found.version} to {output}")
+
+
+def _record(ctx: Context, task: Task, lineage: bool) -> dict[str, Any]:
+    record = ctx.benchmark.export(task)
+    if lineage:
+        record["_frontier"] = {
+            "id": task.id,
+            "family": task.family,
+            "origin": task.lineage.origin,
+            "parentId": task.lineage.parent_id,
+            "rootId": task.lineage.root_id or task.id,
+            "motif": task.lineage.motif,
+            "round": task.lineage.round,
+            "depth": task.lineage.depth,
+        }
+    return record

@@ -8,12 +8,29 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
+from rich.text import Text
 
 from frontier.cli.common import DbOption, console, expected_errors, open_store
 from frontier.local.runner import LoopResult, load_manifest, run_loop
 from frontier.pipeline.rollouts import ProgressHook
+
+
+class RateColumn(ProgressColumn):
+    """Rollouts per second."""
+
+    def render(self, task: Any) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:.1f}/s" if speed else "-/s", style="progress.data.speed")
 
 
 def _progress_factory(progress: Progress) -> Any:
@@ -50,20 +67,27 @@ def run(
             TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
+            RateColumn(),
             TimeElapsedColumn(),
+            TimeRemainingColumn(),
             console=console,
             disable=as_json,
             transient=False,
         ) as progress:
-            result = asyncio.run(
-                run_loop(
-                    store,
-                    resource,
-                    base_dir=file.resolve().parent,
-                    progress=_progress_factory(progress),
-                    max_rounds=max_rounds,
+            try:
+                result = asyncio.run(
+                    run_loop(
+                        store,
+                        resource,
+                        base_dir=file.resolve().parent,
+                        progress=_progress_factory(progress),
+                        max_rounds=max_rounds,
+                    )
                 )
-            )
+            except KeyboardInterrupt:
+                progress.stop()
+                console.print("interrupted: run the same command again to resume")
+                raise typer.Exit(130) from None
     if as_json:
         typer.echo(json.dumps(result_dict(result), indent=2))
     else:
@@ -119,27 +143,22 @@ def print_result(result: LoopResult) -> None:
         console.print(table)
         last = next((r.verification for r in reversed(result.rounds) if r.verification), None)
         if last is not None:
-            vt = Table(title=f"Verification of slice v{last.slice_version}")
-            for column in (
-                "model",
-                "saturated",
-                "hillclimbable",
-                "unreachable",
-                "pass@1",
-                "pass^k",
-            ):
+            vt = Table(title=f"Verification of slice v{last.slice_version} (95% CI)")
+            for column in ("model", "sat / hill / unr", "pass@1", "best-of-k", "pass^k"):
                 vt.add_column(column)
             for m in last.models:
-                p1 = m.metrics.pass_at_1.estimate if m.metrics else None
-                pk = m.metrics.pass_hat_k.estimate if m.metrics else None
+                metrics = m.metrics
                 vt.add_row(
                     m.model,
-                    str(m.bands.saturated),
-                    str(m.bands.hillclimbable),
-                    str(m.bands.unreachable),
-                    f"{p1:.2f}" if p1 is not None else "-",
-                    f"{pk:.2f}" if pk is not None else "-",
+                    f"{m.bands.saturated} / {m.bands.hillclimbable} / {m.bands.unreachable}",
+                    _interval(metrics.pass_at_1) if metrics else "-",
+                    _interval(metrics.best_of_k) if metrics else "-",
+                    _interval(metrics.pass_hat_k) if metrics else "-",
                 )
             console.print(vt)
             console.print(f"overlap-hard canaries: {last.canaries.count}")
     console.print(f"stopped: {result.stopped_because}")
+
+
+def _interval(value: Any) -> str:
+    return f"{value.estimate:.2f} [{value.low:.2f}, {value.high:.2f}]"

@@ -9,14 +9,34 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 
-from frontier.cli.common import DbOption, console, expected_errors, open_store
+from frontier.cli.common import EXPECTED, DbOption, console, errors, open_store
 from frontier.pipeline.context import stored_context
 from frontier.pipeline.mutate import mutate_shard
 from frontier.pipeline.profile import run_shard
+from frontier.store import StoreUnavailableError
+
+PERMANENT_FAILURE = 3
+"""Exit code for failures a retry cannot fix; the Job's podFailurePolicy fails the index at once."""
+TRANSIENT_FAILURE = 1
+
+
+@contextmanager
+def worker_errors() -> Iterator[None]:
+    """Expected failures end with one clear line: a bad input exits 3 (permanent), an
+    unreachable database exits 1, so the Job's retry policy retries only what may pass."""
+    try:
+        yield
+    except EXPECTED as exc:
+        errors.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        code = TRANSIENT_FAILURE if isinstance(exc, StoreUnavailableError) else PERMANENT_FAILURE
+        raise typer.Exit(code) from None
+
 
 app = typer.Typer(help="Run one shard of a stage (what the operator's Jobs execute).")
 
@@ -53,7 +73,7 @@ def rollouts(
     db: DbOption = None,
 ) -> None:
     """Roll out one shard of a registered run (profile, candidates or verification)."""
-    with expected_errors():
+    with worker_errors():
         ctx = stored_context(open_store(db), frontier)
         result = asyncio.run(run_shard(ctx, run, _shard(shard)))
     console.print(
@@ -71,7 +91,7 @@ def mutate(
     db: DbOption = None,
 ) -> None:
     """Propose and screen candidates for one shard of a round's parents."""
-    with expected_errors():
+    with worker_errors():
         ctx = stored_context(open_store(db), frontier)
         report = asyncio.run(mutate_shard(ctx, round, _shard(shard), shards))
     console.print(

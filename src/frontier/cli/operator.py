@@ -1,0 +1,54 @@
+"""`frontier operator`: run the Kubernetes operator (kopf) in the foreground.
+
+Equivalent to `kopf run -m frontier.operator.main` with the options the deployment
+needs: which namespaces to serve, a liveness endpoint, and peering so that only one
+of several replicas is active (or `--standalone` for a single replica without the
+kopf peering CRDs).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+
+def operator(
+    namespace: Annotated[
+        list[str] | None,
+        typer.Option("--namespace", "-n", help="Serve this namespace (repeatable; globs allowed)."),
+    ] = None,
+    all_namespaces: Annotated[
+        bool, typer.Option("--all-namespaces", "-A", help="Serve every namespace.")
+    ] = False,
+    liveness: Annotated[
+        str | None,
+        typer.Option(help="Liveness endpoint, e.g. http://0.0.0.0:8080/healthz."),
+    ] = None,
+    standalone: Annotated[
+        bool, typer.Option(help="Run without peering (a single replica).")
+    ] = False,
+    peering: Annotated[
+        str, typer.Option(help="Peering name shared by the replicas of one operator.")
+    ] = "frontier-operator",
+    priority: Annotated[int, typer.Option(help="Peering priority of this replica.")] = 0,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
+) -> None:
+    """Run the operator: reconcile Frontiers, runs and rounds into Jobs, until stopped."""
+    if all_namespaces == bool(namespace):
+        raise typer.BadParameter(
+            "give either --all-namespaces or at least one --namespace", param_hint="--namespace"
+        )
+    import kopf
+
+    import frontier.operator.main  # noqa: F401  (registers the handlers)
+
+    kopf.configure(verbose=verbose, log_prefix=True)
+    kopf.run(
+        clusterwide=all_namespaces,
+        namespaces=namespace or (),
+        standalone=standalone,
+        peering_name=peering,
+        priority=priority,
+        liveness_endpoint=liveness,
+    )

@@ -1,0 +1,405 @@
+"""Everything the report shows, read from the store in one pass.
+
+The figures and the page are drawn from these plain values only, so a test can
+compare what the page says with what the store holds, and the drawing code
+never touches the database.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from frontier.domain import naming
+from frontier.domain.bands import BandSummary, partition, summarize
+from frontier.domain.metrics import SetMetrics, TaskMetrics, set_metrics
+from frontier.domain.specs import BandSpec
+from frontier.domain.tasks import Rollout, Task
+from frontier.pipeline.context import Context
+from frontier.pipeline.verify import VerificationSummary, latest_verification
+from frontier.store import CandidateCounts, NotFoundError, RunRecord, SliceRecord
+from frontier.store.scrub import redact_text, scrub
+
+Role = Literal["solver", "verifier"]
+NO_MOTIF = "(none)"
+
+
+@dataclass(frozen=True)
+class ModelView:
+    """One model over the reported task set: its bands and its pass metrics."""
+
+    model: str
+    role: Role
+    bands: BandSummary
+    metrics: SetMetrics | None
+
+    @property
+    def mean_reward(self) -> float | None:
+        return self.metrics.mean_reward.estimate if self.metrics else None
+
+
+@dataclass(frozen=True)
+class BandPoint:
+    """One model's bands over one task set: the base tasks, or a slice version."""
+
+    scope: str
+    model: str
+    role: Role
+    bands: BandSummary
+
+
+@dataclass(frozen=True)
+class RoundView:
+    number: int
+    trigger: str
+    phase: str
+    counts: CandidateCounts
+    slice_version: int | None
+
+    @property
+    def rollouts_per_admitted(self) -> float | None:
+        c = self.counts
+        return c.rollouts_spent / c.admitted if c.admitted else None
+
+
+@dataclass(frozen=True)
+class SliceView:
+    version: int
+    parent_version: int | None
+    size: int
+    round: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class LineageView:
+    """Admitted tasks (every round) by family and motif, and how deep their mutation chains are."""
+
+    by_family_motif: dict[tuple[str, str], int]
+    depths: dict[int, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_family_motif.values())
+
+    @property
+    def families(self) -> list[str]:
+        return sorted({f for f, _ in self.by_family_motif})
+
+    @property
+    def motifs(self) -> list[str]:
+        return sorted({m for _, m in self.by_family_motif})
+
+    def family_total(self, family: str) -> int:
+        return sum(n for (f, _), n in self.by_family_motif.items() if f == family)
+
+    def motif_total(self, motif: str) -> int:
+        return sum(n for (_, m), n in self.by_family_motif.items() if m == motif)
+
+
+@dataclass(frozen=True)
+class TraceView:
+    """One rollout, scrubbed of anything key-shaped, to embed and link to by its anchor."""
+
+    anchor: str
+    task_id: str
+    model: str
+    attempt: int
+    reward: float | None
+    success: bool | None
+    failed_checks: list[str]
+    trace: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CanaryView:
+    task_id: str
+    family: str
+    motif: str
+    query: str
+    rewards: dict[str, float]
+    worst: TraceView | None
+
+
+@dataclass(frozen=True)
+class SaturationView:
+    """A SaturationDetected event and what it set off (a round, or what held it back)."""
+
+    at: datetime
+    message: str
+    crossings: list[dict[str, Any]]
+    held_by: str | None
+    next_round: RoundView | None
+    next_round_number: int | None
+
+
+@dataclass(frozen=True)
+class EventView:
+    at: datetime
+    type: str
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ReportData:
+    frontier: str
+    solver: str
+    verifiers: list[str]
+    bands_spec: BandSpec
+    scope: str
+    """What the model views cover: "slice vN" or "base tasks" before the first slice."""
+    slice_version: int | None
+    task_count: int
+    models: list[ModelView]
+    verified: bool
+    band_history: list[BandPoint]
+    rounds: list[RoundView]
+    slices: list[SliceView]
+    lineage: LineageView
+    canaries: list[CanaryView]
+    canary_threshold: float
+    canaries_evaluated: int
+    saturations: list[SaturationView]
+    events: list[EventView]
+    generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def traces(self) -> list[TraceView]:
+        return [c.worst for c in self.canaries if c.worst is not None]
+
+
+def collect(ctx: Context, slice_version: int | None = None) -> ReportData:
+    """Read the report of a frontier for a slice version (the latest when None)."""
+    store = ctx.store
+    current = store.get_slice(ctx.frontier, slice_version)
+    if current is None and slice_version is not None:
+        versions = store.slice_versions(ctx.frontier)
+        known = ", ".join(f"v{v}" for v in versions) or "none yet"
+        raise NotFoundError(f"{ctx.frontier} has no slice version {slice_version} ({known})")
+    if current is not None:
+        task_ids = list(current.task_ids)
+        scope = f"slice v{current.version}"
+    else:
+        task_ids = [t.id for t in store.get_tasks(ctx.frontier, origin="base")]
+        scope = "base tasks"
+    verification = latest_verification(ctx, current.version) if current else None
+    tasks = {t.id: t for t in store.get_tasks(ctx.frontier, ids=task_ids)}
+    rounds = _rounds(ctx)
+    return ReportData(
+        frontier=ctx.frontier,
+        solver=ctx.spec.solver.name,
+        verifiers=[m.name for m in ctx.spec.verifiers],
+        bands_spec=ctx.spec.bands,
+        scope=scope,
+        slice_version=current.version if current else None,
+        task_count=len(task_ids),
+        models=[_solver_view(ctx, task_ids), *_verifier_views(ctx, verification)],
+        verified=verification is not None,
+        band_history=_band_history(ctx),
+        rounds=rounds,
+        slices=[_slice_view(s) for s in store.slices(ctx.frontier)],
+        lineage=_lineage(ctx),
+        canaries=_canaries(ctx, verification, tasks) if current and verification else [],
+        canary_threshold=ctx.spec.verification.overlap_hard_below,
+        canaries_evaluated=verification.canaries.evaluated if verification else 0,
+        saturations=_saturations(ctx, rounds),
+        events=[
+            EventView(e.at, e.type, e.reason, redact_text(e.message))
+            for e in store.events(ctx.frontier)
+        ],
+    )
+
+
+def _solver_runs(ctx: Context) -> list[RunRecord]:
+    return [
+        r
+        for r in ctx.store.runs(ctx.frontier)
+        if r.model_name == ctx.spec.solver.name and r.kind != "verification"
+    ]
+
+
+def _solver_view(ctx: Context, task_ids: list[str]) -> ModelView:
+    """The solver's latest numbers on each task (as the loop itself partitions them)."""
+    per_task: dict[str, TaskMetrics] = {}
+    ks: set[int] = set()
+    for run in _solver_runs(ctx):
+        found = ctx.store.task_metrics(run.name, task_ids)
+        if found:
+            per_task.update(found)
+            ks.add(run.k)
+    # Base tasks and candidates are usually rolled out with the same k; if not, a task
+    # with fewer rollouts than the largest k counts pass@k over all of them (min(k, n)).
+    k = max(ks, default=ctx.spec.profile.k)
+    means = {t: m.mean_reward for t, m in per_task.items()}
+    return ModelView(
+        model=ctx.spec.solver.name,
+        role="solver",
+        bands=summarize(partition(means, ctx.spec.bands).values()),
+        metrics=set_metrics(per_task, k, seed=ctx.spec.slice.seed),
+    )
+
+
+def _verifier_views(ctx: Context, verification: VerificationSummary | None) -> list[ModelView]:
+    """The verifiers in the order the spec lists them."""
+    if verification is None:
+        return []
+    order = {m.name: i for i, m in enumerate(ctx.spec.verifiers)}
+    verdicts = sorted(verification.models, key=lambda v: order.get(v.model, len(order)))
+    return [ModelView(v.model, "verifier", v.bands, v.metrics) for v in verdicts]
+
+
+def _band_history(ctx: Context) -> list[BandPoint]:
+    """How the bands moved: the solver on the base tasks, then every model on each slice version."""
+    store, spec = ctx.store, ctx.spec
+    points: list[BandPoint] = []
+    base = ctx.run_key(naming.base_profile_run(ctx.name, naming.profile_fingerprint(spec)))
+    if store.get_run(base) is not None:
+        points.append(
+            BandPoint("base", spec.solver.name, "solver", store.band_counts(base, spec.bands))
+        )
+    solver_means: dict[str, float] = {}
+    for run in _solver_runs(ctx):
+        for task_id, mean in store.task_means(run.name).items():
+            if mean.mean_reward is not None:
+                solver_means[task_id] = mean.mean_reward
+    verifications: dict[int, list[RunRecord]] = {}
+    for run in store.runs(ctx.frontier, kind="verification"):
+        version = run.task_set.get("sliceVersion")
+        if run.phase == "Succeeded" and isinstance(version, int):
+            verifications.setdefault(version, []).append(run)
+    order = {m.name: i for i, m in enumerate(spec.verifiers)}
+    for s in store.slices(ctx.frontier):
+        scope = f"v{s.version}"
+        means = {t: solver_means[t] for t in s.task_ids if t in solver_means}
+        points.append(
+            BandPoint(
+                scope, spec.solver.name, "solver", summarize(partition(means, spec.bands).values())
+            )
+        )
+        runs = sorted(
+            verifications.get(s.version, []), key=lambda r: order.get(r.model_name, len(order))
+        )
+        points.extend(
+            BandPoint(scope, r.model_name, "verifier", store.band_counts(r.name, spec.bands))
+            for r in runs
+        )
+    return points
+
+
+def _rounds(ctx: Context) -> list[RoundView]:
+    views = []
+    for r in ctx.store.rounds(ctx.frontier):
+        version = r.stats.get("sliceVersion")
+        views.append(
+            RoundView(
+                number=r.number,
+                trigger=r.trigger,
+                phase=r.phase,
+                counts=ctx.store.candidate_counts(ctx.frontier, round=r.number),
+                slice_version=int(version) if isinstance(version, int) else None,
+            )
+        )
+    return views
+
+
+def _slice_view(s: SliceRecord) -> SliceView:
+    round_number = s.stats.get("round")
+    return SliceView(
+        version=s.version,
+        parent_version=s.parent_version,
+        size=s.size,
+        round=round_number if isinstance(round_number, int) else None,
+        created_at=s.created_at,
+    )
+
+
+def _lineage(ctx: Context) -> LineageView:
+    admitted = [c.task_id for c in ctx.store.candidates(ctx.frontier, decision="admitted")]
+    tasks = ctx.store.get_tasks(ctx.frontier, ids=admitted)
+    by_pair = Counter((t.family, t.lineage.motif or NO_MOTIF) for t in tasks)
+    depths = Counter(t.lineage.depth for t in tasks)
+    return LineageView(dict(sorted(by_pair.items())), dict(sorted(depths.items())))
+
+
+def _canaries(
+    ctx: Context, verification: VerificationSummary, tasks: dict[str, Task]
+) -> list[CanaryView]:
+    ids = list(verification.canaries.task_ids)
+    worst = _worst_rollouts(ctx, verification, ids)
+    views = []
+    for task_id in ids:
+        task = tasks.get(task_id)
+        views.append(
+            CanaryView(
+                task_id=task_id,
+                family=task.family if task else "?",
+                motif=(task.lineage.motif or NO_MOTIF) if task else "?",
+                query=redact_text(task.query) if task else "",
+                rewards={v.model: v.means[task_id] for v in verification.models},
+                worst=worst.get(task_id),
+            )
+        )
+    return views
+
+
+def _worst_rollouts(
+    ctx: Context, verification: VerificationSummary, task_ids: list[str]
+) -> dict[str, TraceView]:
+    """Per task, the verifiers' lowest-reward ok rollout (first model, first attempt on ties)."""
+    best: dict[str, tuple[float, str, Rollout]] = {}
+    for verdict in verification.models:
+        run = ctx.run_key(
+            naming.verification_run(ctx.name, verification.slice_version, verdict.model)
+        )
+        for r in ctx.store.rollouts_for(run, task_ids, status="ok"):
+            reward = r.reward if r.reward is not None else 0.0
+            seen = best.get(r.task_id)
+            if seen is None or reward < seen[0]:
+                best[r.task_id] = (reward, verdict.model, r)
+    return {task_id: trace_view(model, r) for task_id, (_, model, r) in best.items()}
+
+
+def trace_view(model: str, rollout: Rollout) -> TraceView:
+    """A rollout ready to embed: every string that could hold a key is redacted."""
+    trace = scrub(rollout.trace)
+    failed = trace.get("failed_checks")
+    return TraceView(
+        anchor=f"trace-{_anchor_part(rollout.task_id)}-{_anchor_part(model)}-{rollout.attempt}",
+        task_id=rollout.task_id,
+        model=model,
+        attempt=rollout.attempt,
+        reward=rollout.reward,
+        success=rollout.success,
+        failed_checks=[str(c) for c in failed] if isinstance(failed, list) else [],
+        trace=trace,
+    )
+
+
+def _anchor_part(text: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in text)
+
+
+def _saturations(ctx: Context, rounds: list[RoundView]) -> list[SaturationView]:
+    by_number = {r.number: r for r in rounds}
+    views = []
+    for e in ctx.store.events(ctx.frontier, reason="SaturationDetected"):
+        data = scrub(e.data)
+        number = data.get("nextRound")
+        crossings = data.get("crossings")
+        held = data.get("heldBy")
+        views.append(
+            SaturationView(
+                at=e.at,
+                message=redact_text(e.message),
+                crossings=[c for c in crossings if isinstance(c, dict)]
+                if isinstance(crossings, list)
+                else [],
+                held_by=str(held) if held else None,
+                next_round=by_number.get(number) if isinstance(number, int) else None,
+                next_round_number=number if isinstance(number, int) else None,
+            )
+        )
+    return views

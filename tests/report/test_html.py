@@ -1,0 +1,283 @@
+"""The page of an embedded run: every section present, and its numbers the store's own.
+
+The expected numbers are recomputed here from raw store rows (rollouts, candidates,
+tasks), not taken from the report's own data, so a wrong join or a swapped column
+in the report fails these tests.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections import Counter, defaultdict
+
+from bs4 import Tag
+from PIL import Image
+
+from frontier.domain.bands import band_of
+from frontier.domain.specs import BandSpec
+from frontier.pipeline.cycle import solver_view
+from frontier.store import Store
+from tests.report.conftest import FRONTIER, HOSTILE, PLANTED_KEY, EmbeddedRun
+from tests.report.pages import table
+
+FIGURES = ("bands", "band-history", "pass-metrics", "rounds", "lineage")
+SECTIONS = ("bands", "pass-metrics", "rounds", "lineage", "canaries", "saturation", "events")
+
+
+def verification_runs(store: Store, version: int) -> dict[str, str]:
+    """Verifier model -> run name, for the runs over one slice version."""
+    return {
+        r.model_name: r.name
+        for r in store.runs(FRONTIER, kind="verification")
+        if r.task_set.get("sliceVersion") == version
+    }
+
+
+def latest_version(store: Store) -> int:
+    versions = store.slice_versions(FRONTIER)
+    assert versions, "the embedded run published no slice"
+    return versions[-1]
+
+
+def test_every_section_and_figure_is_on_the_page(embedded: EmbeddedRun) -> None:
+    soup = embedded.soup()
+    for section in SECTIONS:
+        assert isinstance(soup.find("section", id=section), Tag), f"section #{section} missing"
+    for slug in FIGURES:
+        figure = soup.find("figure", id=f"fig-{slug}")
+        assert isinstance(figure, Tag), f"figure {slug} missing"
+        img = figure.find("img")
+        assert isinstance(img, Tag)
+        src = str(img["src"])
+        assert src.startswith("data:image/png;base64,")
+        picture = Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1])))
+        assert picture.format == "PNG"
+        assert picture.size == (int(str(img["width"])), int(str(img["height"])))
+        assert picture.size[0] > 300 and picture.size[1] > 150
+        caption = figure.find("figcaption")
+        assert isinstance(caption, Tag) and caption.get_text(strip=True)
+
+
+def test_the_page_fetches_nothing_from_the_network(embedded: EmbeddedRun) -> None:
+    soup = embedded.soup()
+    assert not soup.find_all("link")
+    for tag in soup.find_all(src=True):
+        assert str(tag["src"]).startswith("data:"), tag
+    for tag in soup.find_all(href=True):
+        assert str(tag["href"]).startswith("#"), tag
+    scripts = soup.find_all("script")
+    assert len(scripts) == 1 and not scripts[0].get("src")
+    csp = soup.find("meta", attrs={"http-equiv": "Content-Security-Policy"})
+    assert isinstance(csp, Tag)
+    assert "default-src 'none'" in str(csp["content"])
+
+
+def test_bands_per_model_match_the_rollouts_in_the_store(embedded: EmbeddedRun) -> None:
+    store, spec = embedded.store, embedded.ctx.spec
+    version = latest_version(store)
+    rows = {r["model"]: r for r in table(embedded.soup(), "bands-table")}
+    assert set(rows) == {spec.solver.name, *(v.name for v in spec.verifiers)}
+
+    _, solver_bands = solver_view(embedded.ctx)
+    assert rows[spec.solver.name]["hillclimbable"] == str(solver_bands.hillclimbable)
+    assert rows[spec.solver.name]["tasks"] == str(store.get_slice(FRONTIER, version).size)
+
+    for model, run in verification_runs(store, version).items():
+        rewards: dict[str, list[float]] = defaultdict(list)
+        for r in store.rollouts_for(run, status="ok"):
+            assert r.reward is not None
+            rewards[r.task_id].append(r.reward)
+        means = {t: sum(v) / len(v) for t, v in rewards.items()}
+        bands = Counter(band_of(m, spec.bands).value for m in means.values())
+        row = rows[model]
+        assert row["role"] == "verifier"
+        for band in ("saturated", "hillclimbable", "unreachable"):
+            assert row[band] == str(bands[band]), (model, band)
+        mean = sum(means.values()) / len(means)
+        assert row["mean reward"] == f"{mean:.2f}"
+
+
+def band_counts_from_rollouts(store: Store, run: str, bands: BandSpec) -> dict[str, int]:
+    rewards: dict[str, list[float]] = defaultdict(list)
+    for r in store.rollouts_for(run, status="ok"):
+        assert r.reward is not None
+        rewards[r.task_id].append(r.reward)
+    found = Counter(band_of(sum(v) / len(v), bands).value for v in rewards.values())
+    return {b: found[b] for b in ("saturated", "hillclimbable", "unreachable")}
+
+
+def test_the_band_history_has_the_base_profile_and_every_model_on_every_slice_version(
+    embedded: EmbeddedRun,
+) -> None:
+    store, spec = embedded.store, embedded.ctx.spec
+    rows = table(embedded.soup(), "band-history-table")
+    got = {(r["tasks"], r["model"]): r for r in rows}
+    (base,) = store.runs(FRONTIER, kind="profile")
+    expected = {("base", spec.solver.name): band_counts_from_rollouts(store, base.name, spec.bands)}
+    versions = store.slice_versions(FRONTIER)
+    for version in versions:
+        for model, run in verification_runs(store, version).items():
+            expected[(f"v{version}", model)] = band_counts_from_rollouts(store, run, spec.bands)
+    solver_on_slices = {(f"v{v}", spec.solver.name) for v in versions}
+    assert set(got) == set(expected) | solver_on_slices
+    for key, counts in expected.items():
+        for band, n in counts.items():
+            assert got[key][band] == str(n), (key, band)
+    assert rows[0]["tasks"] == "base"
+
+
+def test_pass_metrics_per_model_match_the_successes_in_the_store(embedded: EmbeddedRun) -> None:
+    store = embedded.store
+    rows = {r["model"]: r for r in table(embedded.soup(), "pass-metrics-table")}
+    runs = verification_runs(store, latest_version(store))
+    assert runs
+    for model, run in runs.items():
+        outcomes: dict[str, list[bool]] = defaultdict(list)
+        for r in store.rollouts_for(run, status="ok"):
+            outcomes[r.task_id].append(bool(r.success))
+        tasks = len(outcomes)
+        pass_at_1 = sum(sum(o) / len(o) for o in outcomes.values()) / tasks
+        best_of_k = sum(any(o) for o in outcomes.values()) / tasks
+        pass_hat_k = sum(all(o) for o in outcomes.values()) / tasks  # n == k here
+        row = rows[model]
+        assert row["tasks"] == str(tasks)
+        assert row["k"] == str(embedded.ctx.spec.verification.k)
+        assert row["pass@1"].startswith(f"{pass_at_1:.2f} [")
+        assert row["best-of-k"].startswith(f"{best_of_k:.2f} [")
+        assert row["pass^k"].startswith(f"{pass_hat_k:.2f} [")
+        low, high = (float(x) for x in row["pass@1"].split("[")[1].rstrip("]").split(","))
+        assert low <= round(pass_at_1, 2) <= high
+
+
+def test_the_history_of_rounds_matches_the_candidates_in_the_store(
+    embedded: EmbeddedRun,
+) -> None:
+    store = embedded.store
+    soup = embedded.soup()
+    rows = table(soup, "rounds-table")
+    rounds = store.rounds(FRONTIER)
+    assert [int(r["round"]) for r in rows] == [r.number for r in rounds] == [1, 2]
+    for row, stored in zip(rows, rounds, strict=True):
+        candidates = store.candidates(FRONTIER, round=stored.number)
+        decisions = Counter(c.decision for c in candidates)
+        reasons = Counter(c.reason.value for c in candidates if c.reason is not None)
+        spent = sum(c.rollouts_spent for c in candidates)
+        assert row["trigger"] == stored.trigger
+        assert row["generated"] == str(len(candidates))
+        assert row["admitted"] == str(decisions["admitted"])
+        assert row["rejected"] == str(decisions["rejected"])
+        by_reason = ", ".join(f"{k} {v}" for k, v in sorted(reasons.items()))
+        assert row["rejected by reason"] == (by_reason or "–")
+        assert row["yield"] == f"{decisions['admitted'] / len(candidates):.1%}"
+        assert row["rollouts spent"] == str(spent)
+        per = f"{spent / decisions['admitted']:.1f}" if decisions["admitted"] else "–"
+        assert row["rollouts per admitted"] == per
+    slices = table(soup, "slices-table")
+    stored_slices = [store.get_slice(FRONTIER, v) for v in store.slice_versions(FRONTIER)]
+    assert [(s["slice version"], s["tasks"]) for s in slices] == [
+        (f"v{s.version}", str(len(s.task_ids))) for s in stored_slices if s is not None
+    ]
+
+
+def test_lineage_counts_every_admitted_task_by_family_motif_and_depth(
+    embedded: EmbeddedRun,
+) -> None:
+    store = embedded.store
+    admitted = [c.task_id for c in store.candidates(FRONTIER, decision="admitted")]
+    tasks = store.get_tasks(FRONTIER, ids=admitted)
+    assert len(tasks) == len(admitted) > 0
+    pairs = Counter((t.family, t.lineage.motif) for t in tasks)
+    soup = embedded.soup()
+    grid = {r["family \\ motif"]: r for r in table(soup, "lineage-table")}
+    for (family, motif), n in pairs.items():
+        assert grid[family][str(motif)] == str(n), (family, motif)
+    assert grid["total"]["total"] == str(len(admitted))
+    depths = {r["depth"]: r["admitted tasks"] for r in table(soup, "depth-table")}
+    assert depths == {str(d): str(n) for d, n in Counter(t.lineage.depth for t in tasks).items()}
+
+
+def test_the_canary_table_lists_the_overlap_hard_tasks_and_links_their_worst_trace(
+    embedded: EmbeddedRun,
+) -> None:
+    store = embedded.store
+    below = embedded.ctx.spec.verification.overlap_hard_below
+    runs = verification_runs(store, latest_version(store))
+    means = {model: store.task_means(run) for model, run in runs.items()}
+    common = set.intersection(*(set(m) for m in means.values()))
+    expected = {
+        t
+        for t in common
+        if all(
+            (m[t].mean_reward if m[t].mean_reward is not None else 1.0) < below
+            for m in means.values()
+        )
+    }
+    assert expected, "the embedded run should have overlap-hard canaries to show"
+    soup = embedded.soup()
+    rows = table(soup, "canaries-table")
+    assert {r["task"] for r in rows} == expected
+    body = soup.find("table", id="canaries-table")
+    assert isinstance(body, Tag)
+    for tr in body.find_all("tr", attrs={"data-task-id": True}):
+        task_id = str(tr["data-task-id"])
+        task = store.get_task(FRONTIER, task_id)
+        assert task is not None
+        row = next(r for r in rows if r["task"] == task_id)
+        assert row["family"] == task.family and row["motif"] == task.lineage.motif
+        for model in runs:
+            assert row[f"mean reward: {model}"] == f"{means[model][task_id].mean_reward:.2f}"
+        link = tr.find("a", class_="trace-link")
+        assert isinstance(link, Tag)
+        anchor = str(link["href"]).removeprefix("#")
+        details = soup.find("details", id=anchor)
+        assert isinstance(details, Tag), f"link to #{anchor} points at no embedded trace"
+        worst = min(
+            r.reward or 0.0 for run in runs.values() for r in store.rollouts_for(run, [task_id])
+        )
+        summary = details.find("summary")
+        assert isinstance(summary, Tag)
+        assert (
+            f"task {task_id}" in summary.get_text() and f"reward {worst:.2f}" in summary.get_text()
+        )
+        assert "tool_calls" in details.get_text() or "messages" in details.get_text()
+
+
+def test_saturation_events_show_the_crossing_and_the_round_they_started(
+    embedded: EmbeddedRun,
+) -> None:
+    store = embedded.store
+    events = store.events(FRONTIER, reason="SaturationDetected")
+    assert events
+    rows = table(embedded.soup(), "saturation-table")
+    assert len(rows) == len(events)
+    for row, event in zip(rows, events, strict=True):
+        crossing = event.data["crossings"][0]
+        assert (
+            f"{crossing['threshold']} of {crossing['model']}: {crossing['value']:.3f}"
+            in row["crossed"]
+        )
+        number = event.data["nextRound"]
+        started = store.get_round(FRONTIER, number)
+        assert started is not None
+        admitted = store.candidate_counts(FRONTIER, round=number).admitted
+        assert row["triggered"].startswith(f"round {number} ({started.trigger}")
+        assert f"{admitted} of" in row["triggered"]
+
+
+def test_task_text_renders_as_text_not_markup(embedded: EmbeddedRun) -> None:
+    soup = embedded.soup()
+    assert HOSTILE in soup.get_text(), "the hostile query should be shown, as text"
+    assert len(soup.find_all("script")) == 1
+    assert not soup.find_all("img", onerror=True)
+    assert "window.__pwned" not in str(soup.find("script"))
+    assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in embedded.html
+
+
+def test_a_key_planted_in_task_text_and_traces_never_reaches_the_page(
+    embedded: EmbeddedRun,
+) -> None:
+    stored = embedded.store.get_tasks(FRONTIER)
+    assert any(PLANTED_KEY in t.query for t in stored), "the key should be in the store's tasks"
+    assert PLANTED_KEY not in embedded.html
+    assert PLANTED_KEY[:12] not in embedded.html
