@@ -3,8 +3,10 @@ from __future__ import annotations
 from frontier.domain import naming
 from frontier.domain.bands import partition, summarize
 from frontier.domain.specs import TaskSetRef
-from frontier.pipeline.context import Context
+from frontier.pipeline.context import Context, open_context
 from frontier.pipeline.profile import finish_run, register_run, run_shard, tasks_of
+from frontier.store import Store
+from tests.support.frontiers import small_spec
 
 
 def register_base(ctx: Context, shards: int = 1) -> str:
@@ -76,3 +78,17 @@ async def test_finish_run_partitions_exactly_like_the_domain_bands(ctx: Context)
     run = ctx.store.require_run(ctx.run_key(name))
     assert run.phase == "Succeeded"
     assert run.stats["bands"] == summary.as_dict()
+
+
+async def test_an_adaptive_profile_spends_no_more_than_fixed_k_and_bands_every_task(
+    store: Store,
+) -> None:
+    adaptive = {"enabled": True, "minRollouts": 2, "maxRollouts": 12}
+    ctx = open_context(store, "shop", small_spec(profile={"adaptive": adaptive}))
+    name = register_base(ctx)
+    await run_shard(ctx, name)
+    summary = finish_run(ctx, name)
+    means = ctx.store.task_means(ctx.run_key(name))
+    assert summary.total == len(means) == 16
+    assert ctx.store.count_rollouts(ctx.run_key(name)) <= 4 * 16
+    assert all(2 <= m.n_ok <= 12 for m in means.values())

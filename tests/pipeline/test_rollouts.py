@@ -5,9 +5,16 @@ from collections.abc import Callable
 from frontier.domain.bands import band_of
 from frontier.domain.interfaces import Benchmark
 from frontier.domain.sampling import settled_band
-from frontier.domain.specs import BandSpec
+from frontier.domain.specs import AdaptiveSpec, BandSpec
 from frontier.domain.tasks import Rollout, Task
-from frontier.pipeline.rollouts import Curtailed, FixedK, TaskState, roll_out, states_from
+from frontier.pipeline.rollouts import (
+    Budgeted,
+    Curtailed,
+    FixedK,
+    TaskState,
+    roll_out,
+    states_from,
+)
 
 
 def make_task(n: int) -> Task:
@@ -122,3 +129,30 @@ def test_task_state_orders_rewards_by_attempt() -> None:
     state = TaskState(ok={2: 0.2, 0: 0.0, 1: 0.1})
     assert state.rewards == [0.0, 0.1, 0.2]
     assert state.attempted == {0, 1, 2}
+
+
+async def test_the_budgeted_policy_spends_at_most_k_per_task_on_average_and_more_where_unsure() -> (
+    None
+):
+    tasks = [make_task(i) for i in range(40)]
+    # Half the tasks always succeed (settled fast); half succeed about half the time.
+    easy = {t.id for t in tasks[:20]}
+    agent = ScriptedAgent(lambda t, a, n: 1.0 if t.id in easy else float((a * 7 + n) % 2))
+    spec = AdaptiveSpec(enabled=True, min_rollouts=2, max_rollouts=16, confidence=0.9)
+    report, _, states = await run(agent, tasks, Budgeted(4, spec, BandSpec()))
+    counts = {t.id: len(states[t.id].rewards) for t in tasks}
+    assert report.rollouts <= 4 * len(tasks)
+    assert all(2 <= n <= 16 for n in counts.values())
+    unsure = [counts[t.id] for t in tasks if t.id not in easy]
+    sure = [counts[t.id] for t in tasks if t.id in easy]
+    assert sum(unsure) / len(unsure) > sum(sure) / len(sure)
+
+
+async def test_curtailment_with_a_confidence_stops_no_later_than_exact_curtailment() -> None:
+    bands = BandSpec()
+    tasks = [make_task(i) for i in range(12)]
+    agent = ScriptedAgent(lambda t, a, n: float((int(t.id, 16) + a) % 3 == 0))
+    _, _, exact = await run(agent, tasks, Curtailed(8, bands))
+    _, _, predicted = await run(ScriptedAgent(agent.outcome), tasks, Curtailed(8, bands, 0.9))
+    for t in tasks:
+        assert len(predicted[t.id].rewards) <= len(exact[t.id].rewards)

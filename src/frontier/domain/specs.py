@@ -208,6 +208,12 @@ class AdaptiveSpec(SpecModel):
     """Sequential allocation of rollouts: stop once a task's band is settled."""
 
     enabled: bool = False
+    mode: Literal["budget", "curtail"] = Field(
+        "budget",
+        description="budget: a mean of k rollouts per task, spent where bands are uncertain; "
+        "curtail: fixed-k decisions with fewer rollouts (stop once the k-rollout band is "
+        "certain or predicted with the given confidence).",
+    )
     min_rollouts: int = Field(2, ge=1)
     max_rollouts: int = Field(16, ge=1)
     confidence: float = Field(0.9, gt=0.5, lt=1.0)

@@ -19,6 +19,7 @@ from frontier.domain.tasks import Task
 from frontier.pipeline.context import Context, load_base_tasks
 from frontier.pipeline.rollouts import (
     Allocation,
+    Budgeted,
     Curtailed,
     FixedK,
     ProgressHook,
@@ -89,9 +90,17 @@ def shard_of(tasks: Sequence[Task], shard: int, shards: int) -> list[Task]:
 
 
 def allocation_for(ctx: Context, run: RunRecord) -> Allocation:
-    if run.kind == "candidates" and ctx.spec.admission.early_stop:
-        return Curtailed(run.k, ctx.spec.bands)
-    return FixedK(run.k)
+    """Fixed k, exact curtailment for candidates, or the adaptive policy the spec enables."""
+    if run.kind == "candidates":
+        return Curtailed(run.k, ctx.spec.bands) if ctx.spec.admission.early_stop else FixedK(run.k)
+    adaptive = (
+        ctx.spec.profile.adaptive if run.kind == "profile" else ctx.spec.verification.adaptive
+    )
+    if not adaptive.enabled:
+        return FixedK(run.k)
+    if adaptive.mode == "curtail":
+        return Curtailed(run.k, ctx.spec.bands, confidence=adaptive.confidence)
+    return Budgeted(run.k, adaptive, ctx.spec.bands)
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ from typing import Protocol
 
 from frontier.agents import Agent
 from frontier.domain.interfaces import Benchmark
-from frontier.domain.sampling import settled_band
-from frontier.domain.specs import BandSpec
+from frontier.domain.sampling import Prior, fit_prior, plan_wave, predicted_band, settled_band
+from frontier.domain.specs import AdaptiveSpec, BandSpec
 from frontier.domain.tasks import Rollout, Task
 
 
@@ -44,8 +44,8 @@ class TaskState:
 
 
 class Allocation(Protocol):
-    def next_attempts(self, state: TaskState, error_retries: int) -> list[int]:
-        """Attempt numbers to run in the next wave; empty when the task is done."""
+    def plan(self, states: dict[str, TaskState], error_retries: int) -> dict[str, list[int]]:
+        """Attempt numbers to run next, per task id; empty when the run is done."""
         ...
 
 
@@ -53,8 +53,23 @@ def _missing(state: TaskState, upto: int, error_retries: int) -> list[int]:
     return [a for a in range(upto) if a not in state.ok and state.errors.get(a, 0) <= error_retries]
 
 
+def _retries(state: TaskState, error_retries: int) -> list[int]:
+    return [a for a, n in state.errors.items() if a not in state.ok and n <= error_retries]
+
+
+class PerTask:
+    """An allocation that decides each task on its own."""
+
+    def next_attempts(self, state: TaskState, error_retries: int) -> list[int]:
+        raise NotImplementedError
+
+    def plan(self, states: dict[str, TaskState], error_retries: int) -> dict[str, list[int]]:
+        wave = {t: self.next_attempts(s, error_retries) for t, s in states.items()}
+        return {t: a for t, a in wave.items() if a}
+
+
 @dataclass(frozen=True)
-class FixedK:
+class FixedK(PerTask):
     """Exactly k successful attempts per task (attempts 0..k-1)."""
 
     k: int
@@ -64,17 +79,62 @@ class FixedK:
 
 
 @dataclass(frozen=True)
-class Curtailed:
-    """Fixed-k decisions with fewer rollouts: stop once the band at k can no longer change."""
+class Curtailed(PerTask):
+    """Fixed-k decisions with fewer rollouts: stop once the band at k is settled.
+
+    With `confidence` None only certainty stops a task (the decisions equal
+    fixed k); with a confidence, a band predicted at least that likely also does.
+    """
 
     k: int
     bands: BandSpec
+    confidence: float | None = None
 
     def next_attempts(self, state: TaskState, error_retries: int) -> list[int]:
-        if settled_band(state.rewards, self.k, self.bands) is not None and state.ok:
-            return []
-        missing = _missing(state, self.k, error_retries)
-        return missing[:1]
+        if state.ok:
+            done = (
+                settled_band(state.rewards, self.k, self.bands)
+                if self.confidence is None
+                else predicted_band(state.rewards, self.k, self.bands, confidence=self.confidence)
+            )
+            if done is not None:
+                return []
+        return _missing(state, self.k, error_retries)[:1]
+
+
+@dataclass
+class Budgeted:
+    """A mean of k rollouts per task, spent in waves where a task's band is least certain.
+
+    The prior over mean rewards is refitted to the run's own rollouts after
+    waves 1, 2, 4, 8 and 12 (domain.sampling explains why that is sound).
+    """
+
+    k: int
+    spec: AdaptiveSpec
+    bands: BandSpec
+    prior: Prior | None = None
+    waves: int = 0
+
+    def plan(self, states: dict[str, TaskState], error_retries: int) -> dict[str, list[int]]:
+        retries = {t: r for t, s in states.items() if (r := _retries(s, error_retries))}
+        if retries:
+            return retries
+        rewards = {t: s.rewards for t, s in states.items()}
+        if self.waves in (1, 2, 4, 8, 12):
+            self.prior = fit_prior(
+                [r for r in rewards.values() if r], start=self.prior, iterations=30
+            )
+        self.waves += 1
+        spent = sum(len(r) for r in rewards.values())
+        budget = max(0, self.k * len(states) - spent)
+        wave = plan_wave(rewards, self.spec, self.bands, budget=budget, prior=self.prior)
+        planned: dict[str, list[int]] = {}
+        for task_id, n in wave.items():
+            used = states[task_id].attempted
+            start = max(used) + 1 if used else 0
+            planned[task_id] = list(range(start, start + n))
+        return planned
 
 
 @dataclass
@@ -121,13 +181,11 @@ async def roll_out(
 
     try:
         while True:
-            wave = [
-                (task, attempt)
-                for task in tasks
-                for attempt in allocation.next_attempts(
-                    states.setdefault(task.id, TaskState()), error_retries
-                )
-            ]
+            for task in tasks:
+                states.setdefault(task.id, TaskState())
+            by_id = {task.id: task for task in tasks}
+            plan = allocation.plan({t: states[t] for t in by_id}, error_retries)
+            wave = [(by_id[t], a) for t in sorted(plan) for a in plan[t]]
             if not wave:
                 break
             report.waves += 1
