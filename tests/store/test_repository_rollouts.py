@@ -159,3 +159,25 @@ def test_a_batch_with_one_bad_rollout_stores_none_of_it(store: Store) -> None:
     with pytest.raises(StoreError, match=r"rollouts\.task_id holds at most 64"):
         store.ingest_rollouts(run.name, batch)
     assert store.count_rollouts(run.name) == 0
+
+
+def test_a_large_batch_overwrites_retried_attempts_and_redacts_traces_like_a_small_one(
+    store: Store,
+) -> None:
+    # 300 rollouts take the bulk path on PostgreSQL (COPY and one upsert).
+    run = profile_run(store)
+    key = "sk-proj-PLANTEDbulkKEY0123456789abcdef"
+    first = [error(f"t{i}", 0) for i in range(150)] + [ok(f"t{i}", 1, 0.2) for i in range(150)]
+    store.ingest_rollouts(run.name, first)
+    again = [
+        ok(f"t{i}", 0, 0.9, success=True, trace={"messages": [{"content": f"key {key}"}]})
+        for i in range(300)
+    ]
+    assert store.ingest_rollouts(run.name, again) == 300
+    back = {(r.task_id, r.attempt): r for r in store.rollouts_for(run.name)}
+    assert len(back) == 450 == store.count_rollouts(run.name)
+    assert all(back[(f"t{i}", 0)].reward == 0.9 for i in range(300))
+    assert all(back[(f"t{i}", 0)].error is None for i in range(150))
+    assert all(back[(f"t{i}", 1)].reward == 0.2 for i in range(150))
+    assert key not in str([r.trace for r in back.values()])
+    assert "messages" in back[("t0", 0)].trace

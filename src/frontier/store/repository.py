@@ -41,7 +41,7 @@ from frontier.domain.metrics import TaskMetrics
 from frontier.domain.specs import BandSpec, ModelRef, SpecModel, TaskSetRef
 from frontier.domain.tasks import Rollout, Task
 from frontier.store import convert, migrate, queries
-from frontier.store.engine import WRITE_OPTION, check_reachable, make_engine
+from frontier.store.engine import WRITE_OPTION, check_reachable, compact_json, make_engine
 from frontier.store.errors import (
     ConflictError,
     NotFoundError,
@@ -83,6 +83,8 @@ from frontier.store.tables import tasks as _tasks
 
 DEFAULT_NAMESPACE = "default"
 TERMINAL_PHASES = frozenset({"Succeeded", "Failed", "Completed"})
+_COPY_AT_LEAST = 200
+"""Batches this large go to PostgreSQL through COPY and one upsert, several times faster."""
 _CHUNK = 5000  # ids per IN (...) list; SQLite allows 32,766 parameters per statement
 
 
@@ -530,6 +532,9 @@ class Store:
             run_id, model = self._run_id(conn, run)
             rows = [convert.rollout_row(run_id, model, r, now) for r in rollouts]
             convert.check_text(_rollouts, rows)
+            if self.dialect == "postgresql" and len(rows) >= _COPY_AT_LEAST:
+                _copy_upsert(conn, rows)
+                return len(rows)
             stmt = self._insert(_rollouts)
             stmt = stmt.on_conflict_do_update(
                 index_elements=["run_id", "task_id", "attempt"],
@@ -1333,3 +1338,36 @@ class Store:
                 candidates=queries.candidate_counts(conn, fid, None),
                 recent_events=queries.events_of(conn, fid, limit=recent_events),
             )
+
+
+_ROLLOUT_COLUMNS = [c.name for c in _rollouts.columns]
+_KEY = ("run_id", "task_id", "attempt")
+
+
+def _copy_upsert(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """COPY the rows into a session-local staging table, then upsert them in one statement."""
+    columns = ", ".join(_ROLLOUT_COLUMNS)
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _ROLLOUT_COLUMNS if c not in _KEY)
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cur:
+        cur.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS rollouts_staging "
+            "(LIKE rollouts INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+        )
+        with cur.copy(f"COPY rollouts_staging ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([_copy_value(row[c]) for c in _ROLLOUT_COLUMNS])
+        cur.execute(
+            f"INSERT INTO rollouts ({columns}) SELECT {columns} FROM rollouts_staging "
+            f"ON CONFLICT (run_id, task_id, attempt) DO UPDATE SET {updates}"
+        )
+        cur.execute("TRUNCATE rollouts_staging")
+
+
+def _copy_value(value: Any) -> Any:
+    if isinstance(value, str):  # RawJSON is already JSON text
+        return str(value)
+    if isinstance(value, dict | list):
+        return compact_json(value)
+    return value
