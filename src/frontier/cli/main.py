@@ -27,12 +27,14 @@ def version() -> None:
 
 
 # Command groups register themselves here, one line each.
-from frontier.cli import benchmark, db, inspect, report, run, worker  # noqa: E402
+from frontier.cli import benchmark, crds, db, inspect, operator, report, run, worker  # noqa: E402
 
 app.command()(run.run)
 app.command()(inspect.status)
 app.command()(inspect.export)
 app.command()(report.report)
+app.command()(crds.crds)
+app.command()(operator.operator)
 app.add_typer(worker.app, name="worker")
 app.add_typer(benchmark.app, name="benchmark")
 app.add_typer(db.app, name="db")

@@ -95,7 +95,12 @@ def summarize_runs(ctx: Context, runs: list[RunRecord], slice_version: int) -> V
 
 def finish_verification(ctx: Context, slice_version: int) -> VerificationSummary:
     """Summarize every verifier's run of the slice and mark the runs finished."""
-    runs = [ctx.store.require_run(r.name) for r in register_verification(ctx, slice_version)]
+    runs = [
+        ctx.store.require_run(
+            ctx.run_key(naming.verification_run(ctx.name, slice_version, model.name))
+        )
+        for model in ctx.spec.verifiers
+    ]
     summary = summarize_runs(ctx, runs, slice_version)
     for run, verdict in zip(runs, summary.models, strict=True):
         ctx.store.set_run_phase(run.name, "Succeeded", stats=verdict.as_dict())

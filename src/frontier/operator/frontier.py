@@ -1,0 +1,204 @@
+"""Frontier: record the spec, start the base profile, and after each finished run decide the next round.
+
+The decision itself (saturation, cooldown, round limit, one active round) is the
+pipeline's `plan_round`, the same one `frontier run` uses; this module turns its
+answer into Kubernetes objects: a `SaturationDetected` Event and a MutationRound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import kopf
+
+from frontier.domain import naming
+from frontier.domain.manifest import SpecError, parse_spec
+from frontier.domain.specs import GROUP_VERSION, FrontierSpec
+from frontier.domain.status import BandCounts, FrontierStatus, SaturationEvent, rfc3339
+from frontier.operator import manifests
+from frontier.operator.jobs import digest
+from frontier.operator.kube import Ref
+from frontier.operator.runtime import RECONCILE_SECONDS, Runtime, runtime_of, with_conditions
+from frontier.pipeline.context import Context, open_context, stored_context
+from frontier.pipeline.cycle import plan_round, record_saturation, start_round
+from frontier.pipeline.status import frontier_summary
+from frontier.store import NotFoundError
+
+GROUP, VERSION, PLURAL = "frontier.dev", "v1alpha1", "frontiers"
+TERMINAL = ("Succeeded", "Failed")
+
+
+def frontier_ref(namespace: str, name: str) -> Ref:
+    return Ref(GROUP_VERSION, PLURAL, namespace, name)
+
+
+async def reconcile(rt: Runtime, body: Mapping[str, Any]) -> None:
+    """Record the spec in the store, ensure the base ProfileRun, then advance and report."""
+    meta = body.get("metadata") or {}
+    namespace, name = meta.get("namespace") or "default", meta["name"]
+    try:
+        spec = parse_spec(FrontierSpec, body.get("spec"), source=f"Frontier {namespace}/{name}")
+    except SpecError as exc:
+        await invalid(rt, body, exc)
+        return
+    async with rt.lock(f"{namespace}/{name}"):
+        ctx = await rt.db(open_context, rt.store, name, spec, namespace=namespace)
+        await rt.kube.create(
+            manifests.base_profile_run(manifests.FrontierRef.from_body(body), spec)
+        )
+        await advance(rt, ctx, body)
+
+
+async def after_child(rt: Runtime, ctx: Context) -> None:
+    """A child run or round changed state: advance the frontier (the caller holds its lock)."""
+    body = await rt.kube.get(frontier_ref(ctx.namespace, ctx.name))
+    if body is not None:
+        await advance(rt, ctx, body)
+
+
+async def child_context(rt: Runtime, namespace: str, frontier: str) -> Context | None:
+    try:
+        return await rt.db(stored_context, rt.store, f"{namespace}/{frontier}")
+    except NotFoundError:
+        return None
+
+
+async def advance(rt: Runtime, ctx: Context, body: Mapping[str, Any]) -> None:
+    """Once the base profile is done: check saturation, start the next round, refresh status."""
+    store = ctx.store
+    base = await rt.db(store.get_run, ctx.run_key(base_run_name(ctx)))
+    if base is not None and base.phase == "Succeeded":
+        plan = await rt.db(plan_round, ctx)
+        await rt.db(record_saturation, ctx, plan)
+        events = await rt.db(store.events, ctx.frontier, reason="SaturationDetected")
+        if events:  # the latest crossing; its fixed name makes a repeat (or a resume) a no-op
+            await rt.event(
+                body,
+                "SaturationDetected",
+                events[-1].message,
+                key=str(len(events)),
+                action="CheckSaturation",
+            )
+        if plan.start:
+            await rt.db(start_round, ctx, plan)
+        ref = manifests.FrontierRef.from_body(body)
+        for record in await rt.db(store.rounds, ctx.frontier):
+            if record.phase in TERMINAL:
+                continue
+            child = manifests.mutation_round(
+                ref, record.number, record.trigger, record.from_slice_version
+            )
+            _, created = await rt.kube.create(child)
+            if created:
+                await rt.event(
+                    body,
+                    "RoundStarted",
+                    f"{child['metadata']['name']} started: {record.trigger}",
+                    key=str(record.number),
+                    action="StartRound",
+                )
+    await refresh(rt, ctx, body)
+
+
+def base_run_name(ctx: Context) -> str:
+    return naming.base_profile_run(ctx.name, naming.profile_fingerprint(ctx.spec))
+
+
+async def refresh(rt: Runtime, ctx: Context, body: Mapping[str, Any]) -> None:
+    summary = await rt.db(frontier_summary, ctx)
+    store = ctx.store
+    base = await rt.db(store.get_run, ctx.run_key(base_run_name(ctx)))
+    rounds = await rt.db(store.rounds, ctx.frontier)
+    runs = await rt.db(store.runs, ctx.frontier)
+    saturations = await rt.db(store.events, ctx.frontier, reason="SaturationDetected", limit=1)
+    active = [r for r in rounds if r.phase not in TERMINAL]
+    if base is None or base.phase != "Succeeded":
+        phase, reason = (
+            ("Failed", "ProfileFailed")
+            if base and base.phase == "Failed"
+            else ("Profiling", "Profiling")
+        )
+    elif active and active[0].phase == "Verifying":
+        phase, reason = "Verifying", "Verifying"
+    elif active:
+        phase, reason = "Mutating", "RoundInProgress"
+    else:
+        phase, reason = "Ready", "FrontierReady"
+    failed = sorted(r.name for r in runs if r.phase == "Failed")
+    bands = summary["bands"]["current"]
+    message = f"{bands['hillclimbable']} of {bands['total']} tasks hillclimbable" + (
+        f", slice v{summary['sliceVersion']}" if summary["sliceVersion"] else ""
+    )
+    conditions = with_conditions(
+        body,
+        [
+            ("SpecValid", "True", "SpecAccepted", ""),
+            ("Ready", "True" if phase == "Ready" else "False", reason, message),
+            (
+                "Progressing",
+                "True" if phase in ("Profiling", "Mutating", "Verifying") else "False",
+                reason,
+                message,
+            ),
+            (
+                "Degraded",
+                "True" if failed else "False",
+                "RunFailed" if failed else "AsExpected",
+                f"failed: {', '.join(failed)}" if failed else "",
+            ),
+        ],
+    )
+    last = saturations[-1] if saturations else None
+    status = FrontierStatus(
+        phase=phase,
+        observed_generation=(body.get("metadata") or {}).get("generation"),
+        conditions=conditions,
+        bands=BandCounts.model_validate(bands) if bands["total"] else None,
+        slice_version=summary["sliceVersion"],
+        rounds=len(rounds),
+        active_round=naming.round_name(ctx.name, active[0].number) if active else None,
+        last_saturation=SaturationEvent(time=rfc3339(last.at), reason=last.message[:1024])
+        if last
+        else None,
+        solver=summary["solver"],
+    )
+    await rt.patch_status(body, status.to_wire())
+
+
+async def invalid(rt: Runtime, body: Mapping[str, Any], exc: SpecError) -> None:
+    """A spec the schema let through but the models reject: say where, once, and wait."""
+    message = "; ".join(str(e) for e in exc.errors)[:4000]
+    conditions = with_conditions(
+        body,
+        [
+            ("SpecValid", "False", "InvalidSpec", message),
+            ("Ready", "False", "InvalidSpec", message),
+            ("Progressing", "False", "InvalidSpec", message),
+        ],
+        now=datetime.now(UTC),
+    )
+    status = FrontierStatus(
+        phase="Invalid",
+        observed_generation=(body.get("metadata") or {}).get("generation"),
+        conditions=conditions,
+    )
+    await rt.patch_status(body, status.to_wire())
+    await rt.event(body, "InvalidSpec", message, key=digest(message), type="Warning")
+
+
+# --- handlers ---------------------------------------------------------------
+
+
+@kopf.on.resume(GROUP, VERSION, PLURAL)
+@kopf.on.create(GROUP, VERSION, PLURAL)
+@kopf.on.update(GROUP, VERSION, PLURAL, field="spec")
+async def frontier_changed(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+    await reconcile(runtime_of(memo), body)
+
+
+@kopf.timer(GROUP, VERSION, PLURAL, interval=RECONCILE_SECONDS, initial_delay=RECONCILE_SECONDS)
+async def frontier_timer(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+    """A safety net: cooldowns expire and missed events are caught up without a trigger."""
+    await reconcile(runtime_of(memo), body)

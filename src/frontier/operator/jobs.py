@@ -1,0 +1,200 @@
+"""Drive a run's worker Jobs: create them once, keep suspend and parallelism in step, read progress.
+
+A Job is looked up by its deterministic name before it is created, and a create
+that meets 409 adopts the existing Job: a restarted operator, or two replicas
+racing before peering settles, never start the same work twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from frontier.domain.status import RunPhase, RunStatus, progress_text
+from frontier.operator.jobstate import JobState, job_state, unschedulable
+from frontier.operator.kube import KubeError, Ref
+from frontier.operator.runtime import Runtime, with_conditions
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+@dataclass(frozen=True)
+class JobsOutcome:
+    phase: RunPhase
+    reason: str
+    message: str
+    names: tuple[str, ...]
+    states: tuple[JobState, ...] = ()
+    stuck: str | None = None
+    create_failed: bool = False
+    start_time: str | None = None
+    completion_time: str | None = None
+
+    @property
+    def failed_shards(self) -> int:
+        return sum(s.failed_indexes for s in self.states)
+
+    @property
+    def succeeded_shards(self) -> int:
+        return sum(s.succeeded for s in self.states)
+
+
+async def drive(
+    rt: Runtime, owner: Mapping[str, Any], manifests: Sequence[dict[str, Any]], budget: int
+) -> JobsOutcome:
+    """Ensure every Job exists as built, and combine their states into one verdict."""
+    names = tuple(m["metadata"]["name"] for m in manifests)
+    states: list[JobState] = []
+    starts: list[str] = []
+    ends: list[str] = []
+    for manifest in manifests:
+        ref = Ref.of(manifest)
+        try:
+            job = await rt.kube.get(ref)
+            if job is None:
+                job, _ = await rt.kube.create(manifest)
+            else:
+                job = await _keep_in_step(rt, ref, job, manifest)
+        except KubeError as exc:
+            message = f"cannot create Job {ref.name}: {exc}"
+            await rt.event(owner, "JobCreateFailed", message, key=digest(message), type="Warning")
+            return JobsOutcome("Pending", "JobCreateFailed", message, names, create_failed=True)
+        states.append(job_state(job, budget))
+        status = job.get("status") or {}
+        if status.get("startTime"):
+            starts.append(status["startTime"])
+        if status.get("completionTime"):
+            ends.append(status["completionTime"])
+    outcome = combine(names, states)
+    outcome = JobsOutcome(
+        outcome.phase,
+        outcome.reason,
+        outcome.message,
+        names,
+        tuple(states),
+        start_time=min(starts) if starts else None,
+        completion_time=max(ends) if ends and outcome.phase == "Succeeded" else None,
+    )
+    if outcome.phase in ("Pending", "Running"):
+        pods: list[dict[str, Any]] = []
+        for manifest in manifests:
+            ref = Ref.of(manifest)
+            pods += await rt.kube.list(
+                Ref("v1", "pods", ref.namespace), labels={"job-name": str(ref.name)}
+            )
+        why = unschedulable(pods)
+        if why is not None:
+            await rt.event(owner, "Unschedulable", why, key=digest(why), type="Warning")
+            return JobsOutcome(
+                outcome.phase,
+                "Unschedulable",
+                why,
+                names,
+                tuple(states),
+                stuck=why,
+                start_time=outcome.start_time,
+            )
+    return outcome
+
+
+async def _keep_in_step(
+    rt: Runtime, ref: Ref, job: dict[str, Any], manifest: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Carry the run's suspend flag and parallelism over to a Job that already exists."""
+    wanted = manifest["spec"]
+    have = job.get("spec") or {}
+    patch = {
+        key: wanted[key]
+        for key in ("suspend", "parallelism")
+        if key in wanted and have.get(key) != wanted[key]
+    }
+    if not patch or (job.get("status") or {}).get("completionTime"):
+        return job
+    return await rt.kube.patch(ref, {"spec": patch})
+
+
+def combine(names: tuple[str, ...], states: Sequence[JobState]) -> JobsOutcome:
+    def of(phase: RunPhase, state: JobState, name: str) -> JobsOutcome:
+        return JobsOutcome(phase, state.reason, f"{name}: {state.message}", names)
+
+    for name, state in zip(names, states, strict=True):
+        if state.phase == "Failed":
+            return of("Failed", state, name)
+    if states and all(s.phase == "Succeeded" for s in states):
+        lost = sum(s.failed_indexes for s in states)
+        reason = "WithinFailureBudget" if lost else "JobComplete"
+        return JobsOutcome("Succeeded", reason, f"{len(states)} Job(s) complete", names)
+    for name, state in zip(names, states, strict=True):
+        if state.phase == "Running":
+            return of("Running", state, name)
+    if states and all(s.phase in ("Suspended", "Succeeded") for s in states):
+        return JobsOutcome("Suspended", "JobSuspended", "the run is suspended", names)
+    return JobsOutcome("Pending", "JobPending", "waiting for the Job's pods to start", names)
+
+
+def run_status(
+    body: Mapping[str, Any],
+    outcome: JobsOutcome | None,
+    *,
+    phase: RunPhase,
+    reason: str,
+    message: str,
+    done: int = 0,
+    total: int = 0,
+    errors: int = 0,
+    stage: str | None = None,
+    bands: dict[str, int] | None = None,
+    slice_version: int | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """A run's status: phase, progress, conditions (Ready, Progressing, Degraded)."""
+    moment = now or datetime.now(UTC)
+    previous = body.get("status") or {}
+    degraded = phase == "Failed" or bool(outcome and (outcome.stuck or outcome.create_failed))
+    if phase == "Succeeded" and outcome is not None and outcome.failed_shards:
+        degraded, reason = True, "WithinFailureBudget"
+    updates = [
+        ("Ready", "True" if phase == "Succeeded" else "False", reason, message),
+        (
+            "Progressing",
+            "True" if phase in ("Pending", "Running") else "False",
+            reason,
+            message,
+        ),
+        (
+            "Degraded",
+            "True" if degraded else "False",
+            reason if degraded else "AsExpected",
+            message if degraded else "",
+        ),
+    ]
+    status = RunStatus(
+        phase=phase,
+        observed_generation=(body.get("metadata") or {}).get("generation"),
+        progress=progress_text(done, max(total, done)),
+        rollouts_done=done,
+        rollouts_total=max(total, done),
+        errors=errors,
+        shards_succeeded=outcome.succeeded_shards if outcome else 0,
+        shards_failed=outcome.failed_shards if outcome else 0,
+        conditions=with_conditions(body, updates, now=moment),
+        job_name=outcome.names[0] if outcome and outcome.names else previous.get("jobName"),
+        stage=stage,
+        bands=bands,
+        slice_version=slice_version,
+        start_time=previous.get("startTime")
+        or (outcome.start_time if outcome else None)
+        or (moment.strftime("%Y-%m-%dT%H:%M:%SZ") if phase != "Pending" else None),
+        completion_time=previous.get("completionTime")
+        or (
+            (outcome.completion_time if outcome else None) or moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+            if phase in ("Succeeded", "Failed")
+            else None
+        ),
+    )
+    return status.to_wire()

@@ -1,0 +1,89 @@
+"""The operator's entry module: `kopf run -m frontier.operator.main`, or `frontier operator`.
+
+Importing it registers every handler (one module per kind) and the startup handler
+that configures kopf: handler progress and the last-handled configuration kept in
+`status.kopf` (not annotations, so GitOps tools see no drift on what users apply),
+peering under one name so that one of several replicas is active, and the runtime
+(store, Kubernetes facade) unless a test has put one into the memo already.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+import kopf
+
+from frontier.operator import frontier, mutationround, profilerun, verificationrun
+from frontier.operator.kube import Kube, Ref
+from frontier.operator.manifests import MANAGED_BY
+from frontier.operator.runtime import OperatorConfig, Runtime, runtime_of
+from frontier.store import Store, default_dsn
+
+RECONCILERS = {
+    "ProfileRun": profilerun.reconcile,
+    "MutationRound": mutationround.reconcile,
+    "VerificationRun": verificationrun.reconcile,
+}
+
+
+def configure(settings: kopf.OperatorSettings) -> None:
+    """kopf settings every replica shares (also used by tests that start kopf themselves)."""
+    settings.persistence.progress_storage = kopf.StatusProgressStorage(field="status.kopf.progress")
+    settings.persistence.diffbase_storage = kopf.StatusDiffBaseStorage(
+        field="status.kopf.last-handled-configuration"
+    )
+    if os.environ.get("FRONTIER_PEERING_NAME"):  # else kopf's --peering / peering_name
+        settings.peering.name = os.environ["FRONTIER_PEERING_NAME"]
+    # Watch only the Jobs this operator made (server-side), not every Job of the cluster.
+    settings.watching.label_selectors["batch", "jobs"] = (
+        f"app.kubernetes.io/managed-by={MANAGED_BY}"
+    )
+    # Only kopf's warnings and errors become Events; the handlers post their own
+    # (timers succeed every few seconds and would flood the namespace's events).
+    settings.posting.level = logging.WARNING
+    settings.watching.server_timeout = 300
+    settings.watching.client_timeout = 330
+
+
+@kopf.on.startup()
+async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
+    configure(settings)
+    if getattr(memo, "runtime", None) is None:
+        memo.runtime = Runtime(
+            store=Store.connect(default_dsn()), kube=Kube(), config=OperatorConfig.from_env()
+        )
+        memo.owns_runtime = True
+
+
+@kopf.on.cleanup()
+async def cleanup(memo: kopf.Memo, **_: Any) -> None:
+    if getattr(memo, "owns_runtime", False):
+        runtime = runtime_of(memo)
+        runtime.kube.close()
+        runtime.store.close()
+
+
+@kopf.on.event("batch", "v1", "jobs", labels={"app.kubernetes.io/managed-by": MANAGED_BY})
+async def job_event(body: kopf.Body, type: str | None, memo: kopf.Memo, **_: Any) -> None:
+    """A worker Job changed: reconcile the run or round that owns it, right away."""
+    if type == "DELETED":
+        return
+    for owner in body.get("metadata", {}).get("ownerReferences") or []:
+        reconcile = RECONCILERS.get(owner.get("kind"))
+        if reconcile is None or not str(owner.get("apiVersion", "")).startswith("frontier.dev/"):
+            continue
+        rt = runtime_of(memo)
+        ref = Ref(
+            owner["apiVersion"],
+            Kube.plural(owner["kind"]),
+            body.metadata.namespace or "default",
+            owner["name"],
+        )
+        found = await rt.kube.get(ref)
+        if found is not None:
+            await reconcile(rt, found)
+
+
+__all__ = ["configure", "frontier"]

@@ -1,0 +1,224 @@
+"""VerificationRun: one Job per verifier model over a slice version, then the combined summary.
+
+One Job per model, because each model may need its own server sidecar and GPU
+node, and each can shard and resume on its own. When all are done the summary
+(bands per model, pass metrics, overlap-hard canaries) is computed in the store,
+and the round waiting on it, if any, is finished.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import kopf
+
+from frontier.domain import naming
+from frontier.domain.manifest import SpecError, parse_spec
+from frontier.domain.specs import GROUP_VERSION, MutationRoundSpec, VerificationRunSpec
+from frontier.operator import frontier, jobs, manifests, mutationround
+from frontier.operator.kube import Ref
+from frontier.operator.runtime import RECONCILE_SECONDS, Runtime, runtime_of, unfinished
+from frontier.pipeline.context import Context
+from frontier.pipeline.verify import (
+    VerificationSummary,
+    latest_verification,
+    register_verification,
+    summarize_runs,
+)
+from frontier.store import RunRecord
+
+GROUP, VERSION, PLURAL = "frontier.dev", "v1alpha1", "verificationruns"
+
+
+async def reconcile(rt: Runtime, body: Mapping[str, Any]) -> None:
+    meta = body.get("metadata") or {}
+    namespace, name = meta.get("namespace") or "default", meta["name"]
+    try:
+        spec = parse_spec(
+            VerificationRunSpec, body.get("spec"), source=f"VerificationRun {namespace}/{name}"
+        )
+    except SpecError as exc:
+        message = "; ".join(str(e) for e in exc.errors)
+        await rt.patch_status(
+            body, jobs.run_status(body, None, phase="Failed", reason="InvalidSpec", message=message)
+        )
+        await rt.event(body, "InvalidSpec", message, key=jobs.digest(message), type="Warning")
+        return
+    async with rt.lock(f"{namespace}/{spec.frontier}"):
+        ctx = await frontier.child_context(rt, namespace, spec.frontier)
+        if ctx is None:
+            status = jobs.run_status(
+                body,
+                None,
+                phase="Pending",
+                reason="FrontierNotFound",
+                message=f"Frontier {spec.frontier} is not known yet",
+            )
+            await rt.patch_status(body, status)
+            return
+        await step(rt, ctx, body, spec)
+
+
+async def step(
+    rt: Runtime, ctx: Context, body: Mapping[str, Any], spec: VerificationRunSpec
+) -> None:
+    store, version = ctx.store, spec.slice_version
+    runs = await rt.db(register_verification, ctx, version, list(spec.models), spec.shards)
+    totals = [await rt.db(store.run_totals, r.name) for r in runs]
+    done, errors = sum(t.rollouts for t in totals), sum(t.errors for t in totals)
+    current = await rt.db(store.get_slice, ctx.frontier, version)
+    total = len(current.task_ids) * ctx.spec.verification.k * len(runs) if current else 0
+    finished = await rt.db(latest_verification, ctx, version)
+    if finished is not None:
+        await rt.patch_status(
+            body, _succeeded(body, None, finished.as_dict(), done, total, errors, version)
+        )
+        return
+    manifests_ = []
+    for model in spec.models:
+        work = naming.verification_run(ctx.name, version, model.name)
+        manifests_.append(
+            manifests.worker_job(
+                manifests.JobRequest(
+                    owner=body,
+                    frontier=spec.frontier,
+                    work=work,
+                    stage="verify",
+                    command=manifests.rollouts_command(ctx.frontier, work),
+                    models=[model],
+                    template=rt.config.job_template(ctx.spec.job),
+                    shards=spec.shards,
+                    default_database_secret=rt.config.database_secret,
+                    suspend=spec.suspend,
+                )
+            )
+        )
+    outcome = await jobs.drive(rt, body, manifests_, ctx.spec.job.max_failed_indexes)
+    if outcome.phase == "Succeeded":
+        summary = await rt.db(_finish, ctx, runs, version)
+        await rt.patch_status(
+            body, _succeeded(body, outcome, summary.as_dict(), done, total, errors, version)
+        )
+        message = (
+            ", ".join(
+                f"{v.model} saturated {v.bands.saturated}/{v.bands.total}" for v in summary.models
+            )
+            + f"; {summary.canaries.count} overlap-hard"
+        )
+        await rt.event(
+            body, "SliceVerified", f"slice v{version}: {message}", key="done", action="Verify"
+        )
+        await _finish_waiting_round(rt, ctx, version)
+        await frontier.after_child(rt, ctx)
+        return
+    if outcome.phase == "Failed":
+        for run in runs:
+            await rt.db(store.set_run_phase, run.name, "Failed", stats={"reason": outcome.message})
+        await rt.event(body, "RunFailed", outcome.message, key="failed", type="Warning")
+    status = jobs.run_status(
+        body,
+        outcome,
+        phase=outcome.phase,
+        reason=outcome.reason,
+        message=outcome.message,
+        done=done,
+        total=total,
+        errors=errors,
+        slice_version=version,
+    )
+    await rt.patch_status(body, status)
+    if outcome.phase == "Failed":
+        await frontier.after_child(rt, ctx)
+
+
+def _finish(ctx: Context, runs: list[RunRecord], version: int) -> VerificationSummary:
+    """finish_verification for runs registered with this run's shard count.
+
+    (The pipeline's finish_verification re-registers the runs with one shard, which
+    conflicts with a sharded VerificationRun; until it takes the runs, this does the same.)
+    """
+    fresh = [ctx.store.require_run(r.name) for r in runs]
+    summary = summarize_runs(ctx, fresh, version)
+    for run, verdict in zip(fresh, summary.models, strict=True):
+        ctx.store.set_run_phase(run.name, "Succeeded", stats=verdict.as_dict())
+    ctx.store.add_event(
+        ctx.frontier,
+        "SliceVerified",
+        f"slice v{version}: "
+        + ", ".join(
+            f"{v.model} saturated {v.bands.saturated}/{v.bands.total}" for v in summary.models
+        )
+        + f"; {summary.canaries.count} overlap-hard",
+        data=summary.as_dict(),
+    )
+    return summary
+
+
+def _succeeded(
+    body: Mapping[str, Any],
+    outcome: jobs.JobsOutcome | None,
+    summary: dict[str, Any],
+    done: int,
+    total: int,
+    errors: int,
+    version: int,
+) -> dict[str, Any]:
+    models = summary.get("models") or []
+    message = (
+        "; ".join(
+            f"{m['model']}: {m['bands']['saturated']} saturated of {m['bands']['total']}"
+            for m in models
+        )
+        + f"; {summary['overlapHard']['count']} overlap-hard"
+    )
+    return jobs.run_status(
+        body,
+        outcome,
+        phase="Succeeded",
+        reason="Verified",
+        message=message,
+        done=done,
+        total=total,
+        errors=errors,
+        slice_version=version,
+    )
+
+
+async def _finish_waiting_round(rt: Runtime, ctx: Context, version: int) -> None:
+    """The round that published this slice waits in Verifying: let it finish now."""
+    for record in await rt.db(ctx.store.rounds, ctx.frontier):
+        if record.phase != "Verifying" or record.stats.get("sliceVersion") != version:
+            continue
+        ref = Ref(
+            GROUP_VERSION,
+            "mutationrounds",
+            ctx.namespace,
+            naming.round_name(ctx.name, record.number),
+        )
+        body = await rt.kube.get(ref)
+        if body is not None:
+            spec = parse_spec(MutationRoundSpec, body.get("spec"))
+            await mutationround.step(rt, ctx, body, spec, record)
+
+
+# --- handlers ---------------------------------------------------------------
+
+
+@kopf.on.resume(GROUP, VERSION, PLURAL)
+@kopf.on.create(GROUP, VERSION, PLURAL)
+@kopf.on.update(GROUP, VERSION, PLURAL, field="spec")
+async def verificationrun_changed(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+    await reconcile(runtime_of(memo), body)
+
+
+@kopf.timer(
+    GROUP,
+    VERSION,
+    PLURAL,
+    interval=RECONCILE_SECONDS,
+    initial_delay=RECONCILE_SECONDS,
+    when=unfinished,
+)
+async def verificationrun_timer(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+    await reconcile(runtime_of(memo), body)

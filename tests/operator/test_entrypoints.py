@@ -1,0 +1,64 @@
+"""How the operator is started: `kopf run -m frontier.operator.main` and `frontier operator`."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import kopf
+import pytest
+import typer
+from kopf.testing import KopfRunner
+from typer.testing import CliRunner
+
+from frontier.cli.operator import operator as operator_command
+from frontier.operator.kube import Kube
+from frontier.operator.main import configure
+from tests.operator.conftest import eventually, ref
+from tests.operator.test_profile import JOB, apply, base_run_name, frontier_document
+from tests.support.kube import Cluster
+
+
+async def test_kopf_run_of_the_module_builds_its_runtime_from_the_environment(
+    cluster: Cluster, dsn: str, kube: Kube, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FRONTIER_DB", dsn)
+    monkeypatch.setenv("FRONTIER_DATABASE_SECRET", "team-db/url")
+    monkeypatch.setenv("FRONTIER_WORKER_IMAGE", "registry.example/worker:7")
+    runner = KopfRunner(["run", "-m", "frontier.operator.main", "--standalone", "-A"], timeout=30)
+    runner.__enter__()
+    try:
+        job_spec = {k: v for k, v in JOB.items() if k not in ("databaseSecret", "image")}
+        doc = frontier_document(job=job_spec)
+        await apply(kube, doc)
+        job: dict[str, Any] = await eventually(
+            lambda: kube.get(ref("jobs", f"{base_run_name(doc)}-profile")), what="Job"
+        )
+    finally:
+        await asyncio.to_thread(runner.__exit__, None, None, None)
+    worker = job["spec"]["template"]["spec"]["containers"][0]
+    assert worker["image"] == "registry.example/worker:7"
+    dsn_env = next(e for e in worker["env"] if e["name"] == "FRONTIER_DB")
+    assert dsn_env["valueFrom"]["secretKeyRef"] == {"name": "team-db", "key": "url"}
+
+
+def test_kopf_keeps_its_progress_in_status_and_watches_only_its_own_jobs() -> None:
+    settings = kopf.OperatorSettings()
+    configure(settings)
+    assert isinstance(settings.persistence.progress_storage, kopf.StatusProgressStorage)
+    assert isinstance(settings.persistence.diffbase_storage, kopf.StatusDiffBaseStorage)
+    selectors = settings.watching.label_selectors
+    assert list(selectors.values()) == ["app.kubernetes.io/managed-by=frontier-operator"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [[], ["--all-namespaces", "--namespace", "team"]],
+    ids=["no scope", "both scopes"],
+)
+def test_operator_command_needs_exactly_one_scope(args: list[str]) -> None:
+    app = typer.Typer()
+    app.command()(operator_command)
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert "--all-namespaces" in result.output

@@ -1,0 +1,117 @@
+"""Pure manifest builders: deterministic names, owner references, Secrets by reference, sidecars."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from frontier.domain import naming
+from frontier.domain.specs import FrontierSpec, JobTemplate, ModelRef, SecretKeyRef
+from frontier.operator import manifests
+from frontier.store.engine import DSN_ENV
+from tests.support.frontiers import small_spec
+
+OWNER = {
+    "apiVersion": "frontier.dev/v1alpha1",
+    "kind": "ProfileRun",
+    "metadata": {"name": "shop-profile-abc", "namespace": "team", "uid": "u-1"},
+}
+FRONTIER = {
+    "apiVersion": "frontier.dev/v1alpha1",
+    "kind": "Frontier",
+    "metadata": {"name": "shop", "namespace": "team", "uid": "f-1", "generation": 3},
+}
+
+
+def build(
+    models: list[ModelRef], template: JobTemplate | None = None, shards: int = 3
+) -> dict[str, Any]:
+    return manifests.worker_job(
+        manifests.JobRequest(
+            owner=OWNER,
+            frontier="shop",
+            work="shop-profile-abc",
+            stage="profile",
+            command=manifests.rollouts_command("team/shop", "shop-profile-abc"),
+            models=models,
+            template=template or JobTemplate(),
+            shards=shards,
+            default_database_secret=SecretKeyRef(name="db", key="dsn"),
+        )
+    )
+
+
+def test_base_profile_run_is_named_like_the_local_runner_names_it() -> None:
+    spec: FrontierSpec = small_spec()
+    child = manifests.base_profile_run(manifests.FrontierRef.from_body(FRONTIER), spec)
+    assert child["metadata"]["name"] == naming.base_profile_run(
+        "shop", naming.profile_fingerprint(spec)
+    )
+    assert child["metadata"]["ownerReferences"][0]["uid"] == "f-1"
+    assert child["metadata"]["namespace"] == "team"
+
+
+def test_job_is_indexed_with_one_completion_per_shard_and_owned_by_its_run() -> None:
+    job = build([ModelRef(name="solver")])
+    assert job["metadata"]["name"] == "shop-profile-abc-profile"
+    assert (job["spec"]["completionMode"], job["spec"]["completions"]) == ("Indexed", 3)
+    assert job["metadata"]["ownerReferences"][0] == {
+        "apiVersion": "frontier.dev/v1alpha1",
+        "kind": "ProfileRun",
+        "name": "shop-profile-abc",
+        "uid": "u-1",
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
+
+
+def test_database_and_api_keys_come_from_secrets_never_inline() -> None:
+    model = ModelRef(
+        name="gpt-x",
+        provider="openai",
+        base_url="http://x/v1",
+        model="m",
+        api_key_secret=SecretKeyRef(name="keys", key="openai"),
+    )
+    env = build([model])["spec"]["template"]["spec"]["containers"][0]["env"]
+    by_name = {e["name"]: e for e in env}
+    assert by_name[DSN_ENV]["valueFrom"]["secretKeyRef"] == {"name": "db", "key": "dsn"}
+    assert by_name["FRONTIER_API_KEY_GPT_X"]["valueFrom"]["secretKeyRef"] == {
+        "name": "keys",
+        "key": "openai",
+    }
+    assert all("value" not in e for e in env if e["name"].startswith("FRONTIER_API_KEY"))
+
+
+def test_model_server_runs_as_a_native_sidecar_with_its_gpu() -> None:
+    model = ModelRef.model_validate(
+        {
+            "name": "local",
+            "provider": "openai",
+            "model": "m",
+            "server": {
+                "image": "vllm/vllm-openai",
+                "port": 8001,
+                "resources": {"limits": {"nvidia.com/gpu": "1"}},
+            },
+        }
+    )
+    pod = build([model])["spec"]["template"]["spec"]
+    sidecar = pod["initContainers"][0]
+    assert sidecar["restartPolicy"] == "Always"
+    assert sidecar["resources"]["limits"]["nvidia.com/gpu"] == "1"
+    env = {e["name"]: e.get("value") for e in pod["containers"][0]["env"]}
+    assert env["FRONTIER_BASE_URL_LOCAL"] == "http://127.0.0.1:8001/v1"
+
+
+def test_worker_runs_non_root_read_only_without_capabilities() -> None:
+    container = build([ModelRef(name="solver")])["spec"]["template"]["spec"]["containers"][0]
+    security = container["securityContext"]
+    assert security["runAsNonRoot"] and security["readOnlyRootFilesystem"]
+    assert security["capabilities"] == {"drop": ["ALL"]}
+    assert security["seccompProfile"] == {"type": "RuntimeDefault"}
+
+
+def test_long_names_are_cut_to_a_dns_label_and_stay_distinct() -> None:
+    a = manifests.job_name("x" * 70, "profile")
+    b = manifests.job_name("x" * 69 + "y", "profile")
+    assert len(a) <= 63 and len(b) <= 63 and a != b
