@@ -1,0 +1,96 @@
+"""Paths, renderers and validators shared by the deployment tests.
+
+Why a module: the chart, the kustomize base and the examples are checked with the same
+validators (Kubernetes schemas from kubernetes-validate, the CRDs' own schemas, and the
+domain's parse_resource), so a manifest means the same to every test.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import yaml
+
+from frontier.domain.manifest import parse_resource
+from tests.crds.structural import schema_errors
+
+ROOT = Path(__file__).resolve().parents[2]
+CHART = ROOT / "charts" / "frontier-operator"
+MANIFESTS = ROOT / "manifests"
+CRDS = ROOT / "crds"
+
+KUBERNETES_VERSION = "1.31"
+"""The oldest Kubernetes the manifests target with every feature on (Chart.yaml says >=1.29)."""
+
+# The series the operator exports (issue 5): the dashboard and the alerts may use only these.
+EXPORTED_METRICS: dict[str, set[str]] = {
+    "frontier_tasks": {"frontier", "model", "band"},
+    "frontier_reward_mean": {"frontier", "model"},
+    "frontier_rollouts_total": {"frontier", "model", "status"},
+    "frontier_tokens_total": {"frontier", "model", "direction"},
+    "frontier_cost_usd_total": {"frontier", "model"},
+    "frontier_candidates_total": {"frontier", "decision", "reason"},
+    "frontier_admission_yield": {"frontier"},
+    "frontier_saturation_events_total": {"frontier"},
+    "frontier_rounds_without_admission": {"frontier"},
+    "frontier_run_phase": {"frontier", "run", "kind", "phase"},
+    "frontier_run_phase_seconds": {"frontier", "run", "kind", "phase"},
+    "frontier_reconcile_duration_seconds_bucket": {"le"},
+    "frontier_job_duration_seconds_bucket": {"frontier", "le"},
+    "up": {"job", "namespace"},
+}
+
+
+def kustomize(folder: Path) -> list[dict[str, Any]]:
+    """The documents `kubectl kustomize folder` prints (kubectl renders offline)."""
+    return copy.deepcopy(_kustomize(folder))
+
+
+@functools.cache
+def _kustomize(folder: Path) -> list[dict[str, Any]]:
+    kubectl = shutil.which("kubectl")
+    assert kubectl, "kubectl is needed to render kustomize folders (apt: kubectl)"
+    done = subprocess.run(
+        [kubectl, "kustomize", str(folder)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, f"kubectl kustomize {folder} failed:\n{done.stderr}"
+    return [d for d in yaml.safe_load_all(done.stdout) if d]
+
+
+def load_documents(path: Path) -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all(path.read_text()) if d]
+
+
+@functools.cache
+def crd_schemas() -> dict[str, dict[str, Any]]:
+    """The openAPIV3Schema of each frontier.dev kind, from crds/."""
+    out: dict[str, dict[str, Any]] = {}
+    for path in sorted(CRDS.glob("frontier.dev_*.yaml")):
+        crd = yaml.safe_load(path.read_text())
+        version = crd["spec"]["versions"][0]
+        out[crd["spec"]["names"]["kind"]] = version["schema"]["openAPIV3Schema"]
+    return out
+
+
+def validation_errors(doc: dict[str, Any], source: str) -> list[str]:
+    """Every way `doc` is not a valid object: frontier.dev kinds against their CRD schema
+    and the domain's parser, everything else against the Kubernetes OpenAPI schemas."""
+    where = f"{source}: {doc.get('kind')}/{(doc.get('metadata') or {}).get('name')}"
+    if str(doc.get("apiVersion", "")).startswith("frontier.dev/"):
+        errors = [f"{where}: {e}" for e in schema_errors(crd_schemas()[doc["kind"]], doc)]
+        try:
+            parse_resource(doc, where)
+        except ValueError as exc:
+            errors.append(str(exc))
+        return errors
+    try:
+        kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+    except kubernetes_validate.ValidationError as exc:
+        return [f"{where}: {exc.message} at {'.'.join(str(p) for p in exc.path)}"]
+    return []
