@@ -99,7 +99,12 @@ def test_free_form_fields_preserve_unknown_fields_and_only_those() -> None:
             walk(node["items"], f"{path}[]")
 
     walk(spec_schema("Frontier"), "spec")
-    assert sorted(free) == ["spec.benchmark.options", "spec.job.env[]"]
+    assert sorted(free) == [
+        "spec.benchmark.options",
+        "spec.job.env[]",
+        "spec.job.volumeMounts[]",
+        "spec.job.volumes[]",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -115,3 +115,17 @@ def test_long_names_are_cut_to_a_dns_label_and_stay_distinct() -> None:
     a = manifests.job_name("x" * 70, "profile")
     b = manifests.job_name("x" * 69 + "y", "profile")
     assert len(a) <= 63 and len(b) <= 63 and a != b
+
+
+def test_task_files_can_come_from_a_volume_the_job_template_names() -> None:
+    template = JobTemplate.model_validate(
+        {
+            "volumes": [{"name": "tasks", "persistentVolumeClaim": {"claimName": "shop-tasks"}}],
+            "volumeMounts": [{"name": "tasks", "mountPath": "/data", "readOnly": True}],
+        }
+    )
+    pod = build([ModelRef(name="solver")], template)["spec"]["template"]["spec"]
+    assert {"name": "tasks", "persistentVolumeClaim": {"claimName": "shop-tasks"}} in pod["volumes"]
+    mounts = pod["containers"][0]["volumeMounts"]
+    assert {"name": "tasks", "mountPath": "/data", "readOnly": True} in mounts
+    assert {"name": "tmp", "mountPath": "/tmp"} in mounts

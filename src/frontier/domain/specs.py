@@ -351,6 +351,13 @@ class JobTemplate(SpecModel):
     env: list[dict[str, Any]] = Field(
         default_factory=list, description="Extra container env entries."
     )
+    volumes: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Extra pod volumes, e.g. a PersistentVolumeClaim or ConfigMap holding task files.",
+    )
+    volume_mounts: list[dict[str, Any]] = Field(
+        default_factory=list, description="Where the worker container mounts those volumes."
+    )
 
 
 class FrontierSpec(SpecModel):

@@ -330,7 +330,10 @@ def worker_job(request: JobRequest) -> dict[str, Any]:
         "imagePullPolicy": template.image_pull_policy,
         "command": list(request.command),
         "env": env,
-        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+        "volumeMounts": [
+            {"name": "tmp", "mountPath": "/tmp"},
+            *(dict(m) for m in template.volume_mounts),
+        ],
         "securityContext": dict(_CONTAINER_SECURITY),
     }
     if template.resources:
@@ -346,7 +349,7 @@ def worker_job(request: JobRequest) -> dict[str, Any]:
             "seccompProfile": {"type": "RuntimeDefault"},
         },
         "containers": [worker],
-        "volumes": [{"name": "tmp", "emptyDir": {}}],
+        "volumes": [{"name": "tmp", "emptyDir": {}}, *(dict(v) for v in template.volumes)],
     }
     if servers:
         pod_spec["initContainers"] = [_server_sidecar(m) for m in servers]
