@@ -7,8 +7,11 @@ from typing import Any
 import pytest
 import yaml
 
+from frontier.domain.bands import Band, band_of
 from frontier.domain.manifest import SpecError
 from frontier.local.runner import ManifestError, load_manifest, run_loop
+from frontier.pipeline.context import stored_context
+from frontier.pipeline.mutate import solver_means
 from frontier.store import Store
 from tests.support.frontiers import small_document
 
@@ -55,8 +58,16 @@ async def test_the_loop_runs_rounds_until_its_stop_condition(tmp_path: Path) -> 
     assert [r.number for r in result.rounds] == [1, 2]
     assert result.stopped_because == "stop.maxRounds (2) reached"
     assert result.bands_before.total == 16
-    assert store.slice_versions("default/shoppingbench-dev")
     assert any(e.reason == "SaturationDetected" for e in store.events("default/shoppingbench-dev"))
+    # the slice is non-empty and every task in it is grounded and hillclimbable for the solver
+    ctx = stored_context(store, "default/shoppingbench-dev")
+    latest = store.get_slice(ctx.frontier)
+    assert latest is not None and latest.size > 0
+    environment = ctx.screening_benchmark()
+    means = solver_means(ctx)
+    for task in store.get_tasks(ctx.frontier, ids=latest.task_ids):
+        assert environment.check_grounding(task).grounded, task.id
+        assert band_of(means[task.id], ctx.spec.bands) is Band.HILLCLIMBABLE
 
 
 async def test_a_loop_cancelled_mid_round_resumes_to_the_state_of_an_uninterrupted_run(
