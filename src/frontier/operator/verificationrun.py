@@ -21,12 +21,10 @@ from frontier.operator.kube import Ref
 from frontier.operator.runtime import RECONCILE_SECONDS, Runtime, runtime_of, unfinished
 from frontier.pipeline.context import Context
 from frontier.pipeline.verify import (
-    VerificationSummary,
+    finish_verification,
     latest_verification,
     register_verification,
-    summarize_runs,
 )
-from frontier.store import RunRecord
 
 GROUP, VERSION, PLURAL = "frontier.dev", "v1alpha1", "verificationruns"
 
@@ -96,18 +94,16 @@ async def step(
         )
     outcome = await jobs.drive(rt, body, manifests_, ctx.spec.job.max_failed_indexes)
     if outcome.phase == "Succeeded":
-        summary = await rt.db(_finish, ctx, runs, version)
+        summary = await rt.db(finish_verification, ctx, version, runs)
         await rt.patch_status(
             body, _succeeded(body, outcome, summary.as_dict(), done, total, errors, version)
         )
-        message = (
-            ", ".join(
-                f"{v.model} saturated {v.bands.saturated}/{v.bands.total}" for v in summary.models
-            )
-            + f"; {summary.canaries.count} overlap-hard"
-        )
         await rt.event(
-            body, "SliceVerified", f"slice v{version}: {message}", key="done", action="Verify"
+            body,
+            "SliceVerified",
+            f"slice v{version}: {summary.headline()}",
+            key="done",
+            action="Verify",
         )
         await _finish_waiting_round(rt, ctx, version)
         await frontier.after_child(rt, ctx)
@@ -130,29 +126,6 @@ async def step(
     await rt.patch_status(body, status)
     if outcome.phase == "Failed":
         await frontier.after_child(rt, ctx)
-
-
-def _finish(ctx: Context, runs: list[RunRecord], version: int) -> VerificationSummary:
-    """finish_verification for runs registered with this run's shard count.
-
-    (The pipeline's finish_verification re-registers the runs with one shard, which
-    conflicts with a sharded VerificationRun; until it takes the runs, this does the same.)
-    """
-    fresh = [ctx.store.require_run(r.name) for r in runs]
-    summary = summarize_runs(ctx, fresh, version)
-    for run, verdict in zip(fresh, summary.models, strict=True):
-        ctx.store.set_run_phase(run.name, "Succeeded", stats=verdict.as_dict())
-    ctx.store.add_event(
-        ctx.frontier,
-        "SliceVerified",
-        f"slice v{version}: "
-        + ", ".join(
-            f"{v.model} saturated {v.bands.saturated}/{v.bands.total}" for v in summary.models
-        )
-        + f"; {summary.canaries.count} overlap-hard",
-        data=summary.as_dict(),
-    )
-    return summary
 
 
 def _succeeded(

@@ -61,6 +61,13 @@ class VerificationSummary:
     models: list[ModelVerdict]
     canaries: Canaries
 
+    def headline(self) -> str:
+        """One line for an Event: each model's saturated share and the canary count."""
+        models = ", ".join(
+            f"{v.model} saturated {v.bands.saturated}/{v.bands.total}" for v in self.models
+        )
+        return f"{models}; {self.canaries.count} overlap-hard"
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "sliceVersion": self.slice_version,
@@ -93,25 +100,26 @@ def summarize_runs(ctx: Context, runs: list[RunRecord], slice_version: int) -> V
     return VerificationSummary(slice_version, verdicts, canaries)
 
 
-def finish_verification(ctx: Context, slice_version: int) -> VerificationSummary:
-    """Summarize every verifier's run of the slice and mark the runs finished."""
-    runs = [
-        ctx.store.require_run(
+def finish_verification(
+    ctx: Context, slice_version: int, runs: list[RunRecord] | None = None
+) -> VerificationSummary:
+    """Summarize every verifier's run of the slice (default: the spec's verifiers) and finish them."""
+    names = (
+        [r.name for r in runs]
+        if runs is not None
+        else [
             ctx.run_key(naming.verification_run(ctx.name, slice_version, model.name))
-        )
-        for model in ctx.spec.verifiers
-    ]
-    summary = summarize_runs(ctx, runs, slice_version)
-    for run, verdict in zip(runs, summary.models, strict=True):
+            for model in ctx.spec.verifiers
+        ]
+    )
+    fresh = [ctx.store.require_run(name) for name in names]
+    summary = summarize_runs(ctx, fresh, slice_version)
+    for run, verdict in zip(fresh, summary.models, strict=True):
         ctx.store.set_run_phase(run.name, "Succeeded", stats=verdict.as_dict())
     ctx.store.add_event(
         ctx.frontier,
         "SliceVerified",
-        f"slice v{slice_version}: "
-        + ", ".join(
-            f"{v.model} saturated {v.bands.saturated}/{v.bands.total}" for v in summary.models
-        )
-        + f"; {summary.canaries.count} overlap-hard",
+        f"slice v{slice_version}: {summary.headline()}",
         data=summary.as_dict(),
     )
     return summary
