@@ -17,7 +17,7 @@ from frontier.domain import naming
 from frontier.domain.manifest import SpecError, parse_spec
 from frontier.domain.specs import GROUP_VERSION, FrontierSpec
 from frontier.domain.status import BandCounts, FrontierStatus, SaturationEvent, rfc3339
-from frontier.operator import manifests
+from frontier.operator import manifests, metrics
 from frontier.operator.jobs import digest
 from frontier.operator.kube import Ref
 from frontier.operator.runtime import RECONCILE_SECONDS, Runtime, runtime_of, with_conditions
@@ -34,6 +34,7 @@ def frontier_ref(namespace: str, name: str) -> Ref:
     return Ref(GROUP_VERSION, PLURAL, namespace, name)
 
 
+@metrics.timed
 async def reconcile(rt: Runtime, body: Mapping[str, Any]) -> None:
     """Record the spec in the store, ensure the base ProfileRun, then advance and report."""
     meta = body.get("metadata") or {}

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from frontier.domain.status import RunPhase, RunStatus, progress_text
+from frontier.operator import metrics
 from frontier.operator.jobstate import JobState, job_state, unschedulable
 from frontier.operator.kube import KubeError, Ref
 from frontier.operator.runtime import Runtime, with_conditions
@@ -65,6 +66,7 @@ async def drive(
             await rt.event(owner, "JobCreateFailed", message, key=digest(message), type="Warning")
             return JobsOutcome("Pending", "JobCreateFailed", message, names, create_failed=True)
         states.append(job_state(job, budget))
+        metrics.observe_job(job)  # once per Job, when it has finished
         status = job.get("status") or {}
         if status.get("startTime"):
             starts.append(status["startTime"])

@@ -4,18 +4,22 @@ Importing it registers every handler (one module per kind) and the startup handl
 that configures kopf: handler progress and the last-handled configuration kept in
 `status.kopf` (not annotations, so GitOps tools see no drift on what users apply),
 peering under one name so that one of several replicas is active, and the runtime
-(store, Kubernetes facade) unless a test has put one into the memo already.
+(store, Kubernetes facade) unless a test has put one into the memo already, and the
+Prometheus endpoint (frontier.operator.metrics) on FRONTIER_METRICS_PORT (default 9090)
+for that runtime's store; a test that brings its own runtime asks for it with
+`memo.metrics_port` (0: any free port).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from typing import Any
 
 import kopf
 
-from frontier.operator import frontier, mutationround, profilerun, verificationrun
+from frontier.operator import frontier, metrics, mutationround, profilerun, verificationrun
 from frontier.operator.kube import Kube, Ref
 from frontier.operator.manifests import MANAGED_BY
 from frontier.operator.runtime import OperatorConfig, Runtime, runtime_of
@@ -55,10 +59,19 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
             store=Store.connect(default_dsn()), kube=Kube(), config=OperatorConfig.from_env()
         )
         memo.owns_runtime = True
+    port = getattr(memo, "metrics_port", None)
+    if port is None and getattr(memo, "owns_runtime", False):
+        port = metrics.port_from_env()
+    if port is not None and getattr(memo, "metrics_server", None) is None:
+        memo.metrics_server = metrics.serve(runtime_of(memo).store, port)
 
 
 @kopf.on.cleanup()
 async def cleanup(memo: kopf.Memo, **_: Any) -> None:
+    server = getattr(memo, "metrics_server", None)
+    if server is not None:
+        memo.metrics_server = None
+        await asyncio.to_thread(server.close)
     if getattr(memo, "owns_runtime", False):
         runtime = runtime_of(memo)
         runtime.kube.close()

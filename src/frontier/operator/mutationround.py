@@ -15,7 +15,7 @@ import kopf
 from frontier.domain import naming
 from frontier.domain.manifest import SpecError, parse_spec
 from frontier.domain.specs import MutationRoundSpec
-from frontier.operator import frontier, jobs, manifests
+from frontier.operator import frontier, jobs, manifests, metrics
 from frontier.operator.runtime import RECONCILE_SECONDS, Runtime, runtime_of, unfinished
 from frontier.pipeline.admit import decide_round, register_candidates_run, retain
 from frontier.pipeline.context import Context
@@ -54,6 +54,7 @@ def _job(
     )
 
 
+@metrics.timed
 async def reconcile(rt: Runtime, body: Mapping[str, Any]) -> None:
     meta = body.get("metadata") or {}
     namespace, name = meta.get("namespace") or "default", meta["name"]

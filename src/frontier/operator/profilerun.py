@@ -14,7 +14,7 @@ import kopf
 
 from frontier.domain.manifest import SpecError, parse_spec
 from frontier.domain.specs import ProfileRunSpec
-from frontier.operator import frontier, jobs, manifests
+from frontier.operator import frontier, jobs, manifests, metrics
 from frontier.operator.runtime import RECONCILE_SECONDS, Runtime, runtime_of, unfinished
 from frontier.pipeline.context import Context
 from frontier.pipeline.profile import finish_run, register_run, tasks_of
@@ -41,6 +41,7 @@ async def invalid(rt: Runtime, body: Mapping[str, Any], reason: str, message: st
     await rt.event(body, reason, message, key=jobs.digest(message), type="Warning")
 
 
+@metrics.timed
 async def reconcile(rt: Runtime, body: Mapping[str, Any]) -> None:
     meta = body.get("metadata") or {}
     namespace, name = meta.get("namespace") or "default", meta["name"]

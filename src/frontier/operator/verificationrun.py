@@ -16,7 +16,7 @@ import kopf
 from frontier.domain import naming
 from frontier.domain.manifest import SpecError, parse_spec
 from frontier.domain.specs import GROUP_VERSION, MutationRoundSpec, VerificationRunSpec
-from frontier.operator import frontier, jobs, manifests, mutationround
+from frontier.operator import frontier, jobs, manifests, metrics, mutationround
 from frontier.operator.kube import Ref
 from frontier.operator.runtime import RECONCILE_SECONDS, Runtime, runtime_of, unfinished
 from frontier.pipeline.context import Context
@@ -29,6 +29,7 @@ from frontier.pipeline.verify import (
 GROUP, VERSION, PLURAL = "frontier.dev", "v1alpha1", "verificationruns"
 
 
+@metrics.timed
 async def reconcile(rt: Runtime, body: Mapping[str, Any]) -> None:
     meta = body.get("metadata") or {}
     namespace, name = meta.get("namespace") or "default", meta["name"]
