@@ -157,6 +157,12 @@ def print_result(result: LoopResult) -> None:
                 )
             console.print(vt)
             console.print(f"overlap-hard canaries: {last.canaries.count}")
+    after = result.bands_after
+    if after is not None and result.rounds:
+        console.print(
+            f"solver on slice v{result.rounds[-1].retained.slice.version}: saturated "
+            f"{after.saturated}, hillclimbable {after.hillclimbable}, unreachable {after.unreachable}"
+        )
     console.print(f"stopped: {result.stopped_because}")
 
 
