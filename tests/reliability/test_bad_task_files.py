@@ -192,14 +192,6 @@ def test_a_truncated_file_loses_no_earlier_work_and_the_fixed_file_resumes(
     store.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "frontier.cli.common: `errors = Console(stderr=True)` hard-wraps messages at 80 columns "
-        "when stderr is not a terminal (CI, a pod's log), splitting a file path and its line "
-        "number across lines; create it with Console(stderr=True, soft_wrap=True)"
-    ),
-)
 def test_an_error_naming_a_long_path_stays_on_one_line(tmp_path: Path) -> None:
     folder = tmp_path / ("a-rather-long-folder-name-" * 3) / "tasks"
     folder.mkdir(parents=True)

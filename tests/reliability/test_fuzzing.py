@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from frontier.benchmarks.jsonlines import TaskFileError
@@ -134,37 +134,6 @@ def task_lines(draw: st.DrawFn) -> tuple[str, str]:
     return family, line
 
 
-WEB_PRODUCT_VALIDATORS_CRASH = (
-    "frontier.benchmarks.shoppingbench.models.WebProduct: the mode='before' validators raise "
-    "errors pydantic does not turn into a ValidationError, so load_tasks crashes instead of "
-    "reporting a LoadError at the line: _sku calls opt.items() on an sku option that is not a "
-    "mapping (AttributeError), _sold calls int(float(v)) on a list or mapping (TypeError) or on "
-    "'1e999' (OverflowError). Fix: return the value unchanged when it has the wrong type (pydantic "
-    "then names the field) and raise ValueError for an infinite count"
-)
-WEB_PRODUCT_CRASHES = (AttributeError, TypeError, OverflowError)
-
-
-def trips_web_product_validators(line: str) -> bool:
-    """A web record that hits the known WebProduct validator crash (the xfail test below)."""
-    value = _parse(line)
-    reward = value.get("reward") if value is not None else None
-    if not isinstance(reward, dict) or "Knowledge_Attribute" not in (value or {}):
-        return False
-    options = reward.get("sku_options")
-    items = list(options.values()) if isinstance(options, dict) else options
-    if isinstance(items, list) and any(o and not isinstance(o, dict) for o in items):
-        return True
-    sold = reward.get("sold_count")
-    if isinstance(sold, list | dict):
-        return True
-    try:
-        return isinstance(sold, str) and sold != "" and abs(float(sold)) == float("inf")
-    except ValueError:
-        return False
-
-
-@pytest.mark.xfail(strict=True, raises=WEB_PRODUCT_CRASHES, reason=WEB_PRODUCT_VALIDATORS_CRASH)
 @pytest.mark.parametrize(
     ("field", "value"),
     [
@@ -190,7 +159,6 @@ def test_a_web_record_with_a_wrongly_typed_product_field_is_a_load_error_at_its_
 @FUZZ
 @given(st.lists(task_lines(), min_size=1, max_size=5))
 def test_fuzzed_task_lines_load_or_fail_with_file_and_line(lines: list[tuple[str, str]]) -> None:
-    assume(not any(trips_web_product_validators(line) for _, line in lines))
     with tempfile.TemporaryDirectory() as folder:
         family = lines[0][0]
         path = Path(folder) / f"{family}.dev.jsonl"
@@ -257,8 +225,7 @@ def with_spec(spec: Any) -> dict[str, Any]:
 
 
 fuzzed_frontiers = mutated(valid_frontier()["spec"]).map(with_spec)
-"""A valid Frontier whose spec is fuzzed. The envelope (kind, metadata) is fuzzed apart,
-below, since parse_resource crashes on some envelopes (see the xfail tests)."""
+"""A valid Frontier whose spec is fuzzed; the envelope (kind, metadata) is fuzzed apart, below."""
 
 
 @FUZZ
@@ -288,12 +255,6 @@ def test_fuzzed_envelopes_of_the_right_types_parse_or_name_the_bad_field(doc: An
     assert_parses_or_names_fields(doc)
 
 
-KIND_NOT_HASHABLE = "frontier.domain.manifest.parse_resource: `kind not in SPEC_MODELS` raises TypeError when kind is a list or a mapping; check isinstance(kind, str) first"
-LABELS_NOT_A_MAPPING = "frontier.domain.manifest.parse_resource: `dict(labels)` raises TypeError/ValueError when metadata.labels is not a mapping; report FieldError('metadata.labels', ...)"
-NAMESPACE_NOT_A_STRING = "frontier.domain.manifest.parse_resource: metadata.namespace is passed on unchecked (a list or number becomes the store key's namespace); report FieldError('metadata.namespace', ...)"
-
-
-@pytest.mark.xfail(strict=True, raises=TypeError, reason=KIND_NOT_HASHABLE)
 @pytest.mark.parametrize("kind", [[], ["Frontier"], {"a": 1}])
 def test_a_kind_that_is_not_a_string_is_named_as_the_bad_field(kind: Any) -> None:
     with pytest.raises(SpecError) as info:
@@ -301,7 +262,6 @@ def test_a_kind_that_is_not_a_string_is_named_as_the_bad_field(kind: Any) -> Non
     assert "kind" in {e.path for e in info.value.errors}
 
 
-@pytest.mark.xfail(strict=True, raises=(TypeError, ValueError), reason=LABELS_NOT_A_MAPPING)
 @pytest.mark.parametrize("labels", [[1, 2], "team=a"])
 def test_labels_that_are_not_a_mapping_are_named_as_the_bad_field(labels: Any) -> None:
     doc = valid_frontier()
@@ -311,7 +271,6 @@ def test_labels_that_are_not_a_mapping_are_named_as_the_bad_field(labels: Any) -
     assert "metadata.labels" in {e.path for e in info.value.errors}
 
 
-@pytest.mark.xfail(strict=True, reason=NAMESPACE_NOT_A_STRING)
 @pytest.mark.parametrize("namespace", [["a"], 7, {"x": "y"}])
 def test_a_namespace_that_is_not_a_string_is_named_as_the_bad_field(namespace: Any) -> None:
     doc = valid_frontier()

@@ -246,20 +246,6 @@ def private_postgres() -> Iterator[PrivatePostgres]:
         server.destroy()
 
 
-NOT_TRANSIENT = (
-    "frontier.store.retry.is_transient: a psycopg OperationalError without a SQLSTATE "
-    "(connection refused while the server restarts; 'server closed the connection "
-    "unexpectedly' or 'the connection is lost' when a write meets a killed connection) is "
-    "not transient unless SQLAlchemy flagged the connection invalidated, so the retry fails "
-    "at once. Fix: treat OperationalError with sqlstate None on PostgreSQL as transient"
-)
-SHORT_BUDGET = (
-    "and frontier.store.retry: 5 attempts 0.05-0.4 s apart give up after ~0.75 s, shorter "
-    "than a restart or failover; retry connection errors for longer (e.g. up to 30 s)"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=NOT_TRANSIENT)
 def test_a_refused_connection_counts_as_transient() -> None:
     from sqlalchemy.exc import OperationalError
 
@@ -273,7 +259,6 @@ def test_a_refused_connection_counts_as_transient() -> None:
     assert is_transient(info.value)
 
 
-@pytest.mark.xfail(strict=True, reason=f"{NOT_TRANSIENT}; {SHORT_BUDGET}")
 def test_a_worker_rides_out_a_postgres_restart_without_being_rerun(
     private_postgres: PrivatePostgres, expected: list[Row], model_url: str
 ) -> None:
@@ -316,15 +301,6 @@ def test_after_a_postgres_outage_mid_shard_a_rerun_stores_exactly_the_fault_free
     store.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "frontier.cli.worker.worker_errors (and frontier.cli.common.expected_errors): a database "
-        "lost mid-shard, once the store's retries give up, escapes as a sqlalchemy "
-        "OperationalError with a full traceback; catch sqlalchemy.exc.DBAPIError there and "
-        "print one line naming the database (safe_dsn) with exit code 1, so the Job retries it"
-    ),
-)
 def test_a_worker_that_loses_its_database_mid_shard_says_so_in_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_url: str
 ) -> None:
@@ -348,15 +324,6 @@ def test_a_worker_that_loses_its_database_mid_shard_says_so_in_one_line(
     assert result.stderr.startswith("error: ") and "database" in result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "frontier.store.repository.Store: reads (_read: rollouts_for, get_tasks, require_run, "
-        "band_counts, ...) are not wrapped in retry_transient, so a read whose pooled "
-        "connection is killed after the pre-ping raises at once; reads are idempotent and "
-        "can be retried like the writes (together with the is_transient fix above)"
-    ),
-)
 def test_a_read_whose_connection_is_killed_after_the_pre_ping_is_retried(
     admin: PostgresAdmin, model_url: str
 ) -> None:

@@ -192,16 +192,6 @@ def test_a_planted_api_key_appears_in_no_log_output_status_event_export_report_o
     assert leaks(file_key, **places) == []
 
 
-KEY_CUT_BEFORE_REDACTION = (
-    "frontier.agents.endpoint: error text is cut to a length before it is redacted "
-    "(_parse_completion keeps str(parsed)[:80], _status_failure and _cause_text keep "
-    "[:_MESSAGE_LIMIT]); Endpoint.chat then redacts with an exact match of the whole key, so a "
-    "key the cut shortened survives, and the store's scrub only knows provider-shaped keys. "
-    "Redact the raw text first (self.redact(str(exc))) and cut afterwards"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=KEY_CUT_BEFORE_REDACTION)
 @pytest.mark.parametrize(
     ("reply", "cut_at"),
     [

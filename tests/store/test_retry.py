@@ -27,7 +27,7 @@ def _operational(orig: Exception) -> OperationalError:
         (_operational(psycopg.errors.SerializationFailure("could not serialize")), True),
         (_operational(psycopg.errors.DeadlockDetected("deadlock detected")), True),
         (_operational(psycopg.errors.AdminShutdown("terminating connection")), True),
-        (_operational(psycopg.OperationalError("connection refused")), False),
+        (_operational(psycopg.OperationalError("connection refused")), True),
         (IntegrityError("INSERT", {}, psycopg.errors.UniqueViolation("duplicate key")), False),
         (DBAPIError("SELECT 1", {}, Exception("gone"), connection_invalidated=True), True),
     ],

@@ -124,7 +124,8 @@ class Endpoint:
                 return completion
             if failure.status == 429:
                 self.limiter.on_rate_limited(generation, failure.retry_after)
-            cause = self.redact(_describe(failure))
+            # redact the whole text first: a key cut in half would escape the exact match
+            cause = self.redact(_describe(failure))[:_MESSAGE_LIMIT]
             if not failure.retryable:
                 raise HarnessError(cause, retries=retry, status=failure.status)
             if retry >= max_retries:
@@ -165,13 +166,12 @@ def _parse_completion(raw: Any) -> ChatCompletion:
         parsed = raw.parse()
     except (ValueError, TypeError) as exc:  # JSONDecodeError and pydantic errors are ValueErrors
         raise _NotACompletion(
-            f"the reply is not a chat completion ({type(exc).__name__}: {exc})"[:_MESSAGE_LIMIT]
+            f"the reply is not a chat completion ({type(exc).__name__}: {exc})"
         ) from None
     if not isinstance(parsed, ChatCompletion):
         content_type = raw.headers.get("content-type", "unknown")
         raise _NotACompletion(
-            f"the reply is not a chat completion (content-type {content_type}: "
-            f"{str(parsed)[:80]!r})"
+            f"the reply is not a chat completion (content-type {content_type}: {str(parsed)!r})"
         )
     if not parsed.choices:
         raise _NotACompletion("the reply is a completion without choices")
@@ -183,13 +183,13 @@ def _cause_text(exc: BaseException) -> str:
     cause = exc.__cause__
     if cause is not None and str(cause):
         text = f"{text} ({type(cause).__name__}: {cause})"
-    return text[:_MESSAGE_LIMIT]
+    return text
 
 
 def _status_failure(exc: openai.APIStatusError) -> _Failure:
     status = exc.status_code
     headers = exc.response.headers
-    message = str(exc)[:_MESSAGE_LIMIT]
+    message = str(exc)
     kind = "rate_limited" if status == 429 else ("server_error" if status >= 500 else "http_error")
     return _Failure(
         kind=kind,

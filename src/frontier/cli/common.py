@@ -13,16 +13,17 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from sqlalchemy.exc import DBAPIError
 
 from frontier.agents import HarnessError
 from frontier.benchmarks.jsonlines import TaskFileError
 from frontier.domain.manifest import SpecError
 from frontier.local.runner import ManifestError
 from frontier.pipeline.context import TaskSourceError
-from frontier.store import Store, StoreError, default_dsn
+from frontier.store import Store, StoreError, default_dsn, safe_dsn
 
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[
     str | None,
@@ -44,6 +45,17 @@ def expected_errors() -> Iterator[None]:
     except EXPECTED as exc:
         errors.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
         raise typer.Exit(2) from None
+    except DBAPIError as exc:
+        errors.print(f"[bold red]error:[/] {database_failure(exc)}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+
+
+def database_failure(exc: DBAPIError, dsn: str | None = None) -> str:
+    """One line for a database error the store's retries gave up on, without credentials."""
+    where = f" {safe_dsn(dsn)}" if dsn else ""
+    cause = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else ""
+    kind = type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__
+    return f"the database{where} failed: {kind}: {cause}".rstrip(": ")
 
 
 def open_store(db: str | None, *, create: bool = False) -> Store:

@@ -14,8 +14,9 @@ from contextlib import contextmanager
 from typing import Annotated
 
 import typer
+from sqlalchemy.exc import DBAPIError
 
-from frontier.cli.common import EXPECTED, DbOption, console, errors, open_store
+from frontier.cli.common import EXPECTED, DbOption, console, database_failure, errors, open_store
 from frontier.pipeline.context import stored_context
 from frontier.pipeline.mutate import mutate_shard
 from frontier.pipeline.profile import run_shard
@@ -36,6 +37,9 @@ def worker_errors() -> Iterator[None]:
         errors.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
         code = TRANSIENT_FAILURE if isinstance(exc, StoreUnavailableError) else PERMANENT_FAILURE
         raise typer.Exit(code) from None
+    except DBAPIError as exc:  # the store's retries gave up: let the Job try this shard again
+        errors.print(f"[bold red]error:[/] {database_failure(exc)}", markup=True, highlight=False)
+        raise typer.Exit(TRANSIENT_FAILURE) from None
 
 
 app = typer.Typer(help="Run one shard of a stage (what the operator's Jobs execute).")

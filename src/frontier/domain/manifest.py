@@ -82,16 +82,25 @@ def parse_resource(doc: Any, source: str = "<document>") -> Resource[Any]:
     if api_version != GROUP_VERSION:
         errors.append(FieldError("apiVersion", f"must be {GROUP_VERSION!r}, got {api_version!r}"))
     kind = doc.get("kind")
-    if kind not in SPEC_MODELS:
+    if not isinstance(kind, str) or kind not in SPEC_MODELS:
         errors.append(FieldError("kind", f"must be one of {', '.join(SPEC_MODELS)}, got {kind!r}"))
     metadata = doc.get("metadata")
-    name = metadata.get("name") if isinstance(metadata, dict) else None
+    if metadata is not None and not isinstance(metadata, dict):
+        errors.append(FieldError("metadata", "must be a mapping"))
+    meta = metadata if isinstance(metadata, dict) else {}
+    name = meta.get("name")
     if not isinstance(name, str) or not name:
         errors.append(FieldError("metadata.name", "is required"))
+    namespace = meta.get("namespace")
+    if namespace is not None and (not isinstance(namespace, str) or not namespace):
+        errors.append(FieldError("metadata.namespace", f"must be a string, got {namespace!r}"))
+    labels = meta.get("labels") or {}
+    if not isinstance(labels, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in labels.items()
+    ):
+        errors.append(FieldError("metadata.labels", "must be a mapping of strings to strings"))
     if errors:
         raise SpecError(source, errors)
-    assert isinstance(metadata, dict) and isinstance(name, str) and isinstance(kind, str)
+    assert isinstance(name, str) and isinstance(kind, str) and isinstance(labels, dict)
     spec = parse_spec(SPEC_MODELS[kind], doc.get("spec"), source)
-    namespace = metadata.get("namespace")
-    labels = metadata.get("labels") or {}
     return Resource(kind=kind, name=name, namespace=namespace, spec=spec, labels=dict(labels))

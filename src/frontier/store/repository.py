@@ -233,6 +233,7 @@ class Store:
                 row = conn.execute(query).one()
         return convert.frontier_record(row)
 
+    @retry_transient
     def get_frontier(self, frontier: str) -> FrontierRecord | None:
         namespace, name = parse_frontier_key(frontier)
         with self._read() as conn:
@@ -243,6 +244,7 @@ class Store:
             ).one_or_none()
         return convert.frontier_record(row) if row is not None else None
 
+    @retry_transient
     def frontiers(self) -> list[FrontierRecord]:
         with self._read() as conn:
             rows = conn.execute(
@@ -311,6 +313,7 @@ class Store:
                 )
         return len(rows)
 
+    @retry_transient
     def get_tasks(
         self,
         frontier: str,
@@ -343,6 +346,7 @@ class Store:
         found = self.get_tasks(frontier, ids=[task_id])
         return found[0] if found else None
 
+    @retry_transient
     def task_ids(self, frontier: str, *, origin: str | None = None) -> list[str]:
         with self._read() as conn:
             fid = self._frontier_id(conn, frontier)
@@ -351,6 +355,7 @@ class Store:
                 query = query.where(_tasks.c.origin == origin)
             return list(conn.execute(query.order_by(_tasks.c.seq)).scalars())
 
+    @retry_transient
     def count_tasks(self, frontier: str, *, origin: str | None = None) -> int:
         with self._read() as conn:
             fid = self._frontier_id(conn, frontier)
@@ -425,6 +430,7 @@ class Store:
                 )
         return convert.run_record(row)
 
+    @retry_transient
     def get_run(self, name: str) -> RunRecord | None:
         with self._read() as conn:
             row = conn.execute(queries.run_query().where(_runs.c.name == name)).one_or_none()
@@ -436,6 +442,7 @@ class Store:
             raise NotFoundError(f"no run {name!r} in the store")
         return run
 
+    @retry_transient
     def runs(self, frontier: str, *, kind: RunKind | None = None) -> list[RunRecord]:
         with self._read() as conn:
             fid = self._frontier_id(conn, frontier)
@@ -547,6 +554,7 @@ class Store:
             conn.execute(stmt, rows)
         return len(rows)
 
+    @retry_transient
     def rollouts_for(
         self,
         run: str,
@@ -569,6 +577,7 @@ class Store:
         rows.sort(key=lambda r: (r.task_id, r.attempt))
         return [convert.rollout_of(r) for r in rows]
 
+    @retry_transient
     def done_attempts(
         self,
         run: str,
@@ -598,6 +607,7 @@ class Store:
                 )
             return done
 
+    @retry_transient
     def count_rollouts(self, run: str, *, status: str | None = None) -> int:
         with self._read() as conn:
             run_id, _ = self._run_id(conn, run)
@@ -606,6 +616,7 @@ class Store:
                 query = query.where(_rollouts.c.status == status)
             return int(conn.execute(query).scalar_one())
 
+    @retry_transient
     def run_totals(self, run: str) -> RunTotals:
         with self._read() as conn:
             run_id, _ = self._run_id(conn, run)
@@ -634,6 +645,7 @@ class Store:
             )
         return out
 
+    @retry_transient
     def task_metrics(
         self, run: str, task_ids: Iterable[str] | None = None
     ) -> dict[str, TaskMetrics]:
@@ -676,6 +688,7 @@ class Store:
                 rows.extend(conn.execute(query.where(_rollouts.c.task_id.in_(chunk))))
             return rows
 
+    @retry_transient
     def band_counts(
         self, run: str, bands: BandSpec, *, task_ids: Iterable[str] | None = None
     ) -> BandSummary:
@@ -699,6 +712,7 @@ class Store:
             unreachable=counts.get(Band.UNREACHABLE.value, 0),
         )
 
+    @retry_transient
     def task_bands(
         self, run: str, bands: BandSpec, *, task_ids: Iterable[str] | None = None
     ) -> dict[str, Band]:
@@ -831,6 +845,7 @@ class Store:
             frontier, round, [CandidateOutcome(task_id, decision, mean_reward, rollouts_spent)]
         )
 
+    @retry_transient
     def candidates(
         self,
         frontier: str,
@@ -848,6 +863,7 @@ class Store:
             rows = conn.execute(query.order_by(_candidates.c.round, _candidates.c.id)).all()
         return [convert.candidate_record(r) for r in rows]
 
+    @retry_transient
     def candidate_counts(self, frontier: str, *, round: int | None = None) -> CandidateCounts:
         with self._read() as conn:
             fid = self._frontier_id(conn, frontier)
@@ -890,6 +906,7 @@ class Store:
             ).one()
         return convert.round_record(row)
 
+    @retry_transient
     def get_round(self, frontier: str, number: int) -> RoundRecord | None:
         with self._read() as conn:
             fid = self._frontier_id(conn, frontier)
@@ -898,6 +915,7 @@ class Store:
             ).one_or_none()
         return convert.round_record(row) if row is not None else None
 
+    @retry_transient
     def rounds(self, frontier: str) -> list[RoundRecord]:
         with self._read() as conn:
             fid = self._frontier_id(conn, frontier)
@@ -1042,6 +1060,7 @@ class Store:
         assert published is not None
         return published
 
+    @retry_transient
     def get_slice(self, frontier: str, version: int | None = None) -> SliceRecord | None:
         """Slice `version`, or the latest when version is None; None if there is none."""
         with self._read() as conn:
@@ -1058,6 +1077,7 @@ class Store:
         """The newest published slice version, or None before the first."""
         return self.get_slice(frontier)
 
+    @retry_transient
     def slices(self, frontier: str) -> list[SliceRecord]:
         """Every published slice version with its members, oldest first."""
         with self._read() as conn:
@@ -1070,6 +1090,7 @@ class Store:
             found = [self._slice(conn, fid, int(v)) for v in list(versions)]
         return [s for s in found if s is not None]
 
+    @retry_transient
     def slice_versions(self, frontier: str) -> list[int]:
         with self._read() as conn:
             fid = self._frontier_id(conn, frontier)
@@ -1082,6 +1103,7 @@ class Store:
                 ).scalars()
             ]
 
+    @retry_transient
     def next_slice_version(self, frontier: str) -> int:
         with self._read() as conn:
             return self._next_version(conn, self._frontier_id(conn, frontier))
@@ -1139,6 +1161,7 @@ class Store:
             conn.execute(_events.insert().values(frontier_id=fid, **values))
         return EventRecord(**values)
 
+    @retry_transient
     def events(
         self,
         frontier: str,
@@ -1235,6 +1258,7 @@ class Store:
             )
             return self._shard(conn, fid, stage, scope, shard)
 
+    @retry_transient
     def done_shards(self, frontier: str, stage: str, scope: str) -> set[int]:
         with self._read() as conn:
             fid = self._frontier_id(conn, frontier)
@@ -1250,6 +1274,7 @@ class Store:
                 ).scalars()
             }
 
+    @retry_transient
     def shards(self, frontier: str, stage: str, scope: str) -> list[ShardRecord]:
         with self._read() as conn:
             fid = self._frontier_id(conn, frontier)
@@ -1277,6 +1302,7 @@ class Store:
 
     # --- summary --------------------------------------------------------------
 
+    @retry_transient
     def summary(self, frontier: str, *, recent_events: int = 10) -> FrontierSummary:
         """Everything `frontier status` shows; bands use the frontier spec's edges."""
         with self._read() as conn:

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 ATTEMPTS = 5
 FIRST_DELAY_SECONDS = 0.05
 MAX_DELAY_SECONDS = 2.0
+CONNECTION_PATIENCE_SECONDS = 30.0
 
 _PG_TRANSIENT_SQLSTATES = frozenset(
     {
@@ -40,15 +41,29 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def is_transient(exc: BaseException) -> bool:
-    """Whether running the same transaction again may succeed."""
+def is_connection_error(exc: BaseException) -> bool:
+    """The server went away or could not be reached: worth waiting for (a restart, a failover)."""
     if not isinstance(exc, DBAPIError):
         return False
     if exc.connection_invalidated:
         return True
     sqlstate = getattr(exc.orig, "sqlstate", None)
     if isinstance(sqlstate, str):
-        return sqlstate in _PG_TRANSIENT_SQLSTATES or sqlstate.startswith("08")
+        return sqlstate.startswith("08") or sqlstate in ("57P01", "57P02", "57P03")
+    # psycopg reports "connection refused" or "server closed the connection" with no sqlstate
+    module = type(exc.orig).__module__ if exc.orig is not None else ""
+    return isinstance(exc, OperationalError) and module.startswith("psycopg")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether running the same transaction again may succeed."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if is_connection_error(exc):
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if isinstance(sqlstate, str):
+        return sqlstate in _PG_TRANSIENT_SQLSTATES
     if isinstance(exc, OperationalError):
         message = str(exc.orig).lower()
         return any(text in message for text in _SQLITE_TRANSIENT)
@@ -60,30 +75,40 @@ def retry_transient(
     *,
     attempts: int = ATTEMPTS,
     sleep: Callable[[float], Any] | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Callable[P, R]:
-    """Wrap a method that runs one write transaction so transient failures are retried.
+    """Wrap a method that runs one transaction so transient failures are retried.
 
+    A lost race (serialization, deadlock, a locked SQLite file) is retried up to
+    `attempts` times; a lost connection is retried for up to
+    CONNECTION_PATIENCE_SECONDS, long enough for a database restart or failover.
     `sleep` defaults to time.sleep, looked up at each retry.
     """
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         delay = FIRST_DELAY_SECONDS
-        for attempt in range(1, attempts + 1):
+        started = clock()
+        attempt = 0
+        while True:
+            attempt += 1
             try:
                 return fn(*args, **kwargs)
             except DBAPIError as exc:
-                if attempt == attempts or not is_transient(exc):
+                if not is_transient(exc):
+                    raise
+                patient = is_connection_error(exc)
+                if patient and clock() - started >= CONNECTION_PATIENCE_SECONDS:
+                    raise
+                if not patient and attempt >= attempts:
                     raise
                 log.warning(
-                    "store write %s failed transiently (attempt %d of %d), retrying: %s",
+                    "store call %s failed transiently (attempt %d), retrying: %s",
                     fn.__name__,
                     attempt,
-                    attempts,
                     type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__,
                 )
                 (sleep or time.sleep)(delay)
                 delay = min(delay * 2, MAX_DELAY_SECONDS)
-        raise AssertionError("unreachable")  # pragma: no cover
 
     return wrapper

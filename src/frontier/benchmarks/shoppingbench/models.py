@@ -9,6 +9,7 @@ string or list, string or integer Knowledge_Attribute, and full product records.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -294,9 +295,10 @@ class WebProduct(BaseModel):
     def _sku(cls, v: Any) -> Any:
         if v is None:
             return {}
-        if isinstance(v, list):
+        # Anything not shaped like sku options goes to pydantic unchanged, which names the field.
+        if isinstance(v, list) and all(isinstance(opt, dict) for opt in v):
             return {str(i + 1): {str(k): str(x) for k, x in opt.items()} for i, opt in enumerate(v)}
-        if isinstance(v, dict):
+        if isinstance(v, dict) and all(isinstance(opt, dict | None) for opt in v.values()):
             return {
                 str(k): {str(a): str(b) for a, b in (opt or {}).items()} for k, opt in v.items()
             }
@@ -322,7 +324,17 @@ class WebProduct(BaseModel):
     @field_validator("sold_count", mode="before")
     @classmethod
     def _sold(cls, v: Any) -> Any:
-        return 0 if v in (None, "") else int(float(v))
+        if v is None or v == "":
+            return 0
+        if isinstance(v, bool) or not isinstance(v, int | float | str):
+            return v  # pydantic names the field
+        try:
+            count = float(v)
+        except ValueError:
+            return v
+        if not math.isfinite(count):
+            raise ValueError(f"sold_count must be a finite number, got {v!r}")
+        return int(count)
 
     @field_validator("price", mode="before")
     @classmethod
