@@ -117,3 +117,11 @@ def test_an_invalid_spec_names_the_field_path(tmp_path: Path) -> None:
     doc = small_document(bands={"unreachableAtMost": 0.8, "saturatedAbove": 0.7})
     with pytest.raises(SpecError, match=r"spec\.bands"):
         load_manifest(write_manifest(tmp_path, doc))
+
+
+async def test_a_benchmark_without_mutations_stops_after_one_empty_round(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "jsonl" / "frontier.yaml"
+    store = Store.connect(f"sqlite:///{tmp_path / 'f.db'}", auto_upgrade=True)
+    result = await run_loop(store, load_manifest(example), base_dir=example.parent)
+    assert [r.counts.generated for r in result.rounds] == [0]
+    assert result.stopped_because.startswith("the teacher proposed no candidates in round 1")

@@ -146,6 +146,14 @@ async def run_loop(
             )
             break
         number = start_round(ctx, plan).number
-        result.rounds.append(await run_round(ctx, number, progress=progress, pool=pool))
+        finished = await run_round(ctx, number, progress=progress, pool=pool)
+        result.rounds.append(finished)
+        if finished.counts.generated == 0:
+            result.stopped_because = (
+                f"the teacher proposed no candidates in round {number} "
+                f"(benchmark {spec.benchmark.name!r} offers motifs: "
+                f"{', '.join(ctx.benchmark.motifs()) or 'none'})"
+            )
+            break
     result.bands_after = solver_view(ctx)[1]
     return result
