@@ -101,3 +101,40 @@ async def test_operator_restart_mid_run_adopts_the_job_instead_of_duplicating_it
 
     await eventually(succeeded, what="ProfileRun Succeeded after the restart")
     assert len(await kube.list(ref("jobs"))) == 1
+
+
+async def test_operator_restart_mid_round_duplicates_no_job_and_the_round_completes(
+    operator: Operator, kube: Kube
+) -> None:
+    doc = frontier_document(saturation={"solverSaturatedFraction": 0.0, "maxRounds": 1})
+    await apply(kube, doc)
+    await run_job(kube, await job(kube, f"{base_run_name(doc)}-profile"), operator.dsn)
+    teach = await job(kube, "shop-round-1-teach")
+    await run_job(kube, teach, operator.dsn)
+    admit = await job(kube, "shop-round-1-candidates-admit")
+
+    await operator.stop()  # the round is between its candidate Job's creation and completion
+    await operator.start()
+
+    async def resumed() -> dict[str, Any] | None:
+        body = await kube.get(ref("mutationrounds", "shop-round-1"))
+        return body if phase_of(body) not in (None, "Succeeded", "Failed") else None
+
+    await eventually(resumed, what="MutationRound status after the restart")
+    round_jobs = await kube.list(ref("jobs"), labels={"frontier.dev/frontier": "shop"})
+    names = sorted(j["metadata"]["name"] for j in round_jobs)
+    assert len(names) == len(set(names))
+    by_name = {j["metadata"]["name"]: j for j in round_jobs}
+    assert by_name["shop-round-1-teach"]["metadata"]["uid"] == teach["metadata"]["uid"]
+    assert by_name["shop-round-1-candidates-admit"]["metadata"]["uid"] == admit["metadata"]["uid"]
+
+    await run_job(kube, admit, operator.dsn)
+    for model in [v["name"] for v in doc["spec"]["verifiers"]]:
+        await run_job(kube, await job(kube, f"shop-verify-s1-{model}-verify"), operator.dsn)
+
+    async def round_done() -> dict[str, Any] | None:
+        body = await kube.get(ref("mutationrounds", "shop-round-1"))
+        return body if phase_of(body) == "Succeeded" else None
+
+    finished = await eventually(round_done, what="round Succeeded after the restart")
+    assert finished["status"]["sliceVersion"] == 1
