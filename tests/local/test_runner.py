@@ -125,3 +125,30 @@ async def test_a_benchmark_without_mutations_stops_after_one_empty_round(tmp_pat
     result = await run_loop(store, load_manifest(example), base_dir=example.parent)
     assert [r.counts.generated for r in result.rounds] == [0]
     assert result.stopped_because.startswith("the teacher proposed no candidates in round 1")
+
+
+async def test_a_loop_cancelled_after_a_round_published_its_slice_resumes_without_a_new_version(
+    tmp_path: Path,
+) -> None:
+    doc = small_document(stop={"maxRounds": 3})
+    clean = await run_to_end(tmp_path, "clean.db", doc)
+
+    store = Store.connect(f"sqlite:///{tmp_path / 'killed.db'}", auto_upgrade=True)
+    resource = load_manifest(write_manifest(tmp_path, doc))
+    task = asyncio.ensure_future(run_loop(store, resource, base_dir=tmp_path))
+    frontier = "default/shoppingbench-dev"
+    while not task.done():  # cancel once round 2 has published its slice, before it is verified
+        await asyncio.sleep(0.01)
+        try:
+            published = store.events(frontier, reason="SlicePublished")
+        except Exception:
+            continue
+        if len(published) >= 2:
+            task.cancel()
+            break
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await run_loop(store, resource, base_dir=tmp_path)
+    resumed = snapshot(store, frontier)
+    assert len(resumed["slices"]) >= 2
+    assert resumed == snapshot(clean, frontier)

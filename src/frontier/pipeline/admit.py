@@ -99,7 +99,7 @@ def retain(ctx: Context, round_number: int) -> RetainResult:
             )
         )
     chosen = select_slice(pool, ctx.spec.slice.size, ctx.spec.slice.seed)
-    if current is not None and chosen == list(current.task_ids):
+    if current is not None and set(chosen) == set(current.task_ids):  # order may differ on resume
         return RetainResult(current, len(chosen), 0, 0)
     version = (current.version if current else 0) + 1
     kept = len(set(chosen) & members)

@@ -8,6 +8,7 @@ the frontier's tasks, deterministically, so every shard sees the same catalog.
 from __future__ import annotations
 
 import glob
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,8 +57,7 @@ class Context:
         tasks = self.store.get_tasks(self.frontier)
         ids = frozenset(t.id for t in tasks)
         if ids != self._prepared:
-            new = [t for t in sorted(tasks, key=preparation_order) if t.id not in self._prepared]
-            self.benchmark.prepare(new)
+            prepare_by_round(self.benchmark, [t for t in tasks if t.id not in self._prepared])
             self._prepared = ids
         return self.benchmark
 
@@ -71,7 +71,7 @@ class Context:
         """
         bench = load_benchmark(self.spec.benchmark.name, self.spec.benchmark.options)
         tasks = [t for t in self.store.get_tasks(self.frontier) if t.id not in without]
-        bench.prepare(sorted(tasks, key=preparation_order))
+        prepare_by_round(bench, tasks)
         return bench
 
     def source_paths(self) -> list[str]:
@@ -90,12 +90,22 @@ class Context:
 
 
 def preparation_order(task: Task) -> tuple[int, str]:
-    """The order the loop created tasks in: by round (base tasks are round 0), then by id.
-
-    An environment built from scratch in a worker then matches the one the loop
-    grew round by round, since a child shares its parent's products.
-    """
     return (task.lineage.round, task.id)
+
+
+def prepare_by_round(benchmark: Benchmark, tasks: Sequence[Task]) -> None:
+    """Prepare tasks one round at a time (base tasks are round 0), as the loop created them.
+
+    A benchmark may order the tasks of one `prepare` call its own way (ShoppingBench
+    fixes voucher prices first), so an environment built from scratch in a worker
+    matches the one the loop grew only if it is grown in the same calls: one per
+    round, oldest first.
+    """
+    by_round: dict[int, list[Task]] = {}
+    for task in sorted(tasks, key=preparation_order):
+        by_round.setdefault(task.lineage.round, []).append(task)
+    for number in sorted(by_round):
+        benchmark.prepare(by_round[number])
 
 
 def open_context(
