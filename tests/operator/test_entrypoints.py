@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 import kopf
@@ -62,3 +63,29 @@ def test_operator_command_needs_exactly_one_scope(args: list[str]) -> None:
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2
     assert "--all-namespaces" in result.output
+
+
+async def test_frontier_operator_standalone_reconciles_without_peering_resources(
+    cluster: Cluster, dsn: str, kube: Kube, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FRONTIER_DB", dsn)
+    real_run = kopf.run
+    captured: dict[str, Any] = {}
+    monkeypatch.setattr(kopf, "run", lambda **kwargs: captured.update(kwargs))
+    app = typer.Typer()
+    app.command()(operator_command)
+    result = CliRunner().invoke(app, ["--all-namespaces", "--standalone"])
+    assert result.exit_code == 0, result.output
+    assert captured["standalone"] is True and captured["peering_name"] is None
+
+    # the same arguments, given to the real kopf.run: it reconciles (no peering resource exists)
+    stop = threading.Event()
+    thread = threading.Thread(target=lambda: real_run(**captured, stop_flag=stop), daemon=True)
+    thread.start()
+    try:
+        doc = frontier_document()
+        await apply(kube, doc)
+        await eventually(lambda: kube.get(ref("jobs", f"{base_run_name(doc)}-profile")), what="Job")
+    finally:
+        stop.set()
+        await asyncio.to_thread(thread.join, 30)

@@ -48,7 +48,8 @@ def operator(
         clusterwide=all_namespaces,
         namespaces=namespace or (),
         standalone=standalone,
-        peering_name=peering,
+        # with a peering name kopf waits for the peering resource even when standalone
+        peering_name=None if standalone else peering,
         priority=priority,
         liveness_endpoint=liveness,
     )
