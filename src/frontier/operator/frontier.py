@@ -202,4 +202,6 @@ async def frontier_changed(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
 @kopf.timer(GROUP, VERSION, PLURAL, interval=RECONCILE_SECONDS, initial_delay=RECONCILE_SECONDS)
 async def frontier_timer(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
     """A safety net: cooldowns expire and missed events are caught up without a trigger."""
-    await reconcile(runtime_of(memo), body)
+    rt = runtime_of(memo)
+    async with rt.timer_lanes():
+        await reconcile(rt, body)

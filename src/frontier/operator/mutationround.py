@@ -269,4 +269,6 @@ async def mutationround_changed(body: kopf.Body, memo: kopf.Memo, **_: Any) -> N
     when=unfinished,
 )
 async def mutationround_timer(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
-    await reconcile(runtime_of(memo), body)
+    rt = runtime_of(memo)
+    async with rt.timer_lanes():
+        await reconcile(rt, body)

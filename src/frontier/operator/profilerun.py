@@ -170,4 +170,6 @@ async def profilerun_changed(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None
 )
 async def profilerun_timer(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
     """Progress counts live in the store, which sends no watch events: poll them."""
-    await reconcile(runtime_of(memo), body)
+    rt = runtime_of(memo)
+    async with rt.timer_lanes():
+        await reconcile(rt, body)

@@ -75,9 +75,24 @@ class Runtime:
     kube: Kube
     config: OperatorConfig = field(default_factory=OperatorConfig)
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    _timer_lanes: asyncio.Semaphore | None = None
 
     def lock(self, frontier_key: str) -> asyncio.Lock:
         return self._locks.setdefault(frontier_key, asyncio.Lock())
+
+    def timer_lanes(self) -> asyncio.Semaphore:
+        """At most FRONTIER_TIMER_LANES periodic reconciles at once (default 2).
+
+        Timers of objects applied together fire together; without a cap a wave of
+        full reconciles fills the thread pool and a Job completion waits behind
+        it. Event-driven reconciles (a Job finished) never wait for a lane.
+        """
+        if self._timer_lanes is None:
+            lanes = int(os.environ.get("FRONTIER_TIMER_LANES", "2"))
+            if lanes < 1:
+                raise ValueError(f"FRONTIER_TIMER_LANES must be at least 1, got {lanes}")
+            self._timer_lanes = asyncio.Semaphore(lanes)
+        return self._timer_lanes
 
     async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a store or pipeline call in a thread, off the event loop."""

@@ -195,4 +195,6 @@ async def verificationrun_changed(body: kopf.Body, memo: kopf.Memo, **_: Any) ->
     when=unfinished,
 )
 async def verificationrun_timer(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
-    await reconcile(runtime_of(memo), body)
+    rt = runtime_of(memo)
+    async with rt.timer_lanes():
+        await reconcile(rt, body)
