@@ -72,6 +72,8 @@ async def test_frontier_operator_standalone_reconciles_without_peering_resources
     real_run = kopf.run
     captured: dict[str, Any] = {}
     monkeypatch.setattr(kopf, "run", lambda **kwargs: captured.update(kwargs))
+    # kopf.configure would attach a log handler to CliRunner's stream, closed after invoke
+    monkeypatch.setattr(kopf, "configure", lambda **_: None)
     app = typer.Typer()
     app.command()(operator_command)
     result = CliRunner().invoke(app, ["--all-namespaces", "--standalone"])
