@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -74,6 +75,9 @@ def run(
             disable=as_json,
             transient=False,
         ) as progress:
+            # SIGTERM (a container stopping, `kill`) stops as cleanly as Ctrl-C
+            signal.signal(signal.SIGTERM, _interrupt)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
             try:
                 result = asyncio.run(
                     run_loop(
@@ -164,6 +168,10 @@ def print_result(result: LoopResult) -> None:
             f"{after.saturated}, hillclimbable {after.hillclimbable}, unreachable {after.unreachable}"
         )
     console.print(f"stopped: {result.stopped_because}")
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def _interval(value: Any) -> str:
