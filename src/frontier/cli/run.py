@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import threading
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -76,8 +77,7 @@ def run(
             transient=False,
         ) as progress:
             # SIGTERM (a container stopping, `kill`) stops as cleanly as Ctrl-C
-            signal.signal(signal.SIGTERM, _interrupt)
-            signal.signal(signal.SIGINT, signal.default_int_handler)
+            previous = _handle_termination()
             try:
                 result = asyncio.run(
                     run_loop(
@@ -92,6 +92,8 @@ def run(
                 progress.stop()
                 console.print("interrupted: run the same command again to resume")
                 raise typer.Exit(130) from None
+            finally:
+                _restore(previous)
     if as_json:
         typer.echo(json.dumps(result_dict(result), indent=2))
     else:
@@ -172,6 +174,22 @@ def print_result(result: LoopResult) -> None:
 
 def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
+
+
+def _handle_termination() -> dict[int, Any]:
+    """SIGTERM and SIGINT raise KeyboardInterrupt while the loop runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    previous = {
+        signal.SIGTERM: signal.signal(signal.SIGTERM, _interrupt),
+        signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+    }
+    return previous
+
+
+def _restore(previous: dict[int, Any]) -> None:
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
 
 
 def _interval(value: Any) -> str:
