@@ -180,7 +180,7 @@ def _handle_termination() -> dict[int, Any]:
     """SIGTERM and SIGINT raise KeyboardInterrupt while the loop runs (main thread only)."""
     if threading.current_thread() is not threading.main_thread():
         return {}
-    previous = {
+    previous: dict[int, Any] = {
         signal.SIGTERM: signal.signal(signal.SIGTERM, _interrupt),
         signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
     }
