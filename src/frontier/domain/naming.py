@@ -56,3 +56,8 @@ def profile_fingerprint(spec: FrontierSpec) -> str:
     }
     canonical = json.dumps(relevant, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:8]
+
+
+def base_profile_run_of(frontier: str, spec: FrontierSpec) -> str:
+    """The base ProfileRun's name for this spec (what the operator and `frontier run` both use)."""
+    return base_profile_run(frontier, profile_fingerprint(spec))

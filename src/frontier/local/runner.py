@@ -101,7 +101,7 @@ async def run_loop(
     _, errors = load_base_tasks(ctx)
     base = register_run(
         ctx,
-        naming.base_profile_run(ctx.name, naming.profile_fingerprint(spec)),
+        naming.base_profile_run_of(ctx.name, spec),
         kind="profile",
         model=spec.solver,
         task_set=TaskSetRef(kind="base"),

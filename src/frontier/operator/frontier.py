@@ -104,7 +104,7 @@ async def advance(rt: Runtime, ctx: Context, body: Mapping[str, Any]) -> None:
 
 
 def base_run_name(ctx: Context) -> str:
-    return naming.base_profile_run(ctx.name, naming.profile_fingerprint(ctx.spec))
+    return naming.base_profile_run_of(ctx.name, ctx.spec)
 
 
 async def refresh(rt: Runtime, ctx: Context, body: Mapping[str, Any]) -> None:

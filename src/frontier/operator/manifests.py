@@ -166,7 +166,7 @@ def base_profile_run(frontier: FrontierRef, spec: FrontierSpec) -> dict[str, Any
         run_spec["parallelism"] = spec.job.parallelism
     return _child(
         "ProfileRun",
-        naming.base_profile_run(frontier.name, naming.profile_fingerprint(spec)),
+        naming.base_profile_run_of(frontier.name, spec),
         frontier,
         run_spec,
     )

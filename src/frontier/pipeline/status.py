@@ -16,7 +16,7 @@ from frontier.pipeline.verify import latest_verification
 
 def frontier_summary(ctx: Context) -> dict[str, Any]:
     store = ctx.store
-    base_run = ctx.run_key(naming.base_profile_run(ctx.name, naming.profile_fingerprint(ctx.spec)))
+    base_run = ctx.run_key(naming.base_profile_run_of(ctx.name, ctx.spec))
     runs = {r.name: r for r in store.runs(ctx.frontier)}
     bands_before = (
         store.band_counts(base_run, ctx.spec.bands).as_dict() if base_run in runs else None

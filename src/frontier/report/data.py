@@ -255,7 +255,7 @@ def _band_history(ctx: Context) -> list[BandPoint]:
     """How the bands moved: the solver on the base tasks, then every model on each slice version."""
     store, spec = ctx.store, ctx.spec
     points: list[BandPoint] = []
-    base = ctx.run_key(naming.base_profile_run(ctx.name, naming.profile_fingerprint(spec)))
+    base = ctx.run_key(naming.base_profile_run_of(ctx.name, spec))
     if store.get_run(base) is not None:
         points.append(
             BandPoint("base", spec.solver.name, "solver", store.band_counts(base, spec.bands))
