@@ -201,7 +201,26 @@ async def frontier_changed(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
 
 @kopf.timer(GROUP, VERSION, PLURAL, interval=RECONCILE_SECONDS, initial_delay=RECONCILE_SECONDS)
 async def frontier_timer(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
-    """A safety net: cooldowns expire and missed events are caught up without a trigger."""
+    """A safety net: cooldowns expire and missed events are caught up without a trigger.
+
+    When the status already reflects this generation, the spec is in the store and
+    the base ProfileRun exists, so a tick only advances from the store: no spec
+    write, no create answered 409.
+    """
     rt = runtime_of(memo)
     async with rt.timer_lanes():
-        await reconcile(rt, body)
+        meta = body.get("metadata") or {}
+        status = body.get("status") or {}
+        settled = status.get("observedGeneration") == meta.get("generation") and status.get(
+            "phase"
+        ) not in (None, "Pending", "Invalid")
+        ctx = (
+            await child_context(rt, meta.get("namespace") or "default", meta["name"])
+            if settled
+            else None
+        )
+        if ctx is None:
+            await reconcile(rt, body)
+            return
+        async with rt.lock(ctx.frontier):
+            await advance(rt, ctx, body)
