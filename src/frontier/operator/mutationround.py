@@ -13,9 +13,8 @@ from typing import Any
 import kopf
 
 from frontier.domain import naming
-from frontier.domain.manifest import SpecError, parse_spec
 from frontier.domain.specs import MutationRoundSpec
-from frontier.operator import frontier, jobs, manifests, metrics
+from frontier.operator import children, frontier, jobs, manifests, metrics
 from frontier.operator.runtime import RECONCILE_SECONDS, Runtime, runtime_of, unfinished
 from frontier.pipeline.admit import decide_round, register_candidates_run, retain
 from frontier.pipeline.context import Context
@@ -56,42 +55,23 @@ def _job(
 
 @metrics.timed
 async def reconcile(rt: Runtime, body: Mapping[str, Any]) -> None:
-    meta = body.get("metadata") or {}
-    namespace, name = meta.get("namespace") or "default", meta["name"]
-    try:
-        spec = parse_spec(
-            MutationRoundSpec, body.get("spec"), source=f"MutationRound {namespace}/{name}"
+    await children.reconcile_child(rt, body, MutationRoundSpec, "MutationRound", started)
+
+
+async def started(
+    rt: Runtime, ctx: Context, body: Mapping[str, Any], spec: MutationRoundSpec
+) -> None:
+    """The round as the store has it; one applied by hand starts now."""
+    record = await rt.db(ctx.store.get_round, ctx.frontier, spec.round)
+    if record is None:
+        record = await rt.db(
+            ctx.store.start_round,
+            ctx.frontier,
+            spec.round,
+            trigger=spec.trigger,
+            from_slice_version=spec.from_slice_version,
         )
-    except SpecError as exc:
-        message = "; ".join(str(e) for e in exc.errors)
-        await rt.patch_status(
-            body, jobs.run_status(body, None, phase="Failed", reason="InvalidSpec", message=message)
-        )
-        await rt.event(body, "InvalidSpec", message, key=jobs.digest(message), type="Warning")
-        return
-    async with rt.lock(f"{namespace}/{spec.frontier}"):
-        ctx = await frontier.child_context(rt, namespace, spec.frontier)
-        if ctx is None:
-            status = jobs.run_status(
-                body,
-                None,
-                phase="Pending",
-                reason="FrontierNotFound",
-                message=f"Frontier {spec.frontier} is not known yet",
-            )
-            await rt.patch_status(body, status)
-            return
-        store = ctx.store
-        record = await rt.db(store.get_round, ctx.frontier, spec.round)
-        if record is None:  # applied by hand: the round starts now
-            record = await rt.db(
-                store.start_round,
-                ctx.frontier,
-                spec.round,
-                trigger=spec.trigger,
-                from_slice_version=spec.from_slice_version,
-            )
-        await step(rt, ctx, body, spec, record)
+    await step(rt, ctx, body, spec, record)
 
 
 async def step(
@@ -269,6 +249,4 @@ async def mutationround_changed(body: kopf.Body, memo: kopf.Memo, **_: Any) -> N
     when=unfinished,
 )
 async def mutationround_timer(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
-    rt = runtime_of(memo)
-    async with rt.timer_lanes():
-        await reconcile(rt, body)
+    await children.tick(memo, body, reconcile)

@@ -12,9 +12,8 @@ from typing import Any
 
 import kopf
 
-from frontier.domain.manifest import SpecError, parse_spec
 from frontier.domain.specs import ProfileRunSpec
-from frontier.operator import frontier, jobs, manifests, metrics
+from frontier.operator import children, frontier, jobs, manifests, metrics
 from frontier.operator.runtime import RECONCILE_SECONDS, Runtime, runtime_of, unfinished
 from frontier.pipeline.context import Context
 from frontier.pipeline.profile import finish_run, register_run, tasks_of
@@ -35,119 +34,100 @@ async def progress(rt: Runtime, ctx: Context, run: RunRecord) -> tuple[int, int,
     return totals.rollouts, tasks * run.k, totals.errors
 
 
-async def invalid(rt: Runtime, body: Mapping[str, Any], reason: str, message: str) -> None:
-    status = jobs.run_status(body, None, phase="Failed", reason=reason, message=message)
-    await rt.patch_status(body, status)
-    await rt.event(body, reason, message, key=jobs.digest(message), type="Warning")
-
-
 @metrics.timed
 async def reconcile(rt: Runtime, body: Mapping[str, Any]) -> None:
-    meta = body.get("metadata") or {}
-    namespace, name = meta.get("namespace") or "default", meta["name"]
+    await children.reconcile_child(rt, body, ProfileRunSpec, "ProfileRun", step)
+
+
+async def step(rt: Runtime, ctx: Context, body: Mapping[str, Any], spec: ProfileRunSpec) -> None:
+    name = (body.get("metadata") or {})["name"]
     try:
-        spec = parse_spec(ProfileRunSpec, body.get("spec"), source=f"ProfileRun {namespace}/{name}")
-    except SpecError as exc:
-        await invalid(rt, body, "InvalidSpec", "; ".join(str(e) for e in exc.errors))
-        return
-    async with rt.lock(f"{namespace}/{spec.frontier}"):
-        ctx = await frontier.child_context(rt, namespace, spec.frontier)
-        if ctx is None:
-            message = f"Frontier {spec.frontier} is not known yet"
-            status = jobs.run_status(
-                body, None, phase="Pending", reason="FrontierNotFound", message=message
-            )
-            await rt.patch_status(body, status)
-            return
-        try:
-            run = await rt.db(
-                register_run,
-                ctx,
-                name,
-                kind="candidates" if spec.task_set.kind == "candidates" else "profile",
-                model=spec.model,
-                task_set=spec.task_set,
-                k=spec.k,
-                shards=spec.shards,
-                seed=spec.seed,
-            )
-        except ConflictError as exc:
-            await invalid(rt, body, "RunConflict", str(exc))
-            return
-        if run.phase == "Succeeded":
-            done, total, errors = await progress(rt, ctx, run)
-            status = jobs.run_status(
-                body,
-                None,
-                phase="Succeeded",
-                reason="Succeeded",
-                message="bands partitioned",
-                done=done,
-                total=total,
-                errors=errors,
-                bands=run.stats.get("bands"),
-            )
-            await rt.patch_status(body, status)
-            return
-        job = manifests.worker_job(
-            manifests.JobRequest(
-                owner=body,
-                frontier=spec.frontier,
-                work=name,
-                stage="profile",
-                command=manifests.rollouts_command(ctx.frontier, name),
-                models=[spec.model],
-                template=rt.config.job_template(ctx.spec.job),
-                shards=run.shards,
-                default_database_secret=rt.config.database_secret,
-                parallelism=spec.parallelism,
-                suspend=spec.suspend,
-            )
+        run = await rt.db(
+            register_run,
+            ctx,
+            name,
+            kind="candidates" if spec.task_set.kind == "candidates" else "profile",
+            model=spec.model,
+            task_set=spec.task_set,
+            k=spec.k,
+            shards=spec.shards,
+            seed=spec.seed,
         )
-        outcome = await jobs.drive(rt, body, [job], ctx.spec.job.max_failed_indexes)
-        if outcome.phase == "Succeeded":
-            summary = await rt.db(finish_run, ctx, name)
-            done, total, errors = await progress(rt, ctx, run)
-            message = (
-                f"{summary.saturated} saturated, {summary.hillclimbable} hillclimbable, "
-                f"{summary.unreachable} unreachable of {summary.total}"
-            )
-            status = jobs.run_status(
-                body,
-                outcome,
-                phase="Succeeded",
-                reason=outcome.reason,
-                message=message,
-                done=done,
-                total=total,
-                errors=errors,
-                bands=summary.as_dict(),
-            )
-            await rt.patch_status(body, status)
-            await rt.event(body, "RunSucceeded", message, key="done", action="Partition")
-            await frontier.after_child(rt, ctx)
-            return
-        if outcome.phase == "Failed":
-            await rt.db(
-                ctx.store.set_run_phase, run.name, "Failed", stats={"reason": outcome.message}
-            )
-            await rt.event(body, "RunFailed", outcome.message, key="failed", type="Warning")
-        elif run.phase == "Pending" and outcome.phase == "Running":
-            await rt.db(ctx.store.set_run_phase, run.name, "Running")
+    except ConflictError as exc:
+        await children.fail(rt, body, "RunConflict", str(exc))
+        return
+    if run.phase == "Succeeded":
         done, total, errors = await progress(rt, ctx, run)
         status = jobs.run_status(
             body,
-            outcome,
-            phase=outcome.phase,
-            reason=outcome.reason,
-            message=outcome.message,
+            None,
+            phase="Succeeded",
+            reason="Succeeded",
+            message="bands partitioned",
             done=done,
             total=total,
             errors=errors,
+            bands=run.stats.get("bands"),
         )
         await rt.patch_status(body, status)
-        if outcome.phase == "Failed":
-            await frontier.after_child(rt, ctx)
+        return
+    job = manifests.worker_job(
+        manifests.JobRequest(
+            owner=body,
+            frontier=spec.frontier,
+            work=name,
+            stage="profile",
+            command=manifests.rollouts_command(ctx.frontier, name),
+            models=[spec.model],
+            template=rt.config.job_template(ctx.spec.job),
+            shards=run.shards,
+            default_database_secret=rt.config.database_secret,
+            parallelism=spec.parallelism,
+            suspend=spec.suspend,
+        )
+    )
+    outcome = await jobs.drive(rt, body, [job], ctx.spec.job.max_failed_indexes)
+    if outcome.phase == "Succeeded":
+        summary = await rt.db(finish_run, ctx, name)
+        done, total, errors = await progress(rt, ctx, run)
+        message = (
+            f"{summary.saturated} saturated, {summary.hillclimbable} hillclimbable, "
+            f"{summary.unreachable} unreachable of {summary.total}"
+        )
+        status = jobs.run_status(
+            body,
+            outcome,
+            phase="Succeeded",
+            reason=outcome.reason,
+            message=message,
+            done=done,
+            total=total,
+            errors=errors,
+            bands=summary.as_dict(),
+        )
+        await rt.patch_status(body, status)
+        await rt.event(body, "RunSucceeded", message, key="done", action="Partition")
+        await frontier.after_child(rt, ctx)
+        return
+    if outcome.phase == "Failed":
+        await rt.db(ctx.store.set_run_phase, run.name, "Failed", stats={"reason": outcome.message})
+        await rt.event(body, "RunFailed", outcome.message, key="failed", type="Warning")
+    elif run.phase == "Pending" and outcome.phase == "Running":
+        await rt.db(ctx.store.set_run_phase, run.name, "Running")
+    done, total, errors = await progress(rt, ctx, run)
+    status = jobs.run_status(
+        body,
+        outcome,
+        phase=outcome.phase,
+        reason=outcome.reason,
+        message=outcome.message,
+        done=done,
+        total=total,
+        errors=errors,
+    )
+    await rt.patch_status(body, status)
+    if outcome.phase == "Failed":
+        await frontier.after_child(rt, ctx)
 
 
 # --- handlers ---------------------------------------------------------------
@@ -170,6 +150,4 @@ async def profilerun_changed(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None
 )
 async def profilerun_timer(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
     """Progress counts live in the store, which sends no watch events: poll them."""
-    rt = runtime_of(memo)
-    async with rt.timer_lanes():
-        await reconcile(rt, body)
+    await children.tick(memo, body, reconcile)

@@ -14,9 +14,9 @@ from typing import Any
 import kopf
 
 from frontier.domain import naming
-from frontier.domain.manifest import SpecError, parse_spec
+from frontier.domain.manifest import parse_spec
 from frontier.domain.specs import GROUP_VERSION, MutationRoundSpec, VerificationRunSpec
-from frontier.operator import frontier, jobs, manifests, metrics, mutationround
+from frontier.operator import children, frontier, jobs, manifests, metrics, mutationround
 from frontier.operator.kube import Ref
 from frontier.operator.runtime import RECONCILE_SECONDS, Runtime, runtime_of, unfinished
 from frontier.pipeline.context import Context
@@ -31,32 +31,7 @@ GROUP, VERSION, PLURAL = "frontier.dev", "v1alpha1", "verificationruns"
 
 @metrics.timed
 async def reconcile(rt: Runtime, body: Mapping[str, Any]) -> None:
-    meta = body.get("metadata") or {}
-    namespace, name = meta.get("namespace") or "default", meta["name"]
-    try:
-        spec = parse_spec(
-            VerificationRunSpec, body.get("spec"), source=f"VerificationRun {namespace}/{name}"
-        )
-    except SpecError as exc:
-        message = "; ".join(str(e) for e in exc.errors)
-        await rt.patch_status(
-            body, jobs.run_status(body, None, phase="Failed", reason="InvalidSpec", message=message)
-        )
-        await rt.event(body, "InvalidSpec", message, key=jobs.digest(message), type="Warning")
-        return
-    async with rt.lock(f"{namespace}/{spec.frontier}"):
-        ctx = await frontier.child_context(rt, namespace, spec.frontier)
-        if ctx is None:
-            status = jobs.run_status(
-                body,
-                None,
-                phase="Pending",
-                reason="FrontierNotFound",
-                message=f"Frontier {spec.frontier} is not known yet",
-            )
-            await rt.patch_status(body, status)
-            return
-        await step(rt, ctx, body, spec)
+    await children.reconcile_child(rt, body, VerificationRunSpec, "VerificationRun", step)
 
 
 async def step(
@@ -195,6 +170,4 @@ async def verificationrun_changed(body: kopf.Body, memo: kopf.Memo, **_: Any) ->
     when=unfinished,
 )
 async def verificationrun_timer(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
-    rt = runtime_of(memo)
-    async with rt.timer_lanes():
-        await reconcile(rt, body)
+    await children.tick(memo, body, reconcile)
