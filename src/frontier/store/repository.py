@@ -111,6 +111,22 @@ def _id_chunks(ids: Iterable[str] | None) -> Iterator[Sequence[str] | None]:
         yield from _chunks(sorted(set(ids)))
 
 
+def _rows_in(conn: Connection, query: Any, column: Any, ids: Iterable[str] | None) -> list[Any]:
+    """The rows of `query` with `column` among `ids` (IN lists of bounded size); all when None."""
+    if ids is None:
+        return list(conn.execute(query))
+    rows: list[Any] = []
+    for chunk in _chunks(sorted(set(ids))):
+        rows.extend(conn.execute(query.where(column.in_(chunk))))
+    return rows
+
+
+def _stored_task_ids(conn: Connection, fid: int, ids: Iterable[str]) -> set[str]:
+    """Which of `ids` are tasks of the frontier."""
+    query = select(_tasks.c.id).where(_tasks.c.frontier_id == fid)
+    return {row.id for row in _rows_in(conn, query, _tasks.c.id, ids)}
+
+
 class Store:
     """The repository. Thread-safe: it holds an engine (a connection pool) and no other state."""
 
@@ -289,15 +305,7 @@ class Store:
         now = utcnow()
         with self._write() as conn:
             fid = self._frontier_id(conn, frontier)
-            existing: set[str] = set()
-            for chunk in _chunks(list(unique)):
-                existing.update(
-                    conn.execute(
-                        select(_tasks.c.id).where(
-                            _tasks.c.frontier_id == fid, _tasks.c.id.in_(chunk)
-                        )
-                    ).scalars()
-                )
+            existing = _stored_task_ids(conn, fid, unique)
             rows = [
                 convert.task_row(fid, task, now)
                 for tid, task in unique.items()
@@ -333,13 +341,8 @@ class Store:
                 base = base.where(_tasks.c.round == round)
             if family is not None:
                 base = base.where(_tasks.c.family == family)
-            if ids is None:
-                rows = list(conn.execute(base.order_by(_tasks.c.seq)))
-            else:
-                rows = []
-                for chunk in _chunks(list(dict.fromkeys(ids))):
-                    rows.extend(conn.execute(base.where(_tasks.c.id.in_(chunk))))
-                rows.sort(key=lambda r: r.seq)
+            rows = _rows_in(conn, base, _tasks.c.id, ids)
+        rows.sort(key=lambda r: r.seq)
         return [convert.task_of(r) for r in rows]
 
     def get_task(self, frontier: str, task_id: str) -> Task | None:
@@ -568,12 +571,7 @@ class Store:
             base = select(_rollouts).where(_rollouts.c.run_id == run_id)
             if status is not None:
                 base = base.where(_rollouts.c.status == status)
-            rows: list[Any] = []
-            if task_ids is None:
-                rows = list(conn.execute(base))
-            else:
-                for chunk in _chunks(sorted(set(task_ids))):
-                    rows.extend(conn.execute(base.where(_rollouts.c.task_id.in_(chunk))))
+            rows = _rows_in(conn, base, _rollouts.c.task_id, task_ids)
         rows.sort(key=lambda r: (r.task_id, r.attempt))
         return [convert.rollout_of(r) for r in rows]
 
@@ -597,15 +595,8 @@ class Store:
             )
             if not include_errors:
                 base = base.where(_rollouts.c.status == "ok")
-            if task_ids is None:
-                return {(r.task_id, r.attempt) for r in conn.execute(base)}
-            done: set[tuple[str, int]] = set()
-            for chunk in _chunks(sorted(set(task_ids))):
-                done.update(
-                    (r.task_id, r.attempt)
-                    for r in conn.execute(base.where(_rollouts.c.task_id.in_(chunk)))
-                )
-            return done
+            rows = _rows_in(conn, base, _rollouts.c.task_id, task_ids)
+        return {(r.task_id, r.attempt) for r in rows}
 
     @retry_transient
     def count_rollouts(self, run: str, *, status: str | None = None) -> int:
@@ -681,12 +672,7 @@ class Store:
         with self._read() as conn:
             run_id, _ = self._run_id(conn, run)
             query = query.where(_rollouts.c.run_id == run_id)
-            if task_ids is None:
-                return list(conn.execute(query))
-            rows: list[Any] = []
-            for chunk in _chunks(sorted(set(task_ids))):
-                rows.extend(conn.execute(query.where(_rollouts.c.task_id.in_(chunk))))
-            return rows
+            return _rows_in(conn, query, _rollouts.c.task_id, task_ids)
 
     @retry_transient
     def band_counts(
@@ -767,18 +753,10 @@ class Store:
     def _candidate_ids(
         self, conn: Connection, fid: int, round: int, task_ids: Sequence[str]
     ) -> set[str]:
-        found: set[str] = set()
-        for chunk in _chunks(task_ids):
-            found.update(
-                conn.execute(
-                    select(_candidates.c.task_id).where(
-                        _candidates.c.frontier_id == fid,
-                        _candidates.c.round == round,
-                        _candidates.c.task_id.in_(chunk),
-                    )
-                ).scalars()
-            )
-        return found
+        query = select(_candidates.c.task_id).where(
+            _candidates.c.frontier_id == fid, _candidates.c.round == round
+        )
+        return {row.task_id for row in _rows_in(conn, query, _candidates.c.task_id, task_ids)}
 
     def decide_candidates(
         self, frontier: str, round: int, outcomes: Iterable[CandidateOutcome]
@@ -1021,15 +999,7 @@ class Store:
                 raise NotFoundError(
                     f"parent slice version {parent_version} of {frontier} does not exist"
                 )
-            known: set[str] = set()
-            for chunk in _chunks(members):
-                known.update(
-                    conn.execute(
-                        select(_tasks.c.id).where(
-                            _tasks.c.frontier_id == fid, _tasks.c.id.in_(chunk)
-                        )
-                    ).scalars()
-                )
+            known = _stored_task_ids(conn, fid, members)
             unknown = [t for t in members if t not in known]
             if unknown:
                 raise NotFoundError(
