@@ -63,7 +63,7 @@ async def test_the_loop_runs_rounds_until_its_stop_condition(tmp_path: Path) -> 
     ctx = stored_context(store, "default/shoppingbench-dev")
     latest = store.get_slice(ctx.frontier)
     assert latest is not None and latest.size > 0
-    environment = ctx.screening_benchmark()
+    environment = ctx.prepared_benchmark()
     means = solver_means(ctx)
     for task in store.get_tasks(ctx.frontier, ids=latest.task_ids):
         assert environment.check_grounding(task).grounded, task.id

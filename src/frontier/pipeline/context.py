@@ -61,16 +61,15 @@ class Context:
             self._prepared = ids
         return self.benchmark
 
-    def screening_benchmark(self, without: frozenset[str] = frozenset()) -> Benchmark:
-        """A separate instance for the teacher and the grounding checks, without some tasks.
+    def screening_benchmark(self, tasks: Sequence[Task]) -> Benchmark:
+        """A separate instance for the teacher and the grounding checks, built from `tasks`.
 
         Checking a candidate may add to the environment; rejected candidates must
-        not leak into the environment rollouts are played in. `without` leaves
-        out tasks that are about to be proposed again (a parent redone after a
-        crash), so the teacher sees what it saw the first time.
+        not leak into the environment rollouts are played in. The caller leaves out
+        tasks that are about to be proposed again (a parent redone after a crash),
+        so the teacher sees what it saw the first time.
         """
         bench = load_benchmark(self.spec.benchmark.name, self.spec.benchmark.options)
-        tasks = [t for t in self.store.get_tasks(self.frontier) if t.id not in without]
         prepare_by_round(bench, tasks)
         return bench
 

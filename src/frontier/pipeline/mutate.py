@@ -148,16 +148,12 @@ async def mutate_shard(
     parents = choose_parents(ctx, round_number)
     done = ctx.store.done_shards(ctx.frontier, STAGE, scope)
     done_parents = {parents[i] for i in done if i < len(parents)}
-    redo = frozenset(
-        c.task_id
-        for c in ctx.store.candidates(ctx.frontier, round=round_number)
-        if c.parent_id not in done_parents
-    )
-    benchmark = ctx.screening_benchmark(without=redo)
-    mine = [(i, p) for i, p in enumerate(parents) if i % shards == shard and i not in done]
-    tasks = {t.id: t for t in ctx.store.get_tasks(ctx.frontier)}
-    existing_ids = set(tasks)
     round_candidates = ctx.store.candidates(ctx.frontier, round=round_number)
+    redo = {c.task_id for c in round_candidates if c.parent_id not in done_parents}
+    tasks = {t.id: t for t in ctx.store.get_tasks(ctx.frontier)}
+    benchmark = ctx.screening_benchmark([t for t in tasks.values() if t.id not in redo])
+    mine = [(i, p) for i, p in enumerate(parents) if i % shards == shard and i not in done]
+    existing_ids = set(tasks)
     in_round = {c.task_id for c in round_candidates}
     origin = ctx.spec.teacher.kind
     pool_shingles = shingle_pool((t.id, t.query) for t in tasks.values())
