@@ -86,18 +86,19 @@ async def test_only_hillclimbable_candidates_are_admitted_and_retained(ctx: Cont
 
 
 class CrashingStore:
-    """A store that fails the n-th decide_candidates call, like a worker killed mid-parent."""
+    """A store that fails the n-th record_candidates call, like a worker killed mid-parent
+    (after the parent's new tasks are stored, before its candidates are)."""
 
     def __init__(self, store: Store, fail_at: int) -> None:
         self._store = store
         self._calls = 0
         self._fail_at = fail_at
 
-    def decide_candidates(self, *args: Any, **kwargs: Any) -> None:
+    def record_candidates(self, *args: Any, **kwargs: Any) -> int:
         self._calls += 1
         if self._calls == self._fail_at:
             raise RuntimeError("killed")
-        self._store.decide_candidates(*args, **kwargs)
+        return self._store.record_candidates(*args, **kwargs)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)

@@ -11,6 +11,7 @@ candidates and decisions are stored, so a crash mid-parent redoes that parent
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -25,9 +26,9 @@ from frontier.agents.teachers import (
 from frontier.domain.admission import SCREEN_REASONS, Decision, Novelty, Reason, novelty, screen
 from frontier.domain.parents import select_parents
 from frontier.domain.similarity import shingle_pool, shingles
-from frontier.domain.tasks import Lineage, Rollout, Task
+from frontier.domain.tasks import Rollout, Task
 from frontier.pipeline.context import Context
-from frontier.store import CandidateOutcome
+from frontier.store import NewCandidate
 
 STAGE = "mutate"
 
@@ -106,32 +107,15 @@ def round_scope(ctx: Context, round_number: int) -> str:
     return f"{ctx.frontier}#round-{round_number}"
 
 
-def _carrier(parent: Task, proposal: TeacherProposal, index: int, round: int, origin: str) -> Task:
-    """A stand-in that names a rejected proposal in the candidates table (never stored as a task).
+def _rejection_id(parent: Task, proposal: TeacherProposal, index: int) -> str:
+    """A stable id for a rejected proposal that is not a task of its own.
 
     Used when the proposal has no task (malformed) or its task is already a
     candidate of this round, so its rejection cannot overwrite that candidate.
     """
-    detail = proposal.detail[:2000]
-    return Task.create(
-        parent.benchmark,
-        parent.family,
-        f"[rejected proposal {index} for {parent.id}] {detail[:200]}",
-        {
-            "rejected": True,
-            "index": index,
-            "detail": detail,
-            "sameAs": proposal.task and proposal.task.id,
-        },
-        Lineage(
-            origin="llm" if origin == "llm" else "procedural",
-            parent_id=parent.id,
-            root_id=parent.lineage.root_id or parent.id,
-            motif=proposal.motif,
-            round=round,
-            depth=parent.lineage.depth + 1,
-        ),
-    )
+    same_as = proposal.task.id if proposal.task is not None else ""
+    key = f"{parent.id}:{index}:{proposal.motif}:{same_as}:{proposal.detail}"
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 async def mutate_shard(
@@ -149,13 +133,18 @@ async def mutate_shard(
     done = ctx.store.done_shards(ctx.frontier, STAGE, scope)
     done_parents = {parents[i] for i in done if i < len(parents)}
     round_candidates = ctx.store.candidates(ctx.frontier, round=round_number)
-    redo = {c.task_id for c in round_candidates if c.parent_id not in done_parents}
     tasks = {t.id: t for t in ctx.store.get_tasks(ctx.frontier)}
+    # tasks an unfinished parent of this round created before a crash are proposed again
+    redo = {
+        t
+        for t, task in tasks.items()
+        if task.lineage.round == round_number and task.lineage.parent_id not in done_parents
+    }
     benchmark = ctx.screening_benchmark([t for t in tasks.values() if t.id not in redo])
     mine = [(i, p) for i, p in enumerate(parents) if i % shards == shard and i not in done]
     existing_ids = set(tasks)
     in_round = {c.task_id for c in round_candidates}
-    origin = ctx.spec.teacher.kind
+    origin = "llm" if ctx.spec.teacher.kind == "llm" else "procedural"
     pool_shingles = shingle_pool((t.id, t.query) for t in tasks.values())
     history = rollouts_by_task(ctx, [p for _, p in mine])
     teacher = build_teacher(
@@ -167,10 +156,8 @@ async def mutate_shard(
         prior = {c.task_id for c in round_candidates if c.parent_id == parent_id}
         own = {
             t
-            for t in prior
-            if t in tasks
-            and tasks[t].lineage.parent_id == parent_id
-            and tasks[t].lineage.round == round_number
+            for t, task in tasks.items()
+            if task.lineage.parent_id == parent_id and task.lineage.round == round_number
         }
         existing_ids -= own
         in_round -= prior
@@ -197,29 +184,38 @@ async def mutate_shard(
         root = parent.lineage.root_id or parent.id
         kin = {t for t, task in tasks.items() if (task.lineage.root_id or t) == root}
         screened_in: list[Task] = []
-        recorded: list[Task] = []
-        rejections: list[CandidateOutcome] = []
+        recorded: list[NewCandidate] = []
         for number, proposal in enumerate(proposals):
             report.proposed += 1
             decision: Decision | None
-            if proposal.task is None:
-                task = _carrier(parent, proposal, number, round_number, origin)
+            task = proposal.task
+            if task is None:
+                task_id = _rejection_id(parent, proposal, number)
                 decision = Decision.reject(
                     Reason.MALFORMED, proposal.detail or "the teacher's proposal was malformed"
                 )
             else:
-                task = proposal.task
+                task_id = task.id
                 found = (
                     Novelty(duplicate_of=task.id, nearest_id=task.id, similarity=1.0)
                     if task.id in existing_ids
                     else novelty(task.id, task.query, existing_ids, unrelated(pool_shingles, kin))
                 )
                 decision = screen(benchmark.check_grounding(task), found, ctx.spec.admission)
-            if decision is not None and task.id in in_round:
-                task = _carrier(parent, proposal, number, round_number, origin)
-            recorded.append(task)
-            in_round.add(task.id)
+                if decision is not None and task.id in in_round:
+                    task_id = _rejection_id(parent, proposal, number)
+            recorded.append(
+                NewCandidate(
+                    task_id=task_id,
+                    parent_id=parent.id,
+                    motif=proposal.motif,
+                    origin=task.lineage.origin if task is not None else origin,
+                    decision=decision,
+                )
+            )
+            in_round.add(task_id)
             if decision is None:
+                assert task is not None
                 screened_in.append(task)
                 existing_ids.add(task.id)
                 pool_shingles[task.id] = shingles(task.query)
@@ -230,11 +226,10 @@ async def mutate_shard(
                 report.rejected[decision.reason.value] = (
                     report.rejected.get(decision.reason.value, 0) + 1
                 )
-                rejections.append(CandidateOutcome(task.id, decision))
         if screened_in:
             ctx.store.add_tasks(ctx.frontier, screened_in)
+        # candidates and their screening decisions land in one transaction
         ctx.store.record_candidates(ctx.frontier, round_number, recorded)
-        ctx.store.decide_candidates(ctx.frontier, round_number, rejections)
         ctx.store.shard_done(
             ctx.frontier,
             STAGE,
