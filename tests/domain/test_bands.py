@@ -39,6 +39,13 @@ def test_custom_edges_are_honoured() -> None:
     assert band_of(0.51, spec) is Band.SATURATED
 
 
+def test_a_mean_a_few_ulps_above_an_edge_counts_as_on_the_edge() -> None:
+    thirds = BandSpec(unreachable_at_most=1 / 3, saturated_above=2 / 3)
+    assert band_of(round(2 / 3, 12), thirds) is Band.HILLCLIMBABLE  # 0.666666666667 > 2/3
+    assert band_of(sum([0.7] * 7) / 7, DEFAULT) is Band.HILLCLIMBABLE  # 0.7000000000000001
+    assert band_of(round(1 / 3, 12) + 1e-12, thirds) is Band.UNREACHABLE
+
+
 def test_summary_counts_and_fractions() -> None:
     means = {"a": 0.0, "b": 0.5, "c": 0.9, "d": 1.0}
     summary = summarize(partition(means, DEFAULT).values())

@@ -6,7 +6,7 @@ import itertools
 from fractions import Fraction
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from frontier.domain.bands import Band, band_of, partition, summarize
@@ -95,6 +95,7 @@ def _exact_bands(drawn: dict[str, list[Fraction | None]], bands: BandSpec) -> di
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(drawn=runs, edge=edges)
+@example(drawn={"a": [Fraction(2, 3)]}, edge=(Fraction(1, 3), Fraction(2, 3)))
 def test_sql_bands_equal_the_domain_partition_of_the_exact_means(
     store: Store, drawn: dict[str, list[Fraction | None]], edge: tuple[Fraction, Fraction]
 ) -> None:

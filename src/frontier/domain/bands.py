@@ -4,6 +4,10 @@ The edges are inclusive exactly as DESIGN.md states them: unreachable when the
 mean is at most `unreachable_at_most`, saturated when it is strictly above
 `saturated_above`, hillclimbable in between (both ends of that interval as
 written: (a, b]). The SQL aggregation in the store uses the same edges.
+
+A mean within EDGE_TOLERANCE of an edge counts as on it: rewards are fractions of
+checks, far coarser than that, but a mean computed from floats (by Python or by SQL's
+avg()) can land a few ulps on either side of an edge such as 0.70 or 2/3.
 """
 
 from __future__ import annotations
@@ -23,11 +27,14 @@ class Band(StrEnum):
 
 BAND_ORDER: tuple[Band, ...] = (Band.SATURATED, Band.HILLCLIMBABLE, Band.UNREACHABLE)
 
+EDGE_TOLERANCE = 1e-9
+"""How close to a band edge a mean counts as on the edge (see the module docstring)."""
+
 
 def band_of(mean_reward: float, bands: BandSpec) -> Band:
-    if mean_reward <= bands.unreachable_at_most:
+    if mean_reward <= bands.unreachable_at_most + EDGE_TOLERANCE:
         return Band.UNREACHABLE
-    if mean_reward > bands.saturated_above:
+    if mean_reward > bands.saturated_above + EDGE_TOLERANCE:
         return Band.SATURATED
     return Band.HILLCLIMBABLE
 

@@ -10,24 +10,21 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, and_, case, func, select
 
-from frontier.domain.bands import Band
+from frontier.domain.bands import EDGE_TOLERANCE, Band
 from frontier.domain.specs import BandSpec
 from frontier.store.records import CandidateCounts, EventRecord, RunTotals
 from frontier.store.tables import candidates, events, frontiers, rollouts, runs
 
 MEAN_DECIMALS = 12
-"""Means are returned rounded to this many decimals. avg() sums floats, so seven rewards of
-exactly 0.70 average to 0.7000000000000001, which the domain's strict `band_of` would call
-saturated although the true mean sits on the (inclusive) edge. Rewards are fractions of
-checks, far coarser than 1e-12, so rounding only removes that noise."""
-BAND_EPSILON = 0.5 * 10.0**-MEAN_DECIMALS
-"""SQL counts a mean within this of a band edge as on the edge: the same rule as the domain's
-`band_of` applied to a mean snapped to MEAN_DECIMALS, so band_counts in SQL and partition()
-over task_means() agree task for task. Edges are inclusive as DESIGN.md says."""
+"""Means are returned rounded to this many decimals, so seven rewards of exactly 0.70
+(whose float avg() is 0.7000000000000001) read back as 0.7. Banding does not depend on it:
+SQL and the domain's `band_of` both count a mean within EDGE_TOLERANCE (far wider than
+this rounding) of an edge as on the edge, so band_counts in SQL and partition() over
+task_means() agree task for task."""
 
 
 def snap_mean(mean: float) -> float:
-    """A mean reward rounded to MEAN_DECIMALS, so float noise cannot move it across a band edge."""
+    """A mean reward rounded to MEAN_DECIMALS, for display and comparison by value."""
     return round(mean, MEAN_DECIMALS)
 
 
@@ -46,8 +43,8 @@ def means_subquery(run_id: int, task_ids: Sequence[str] | None = None) -> Any:
 
 
 def band_case(bands: BandSpec) -> Any:
-    low = bands.unreachable_at_most + BAND_EPSILON
-    high = bands.saturated_above + BAND_EPSILON
+    low = bands.unreachable_at_most + EDGE_TOLERANCE
+    high = bands.saturated_above + EDGE_TOLERANCE
 
     def band(mean: Any) -> Any:
         return case(

@@ -681,7 +681,7 @@ class Store:
         """How many of the run's tasks (or of `task_ids` among them) fall in each band, in SQL.
 
         A task's mean is over its ok rollouts only; tasks whose every rollout errored
-        are in no band. Edges as in DESIGN.md, within queries.BAND_EPSILON.
+        are in no band. Edges as in DESIGN.md, within the domain's EDGE_TOLERANCE.
         """
         band = queries.band_case(bands)
         counts: dict[str, int] = {}
