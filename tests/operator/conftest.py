@@ -9,6 +9,7 @@ carries, in-process, then setting the Job's status through the API.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import threading
 import time
@@ -65,19 +66,24 @@ class Operator:
     kopf's shutdown then waits only for its own tasks, not for the test's.
     """
 
+    started = itertools.count(1)
+
     def __init__(
-        self, cluster: Cluster, dsn: str, *, peering: str | None = None, priority: int = 0
+        self, cluster: Cluster, dsn: str, *, peering: str | None = None, priority: int | None = None
     ) -> None:
         self.cluster = cluster
         self.dsn = dsn
         self.peering = peering
-        self.priority = priority
+        self.priority = priority  # None: the operator's own choice (frontier.operator.main)
+        self.identity = f"replica-{next(Operator.started)}"  # also the thread's name
+        self.settings = kopf.OperatorSettings()
         self.thread: threading.Thread | None = None
         self.stop_flag: threading.Event | None = None
         self.error: BaseException | None = None
 
     async def start(self) -> None:
         self.stop_flag, ready = threading.Event(), threading.Event()
+        self.settings = kopf.OperatorSettings()
         runtime = Runtime(store=Store.connect(self.dsn), kube=Kube(), config=OperatorConfig())
         memo = kopf.Memo(runtime=runtime, server=self.cluster.server_url)
         stop_flag = self.stop_flag
@@ -89,7 +95,8 @@ class Operator:
                         standalone=self.peering is None,
                         peering_name=self.peering,
                         priority=self.priority,
-                        identity=f"replica-{self.priority}",  # type: ignore[arg-type]
+                        identity=self.identity,  # type: ignore[arg-type]
+                        settings=self.settings,
                         clusterwide=True,
                         stop_flag=stop_flag,
                         ready_flag=ready,
@@ -102,7 +109,7 @@ class Operator:
                 runtime.kube.close()
                 runtime.store.close()
 
-        self.thread = threading.Thread(target=main, name="operator", daemon=True)
+        self.thread = threading.Thread(target=main, name=self.identity, daemon=True)
         self.thread.start()
         assert await asyncio.to_thread(ready.wait, 15), "the operator did not start"
 

@@ -91,3 +91,26 @@ async def test_frontier_operator_standalone_reconciles_without_peering_resources
     finally:
         stop.set()
         await asyncio.to_thread(thread.join, 30)
+
+
+def test_configure_keeps_a_given_priority_else_the_environment_else_a_random_negative_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Replicas started alike must not tie: kopf would pause every one of them."""
+    given = kopf.OperatorSettings()
+    given.peering.priority = 100
+    configure(given)
+    assert given.peering.priority == 100
+
+    monkeypatch.setenv("FRONTIER_PEERING_PRIORITY", "7")
+    from_env = kopf.OperatorSettings()
+    configure(from_env)
+    assert from_env.peering.priority == 7
+
+    monkeypatch.delenv("FRONTIER_PEERING_PRIORITY")
+    drawn: set[int] = set()
+    for _ in range(20):
+        settings = kopf.OperatorSettings()
+        configure(settings)
+        drawn.add(settings.peering.priority)
+    assert len(drawn) == 20 and all(p < 0 for p in drawn)

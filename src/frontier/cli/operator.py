@@ -3,7 +3,9 @@
 Equivalent to `kopf run -m frontier.operator.main` with the options the deployment
 needs: which namespaces to serve, a liveness endpoint, and peering so that only one
 of several replicas is active (or `--standalone` for a single replica without the
-kopf peering CRDs).
+kopf peering CRDs). Unless `--priority` or FRONTIER_PEERING_PRIORITY sets one, each
+replica draws a random negative priority at start (frontier.operator.main), so the
+replicas never tie: the highest is active, the others pause until it is gone.
 """
 
 from __future__ import annotations
@@ -31,7 +33,13 @@ def operator(
     peering: Annotated[
         str, typer.Option(help="Peering name shared by the replicas of one operator.")
     ] = "frontier-operator",
-    priority: Annotated[int, typer.Option(help="Peering priority of this replica.")] = 0,
+    priority: Annotated[
+        int | None,
+        typer.Option(
+            help="Peering priority of this replica (the highest live one is active). "
+            "Default: FRONTIER_PEERING_PRIORITY, else a random negative one.",
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
 ) -> None:
     """Run the operator: reconcile Frontiers, runs and rounds into Jobs, until stopped."""

@@ -3,7 +3,8 @@
 Importing it registers every handler (one module per kind) and the startup handler
 that configures kopf: handler progress and the last-handled configuration kept in
 `status.kopf` (not annotations, so GitOps tools see no drift on what users apply),
-peering under one name so that one of several replicas is active, and the runtime
+peering under one name with a priority of this replica's own (`replica_priority`), so
+that exactly one of several replicas is active, and the runtime
 (store, Kubernetes facade) unless a test has put one into the memo already, and the
 Prometheus endpoint (frontier.operator.metrics) on FRONTIER_METRICS_PORT (default 9090)
 for that runtime's store; a test that brings its own runtime asks for it with
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import random
 from typing import Any
 
 import kopf
@@ -25,6 +27,11 @@ from frontier.operator.manifests import MANAGED_BY
 from frontier.operator.runtime import OperatorConfig, Runtime, runtime_of
 from frontier.store import Store, default_dsn
 
+PRIORITY_ENV = "FRONTIER_PEERING_PRIORITY"
+LOWEST_REPLICA_PRIORITY = -(2**31 - 1)
+
+logger = logging.getLogger(__name__)
+
 RECONCILERS = {
     "ProfileRun": profilerun.reconcile,
     "MutationRound": mutationround.reconcile,
@@ -32,14 +39,34 @@ RECONCILERS = {
 }
 
 
+def replica_priority() -> int:
+    """A random negative peering priority, drawn at each start.
+
+    kopf pauses every operator that sees a live peer of the same priority, so replicas
+    sharing a fixed priority would all stand still; drawn from two billion values they
+    practically never tie, the highest is active and the others wait until its record
+    leaves the peering object (removed on a clean exit, expired after a crash). Negative,
+    so that any operator given a positive priority (`kopf run --dev` is 666) outranks
+    every replica and pauses them all.
+    """
+    return random.SystemRandom().randint(LOWEST_REPLICA_PRIORITY, -1)
+
+
 def configure(settings: kopf.OperatorSettings) -> None:
-    """kopf settings every replica shares (also used by tests that start kopf themselves)."""
+    """kopf settings every replica shares (also used by tests that start kopf themselves).
+
+    The peering priority is kept when one was given (`--priority`, not 0); else it is
+    FRONTIER_PEERING_PRIORITY, else `replica_priority()`.
+    """
     settings.persistence.progress_storage = kopf.StatusProgressStorage(field="status.kopf.progress")
     settings.persistence.diffbase_storage = kopf.StatusDiffBaseStorage(
         field="status.kopf.last-handled-configuration"
     )
     if os.environ.get("FRONTIER_PEERING_NAME"):  # else kopf's --peering / peering_name
         settings.peering.name = os.environ["FRONTIER_PEERING_NAME"]
+    if settings.peering.priority == 0:  # kopf's default: nobody chose one
+        chosen = os.environ.get(PRIORITY_ENV, "").strip()
+        settings.peering.priority = int(chosen) if chosen else replica_priority()
     # Watch only the Jobs this operator made (server-side), not every Job of the cluster.
     settings.watching.label_selectors["batch", "jobs"] = (
         f"app.kubernetes.io/managed-by={MANAGED_BY}"
@@ -54,6 +81,12 @@ def configure(settings: kopf.OperatorSettings) -> None:
 @kopf.on.startup()
 async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
     configure(settings)
+    if not settings.peering.standalone:
+        logger.info(
+            "Peering as %r with priority %d: the live replica with the highest is active.",
+            settings.peering.name,
+            settings.peering.priority,
+        )
     if getattr(memo, "runtime", None) is None:
         memo.runtime = Runtime(
             store=Store.connect(default_dsn()), kube=Kube(), config=OperatorConfig.from_env()
