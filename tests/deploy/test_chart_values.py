@@ -72,7 +72,8 @@ def test_defaults_alone_ask_for_a_database() -> None:
 @pytest.mark.parametrize(
     ("overrides", "path"),
     [
-        ({"replicaCount": 2}, "replicaCount"),
+        ({"replicaCount": -1}, "replicaCount"),
+        ({"replicaCount": 2}, "operator.peering.enabled"),
         ({"operator": {"scope": "galaxy"}}, "operator.scope"),
         ({"replicas": 1}, "<root>"),
         ({"image": {"digest": "latest"}}, "image.digest"),
@@ -89,6 +90,18 @@ def test_bad_values_are_rejected_by_path(overrides: dict[str, Any], path: str) -
     values = merged({"database": {"existingSecret": {"name": "frontier-database"}}, **overrides})
     found = errors(values)
     assert any(e.startswith(f"{path}:") for e in found), found
+
+
+def test_several_replicas_are_valid_with_peering() -> None:
+    """Peering keeps one replica active; without it every replica would reconcile."""
+    values = merged(
+        {
+            "database": {"existingSecret": {"name": "frontier-database"}},
+            "replicaCount": 3,
+            "operator": {"peering": {"enabled": True}},
+        }
+    )
+    assert errors(values) == []
 
 
 def test_schema_describes_every_default_key() -> None:
