@@ -13,6 +13,7 @@ from frontier.benchmarks.shoppingbench import ShoppingBench
 from frontier.benchmarks.shoppingbench.catalog import EmbeddedCatalog
 from frontier.benchmarks.shoppingbench.models import ShoppingRecord
 from frontier.benchmarks.shoppingbench.mutations import MOTIFS, NotApplicable, make_voucher
+from frontier.benchmarks.shoppingbench.websearch import question_of
 from frontier.domain.tasks import Task
 
 
@@ -78,6 +79,13 @@ def test_a_mutated_task_is_grounded_and_its_query_states_every_new_constraint(
         assert grounding.grounded, grounding.reason
         assert bench.grade(child, bench.gold_answer(child)).success
         assert not bench.grade(child, bench.decoy_answer(child)).success
+        if motif == "bind_web_fact":
+            record = bench.record(child)
+            assert record.family == "web" and record.knowledge is not None
+            assert bench.offline_web.answer(child.query) == record.knowledge
+            asked = child.query.replace(question_of(child.query), "")
+            assert record.knowledge.lower() not in asked.lower()
+            continue
         added = new_constraints(bench.record(parent), bench.record(child))
         assert added, "a mutation adds or changes at least one constraint"
         missing = [text for text in added if text.lower() not in child.query.lower()]
@@ -85,11 +93,14 @@ def test_a_mutated_task_is_grounded_and_its_query_states_every_new_constraint(
 
 
 def test_every_motif_applies_to_some_dev_task(bench: ShoppingBench, mutable: list[Task]) -> None:
-    applied = {
-        p.motif
-        for task in mutable[::5]
-        for p in bench.mutate(task, motifs=list(MOTIFS), rng=random.Random(1), round=1)
-    }
+    applied: set[str] = set()
+    for task in mutable:
+        missing = [m for m in MOTIFS if m not in applied]
+        if not missing:
+            break
+        applied |= {
+            p.motif for p in bench.mutate(task, motifs=missing, rng=random.Random(1), round=1)
+        }
     assert applied == set(MOTIFS)
 
 
@@ -143,3 +154,65 @@ def test_web_tasks_are_not_mutated(bench: ShoppingBench, dev_tasks: list[Task]) 
     catalog: EmbeddedCatalog = bench.embedded
     with pytest.raises(NotApplicable):
         mutate_record(bench.record(web), "price_shift", catalog, random.Random(0))
+
+
+def _seiko_child(bench: ShoppingBench, mutable: list[Task]) -> Task:
+    """The dev sample's shop task with a Seiko watch, bound to the web fact that names Seiko."""
+    for task in mutable:
+        for proposal in bench.mutate(task, motifs=["bind_web_fact"], rng=random.Random(0), round=1):
+            if bench.record(proposal.task).knowledge == "Seiko":
+                return proposal.task
+    raise AssertionError("no dev task was bound to the Seiko fact")
+
+
+def test_bind_web_fact_asks_the_question_whose_answer_the_gold_title_names(
+    bench: ShoppingBench, mutable: list[Task]
+) -> None:
+    child = _seiko_child(bench, mutable)
+    record = bench.record(child)
+    assert child.family == "web" and child.lineage.motif == "bind_web_fact"
+    assert child.query.startswith("Which watch company was responsible for creating")
+    assert "named after the answer: (the answer) 5 " in child.query
+    assert "seiko" not in child.query.lower()
+    assert record.web_product is not None and "Seiko" in record.web_product.title
+    hits = bench.web.search(question_of(child.query))
+    assert hits and "Answer: Seiko." in hits[0]["snippet"]
+    assert bench.check_grounding(child).grounded
+    assert bench.grade(child, bench.gold_answer(child)).success
+
+
+def test_a_web_child_whose_question_the_web_search_cannot_answer_is_not_grounded(
+    bench: ShoppingBench, mutable: list[Task]
+) -> None:
+    child = _seiko_child(bench, mutable)
+    payload = dict(child.payload)
+    payload["query"] = payload["query"].replace(
+        "Which watch company was responsible for", "Which firm is rumoured to be behind"
+    )
+    unknown = bench.parse_candidate(bench_parent(bench, child, mutable), payload, "x", 1)
+    grounding = bench.check_grounding(unknown)
+    assert not grounding.grounded
+    assert grounding.reason == "the web search knows no answer to the task's question"
+
+
+def test_a_web_child_whose_query_gives_the_answer_away_is_not_grounded(
+    bench: ShoppingBench, mutable: list[Task]
+) -> None:
+    child = _seiko_child(bench, mutable)
+    payload = dict(child.payload)
+    payload["query"] = payload["query"].replace("(the answer)", "Seiko")
+    leaky = bench.parse_candidate(bench_parent(bench, child, mutable), payload, "x", 1)
+    grounding = bench.check_grounding(leaky)
+    assert not grounding.grounded
+    assert grounding.reason == "the query gives the web fact's answer away"
+
+
+def bench_parent(bench: ShoppingBench, child: Task, mutable: list[Task]) -> Task:
+    return next(t for t in mutable if t.id == child.lineage.parent_id)
+
+
+def test_web_tasks_are_not_bound_to_another_fact(
+    bench: ShoppingBench, dev_tasks: list[Task]
+) -> None:
+    web = next(t for t in dev_tasks if t.family == "web")
+    assert bench.mutate(web, motifs=["bind_web_fact"], rng=random.Random(0), round=1) == []

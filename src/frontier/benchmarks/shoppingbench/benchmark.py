@@ -20,8 +20,13 @@ from frontier.benchmarks.shoppingbench.loader import BENCHMARK, load_tasks
 from frontier.benchmarks.shoppingbench.models import ShoppingRecord, parse_record
 from frontier.benchmarks.shoppingbench.mutations import MOTIFS, NotApplicable, mutate_record
 from frontier.benchmarks.shoppingbench.policies import PROFILES, make_policy
-from frontier.benchmarks.shoppingbench.render import missing_mentions
-from frontier.benchmarks.shoppingbench.websearch import HttpWebSearch, OfflineWebSearch, WebSearch
+from frontier.benchmarks.shoppingbench.render import description_of, missing_mentions
+from frontier.benchmarks.shoppingbench.websearch import (
+    HttpWebSearch,
+    OfflineWebSearch,
+    WebSearch,
+    question_of,
+)
 from frontier.domain.interfaces import LoadResult, MutationProposal, ScriptedPolicy
 from frontier.domain.tasks import FinalAnswer, Grade, Grounding, Lineage, Origin, Task
 
@@ -30,7 +35,7 @@ CHECK_MOTIFS = {
     "service": ["require_service"],
     "sku": ["add_sku"],
     "attribute": ["add_attribute"],
-    "title": ["add_attribute", "add_sku"],
+    "title": ["add_attribute", "add_sku", "bind_web_fact"],
     "shop": ["add_shop_item"],
     "voucher_budget": ["switch_voucher", "to_voucher"],
     "knowledge": [],
@@ -159,7 +164,9 @@ class ShoppingBench:
         out: list[MutationProposal] = []
         for motif in motifs:
             try:
-                native, note = mutate_record(rec, motif, self.embedded, rng)
+                native, note = mutate_record(
+                    rec, motif, self.embedded, rng, self.offline_web.facts()
+                )
             except NotApplicable:
                 continue
             child = self._child(task, native, motif, round, "procedural")
@@ -233,6 +240,10 @@ class ShoppingBench:
                     grounded=False,
                     reason=f"item {i + 1}: the gold product does not satisfy {failed}",
                 )
+        if rec.family == "web" and task.lineage.origin != "base":
+            problem = self._web_fact_problem(task.query, rec)
+            if problem:
+                return Grounding(grounded=False, reason=problem)
         if task.lineage.origin != "base":
             missing = missing_mentions(task.query, list(rec.items), rec.voucher)
             if missing:
@@ -240,6 +251,21 @@ class ShoppingBench:
                     grounded=False, reason=f"the query does not state: {', '.join(missing)}"
                 )
         return Grounding(grounded=True)
+
+    def _web_fact_problem(self, query: str, rec: ShoppingRecord) -> str | None:
+        """Why a mutated web task's fact cannot be looked up or does not pick its product."""
+        assert rec.knowledge is not None and rec.web_product is not None
+        gold = self.embedded.get(rec.web_product.product_id) or rec.web_product
+        answer = rec.knowledge.strip().lower()
+        if answer not in gold.title.lower() and answer not in gold.description.lower():
+            return f"the gold product does not name the web fact's answer {rec.knowledge!r}"
+        if self.web is self.offline_web:
+            known = self.offline_web.answer(query)
+            if known is None or known.strip().lower() != answer:
+                return "the web search knows no answer to the task's question"
+        if answer in description_of(query).lower().replace(question_of(query).lower(), "", 1):
+            return "the query gives the web fact's answer away"
+        return None
 
     # ---- baselines --------------------------------------------------------------------
     def scripted_policy(self, profile: str) -> ScriptedPolicy:

@@ -12,13 +12,18 @@ drawn the way ShoppingBench's generator draws them: threshold 10-90% of the bask
 face value 10-50% of the threshold or a 10-50% rate with a cap above threshold x
 rate, budget = ceil(price after voucher) + up to 10%, that 0-10% slack split into
 hard 0-1% / medium 1-5% / easy 5-10%), switch_voucher (fixed <-> percentage
-with cap, platform <-> shop).
+with cap, platform <-> shop), bind_web_fact (a product task whose gold title contains
+the answer to a known web fact becomes a web task: the query asks that question instead
+of naming the answer, as ShoppingBench's own web tasks do, so the agent must look the
+fact up before it can search).
 """
 
 from __future__ import annotations
 
 import math
 import random
+import re
+from collections.abc import Sequence
 from typing import Any
 
 from frontier.benchmarks.shoppingbench.catalog import EmbeddedCatalog
@@ -39,7 +44,10 @@ MOTIFS = (
     "add_shop_item",
     "to_voucher",
     "switch_voucher",
+    "bind_web_fact",
 )
+MIN_FACT_LENGTH = 3
+"""Shorter answers ("7", "Up") match too many titles by accident to stand for a fact."""
 SLACK = {"hard": (0.0, 0.01), "medium": (0.01, 0.05), "easy": (0.05, 0.10)}
 
 
@@ -110,10 +118,54 @@ def _native(
     return out
 
 
-def mutate_record(
-    record: ShoppingRecord, motif: str, catalog: EmbeddedCatalog, rng: random.Random
+def _whole_word(answer: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){re.escape(answer)}(?!\w)", re.IGNORECASE)
+
+
+def bind_web_fact(
+    record: ShoppingRecord,
+    catalog: EmbeddedCatalog,
+    facts: Sequence[tuple[str, str]],
+    rng: random.Random,
 ) -> tuple[dict[str, Any], str]:
-    """Return (child native record, note). Raises NotApplicable when the motif does not fit."""
+    """One gold product whose title names a known fact's answer -> a web task asking that fact.
+
+    The child asks the question and describes the product by its title with the answer
+    masked, so the agent must look the fact up to know what to search for.
+    """
+    if record.family == "web":
+        raise NotApplicable("already a web task")
+    usable = []
+    for gold in _golds(record, catalog):
+        for question, answer in sorted(set(facts)):
+            answer = answer.strip()
+            word = _whole_word(answer)
+            if len(answer) < MIN_FACT_LENGTH or not word.search(gold.title):
+                continue
+            masked = word.sub("(the answer)", gold.title)
+            if answer.lower() not in masked.lower() and answer.lower() not in question.lower():
+                usable.append((gold, question, answer, masked))
+    if not usable:
+        raise NotApplicable("no known web fact's answer appears in a gold product's title")
+    gold, question, answer, masked = rng.choice(usable)
+    query = f"{question} I would like to buy a product named after the answer: {masked}."
+    native = {"query": query, "Knowledge_Attribute": answer, "reward": gold.model_dump()}
+    return native, f"product {gold.product_id}: {answer!r} bound to the web fact {question!r}"
+
+
+def mutate_record(
+    record: ShoppingRecord,
+    motif: str,
+    catalog: EmbeddedCatalog,
+    rng: random.Random,
+    facts: Sequence[tuple[str, str]] = (),
+) -> tuple[dict[str, Any], str]:
+    """Return (child native record, note). Raises NotApplicable when the motif does not fit.
+
+    `facts` are the (question, answer) pairs a web search can answer; bind_web_fact needs them.
+    """
+    if motif == "bind_web_fact":
+        return bind_web_fact(record, catalog, facts, rng)
     if record.family == "web":
         raise NotApplicable("web tasks carry no structured constraints to mutate")
     golds = _golds(record, catalog)

@@ -39,6 +39,14 @@ class OfflineWebSearch:
         question = question_of(task_query)
         self._docs[question] = (question, answer, set(keywords(question)))
 
+    def facts(self) -> list[tuple[str, str]]:
+        """Every (question, answer) this source can answer, in a stable order."""
+        return sorted((question, answer) for question, answer, _ in self._docs.values())
+
+    def answer(self, question: str) -> str | None:
+        doc = self._docs.get(question_of(question))
+        return doc[1] if doc else None
+
     def search(self, query: str) -> list[dict[str, str]]:
         words = set(keywords(query))
         if not words:
