@@ -4,7 +4,6 @@ and the real ShoppingBench dev sample."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,21 +15,16 @@ from frontier.domain.interfaces import Benchmark
 from frontier.domain.specs import ModelRef
 from frontier.domain.tasks import Task
 from tests.agents.toy_benchmark import ToyBenchmark
+from tests.support.frontiers import dev_sample_dir
 from tests.support.openai_server import ScriptedOpenAIServer
 
 FAST_RETRIES = RetryPolicy(base_delay=0.01, max_delay=0.05, max_retry_after=5.0)
-DEV_SAMPLE_DIRS = [
-    Path(__file__).parents[2] / "data" / "shoppingbench",
-    Path(__file__).parents[2] / ".." / "shared" / "data" / "shoppingbench",
-]
 
 
 @pytest.fixture(scope="session")
 def dev_tasks() -> list[Task]:
     """Every task of the ShoppingBench dev sample (malformed lines skipped, as a run would)."""
-    found = next((d for d in DEV_SAMPLE_DIRS if list(d.glob("*.dev.jsonl"))), None)
-    if found is None:
-        pytest.skip(f"no ShoppingBench dev sample in {', '.join(map(str, DEV_SAMPLE_DIRS))}")
+    found = dev_sample_dir()
     paths = [str(p) for p in sorted(found.glob("*.dev.jsonl"))]
     loaded = load_benchmark("shoppingbench", {}).load(paths, on_error="skip")
     assert len(loaded.tasks) > 300, f"the dev sample in {found} lost its tasks"

@@ -10,24 +10,15 @@ import pytest
 from frontier.benchmarks.shoppingbench import ShoppingBench
 from frontier.domain.interfaces import LoadResult
 from frontier.domain.tasks import Task
+from tests.support.frontiers import dev_sample_dir
 
 ROOT = Path(__file__).parents[2]
-DEV_SAMPLE_DIRS = [
-    ROOT / "data" / "shoppingbench",
-    ROOT / ".." / "shared" / "data" / "shoppingbench",
-]
 EXAMPLES = ROOT / "examples" / "jsonl"
-
-
-def dev_dir() -> Path | None:
-    return next((d for d in DEV_SAMPLE_DIRS if list(d.glob("*.dev.jsonl"))), None)
 
 
 @pytest.fixture(scope="session")
 def dev_paths() -> list[str]:
-    found = dev_dir()
-    if found is None:
-        pytest.skip(f"no ShoppingBench dev sample in {', '.join(map(str, DEV_SAMPLE_DIRS))}")
+    found = dev_sample_dir()
     return [str(p) for p in sorted(found.glob("*.dev.jsonl"))]
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from frontier.domain.specs import FrontierSpec
@@ -12,6 +14,19 @@ from frontier.domain.specs import FrontierSpec
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "shoppingbench.yaml"
 SHARED_DATA = ROOT.parent / "shared" / "data" / "shoppingbench"
+DEV_SAMPLE_DIRS = [ROOT / "data" / "shoppingbench", SHARED_DATA]
+
+
+def dev_sample_dir() -> Path:
+    """Where the ShoppingBench dev sample is. Without it a developer's run skips the tests
+    that read it; CI fails instead, so a missing ../shared never passes as green."""
+    found = next((d for d in DEV_SAMPLE_DIRS if list(d.glob("*.dev.jsonl"))), None)
+    if found is not None:
+        return found
+    where = ", ".join(map(str, DEV_SAMPLE_DIRS))
+    if os.environ.get("CI"):
+        pytest.fail(f"CI needs the ShoppingBench dev sample in one of {where}")
+    pytest.skip(f"no ShoppingBench dev sample in {where}")
 
 
 def example_document() -> dict[str, Any]:
