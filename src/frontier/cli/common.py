@@ -3,6 +3,10 @@
 Expected failures (a bad manifest, an unreachable database, a task file that
 does not parse) end the command with exit code 2 and one readable message;
 anything else is a bug and keeps its traceback.
+
+Both consoles print text as it is (no rich markup, no :emoji: codes): messages
+quote paths, names and exception text from users and endpoints, and a task path
+like `[/x]/*.jsonl` must be quoted back, not parsed. Styles come from `Text`.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 from sqlalchemy.exc import DBAPIError
 
 from frontier.agents import HarnessError
@@ -22,8 +27,8 @@ from frontier.local.runner import ManifestError
 from frontier.pipeline.context import TaskSourceError
 from frontier.store import Store, StoreError, default_dsn, safe_dsn
 
-console = Console()
-errors = Console(stderr=True, soft_wrap=True)
+console = Console(markup=False, emoji=False)
+errors = Console(stderr=True, soft_wrap=True, markup=False, emoji=False, highlight=False)
 
 DbOption = Annotated[
     str | None,
@@ -43,11 +48,16 @@ def expected_errors() -> Iterator[None]:
     try:
         yield
     except EXPECTED as exc:
-        errors.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        print_error(str(exc))
         raise typer.Exit(2) from None
     except DBAPIError as exc:
-        errors.print(f"[bold red]error:[/] {database_failure(exc)}", markup=True, highlight=False)
+        print_error(database_failure(exc))
         raise typer.Exit(2) from None
+
+
+def print_error(message: str) -> None:
+    """`error: <message>` on stderr, the message exactly as given (brackets stay brackets)."""
+    errors.print(Text.assemble(("error:", "bold red"), " ", message))
 
 
 def database_failure(exc: DBAPIError, dsn: str | None = None) -> str:

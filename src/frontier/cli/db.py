@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from frontier.cli.common import DbOption, errors, expected_errors
+from frontier.cli.common import DbOption, expected_errors, print_error
 from frontier.store import default_dsn, migrate, safe_dsn
 from frontier.store.engine import parse_dsn
 
@@ -43,11 +43,7 @@ def current(db: DbOption = None) -> None:
     with expected_errors():
         missing = _missing_sqlite_file(dsn)
         if missing is not None:
-            errors.print(
-                f"error: no database file at {missing}; run `frontier db upgrade --db '{dsn}'`",
-                markup=False,
-                highlight=False,
-            )
+            print_error(f"no database file at {missing}; run `frontier db upgrade --db '{dsn}'`")
             raise typer.Exit(2)
         found = migrate.describe(dsn)
         typer.echo(f"{safe_dsn(dsn)}: schema revision {found.current or 'none'}")

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from frontier.cli.common import DbOption, console, expected_errors, open_store
 from frontier.domain.tasks import Task
@@ -52,7 +53,7 @@ def status(
 
 def _print_status(s: dict[str, Any]) -> None:
     bands = s["bands"]
-    console.print(f"[bold]{s['frontier']}[/]  solver {s['solver']}")
+    console.print(Text.assemble((s["frontier"], "bold"), f"  solver {s['solver']}"))
     if bands["baseTasks"]:
         b = bands["baseTasks"]
         console.print(

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from frontier.cli.common import DbOption, console, errors, expected_errors, open_store
+from frontier.cli.common import DbOption, console, expected_errors, open_store, print_error
 from frontier.cli.inspect import NameArg, frontier_context
 from frontier.report import FORMATS, build_report, write_report
 
@@ -51,7 +51,7 @@ def report(
     try:
         written = write_report(built, target, "png" if fmt == "png" else "html")
     except OSError as exc:
-        errors.print(f"[bold red]error:[/] cannot write {target}: {exc.strerror or exc}")
+        print_error(f"cannot write {target}: {exc.strerror or exc}")
         raise typer.Exit(2) from None
     what = f"{len(written)} figures to {target}/" if fmt == "png" else str(target)
     console.print(f"wrote the report of {ctx.frontier} ({built.data.scope}) to {what}")

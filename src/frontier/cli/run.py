@@ -66,7 +66,7 @@ def run(
         resource = load_manifest(file)
         store = open_store(db, create=True)
         with Progress(
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),  # labels name models: plain text
             BarColumn(),
             MofNCompleteColumn(),
             RateColumn(),
@@ -123,9 +123,13 @@ def result_dict(result: LoopResult) -> dict[str, Any]:
 def print_result(result: LoopResult) -> None:
     before = result.bands_before
     console.print(
-        f"\n[bold]{result.frontier}[/]: base tasks saturated {before.saturated}, "
-        f"hillclimbable {before.hillclimbable}, unreachable {before.unreachable}"
-        + (f" ({result.load_errors} task lines skipped)" if result.load_errors else "")
+        Text.assemble(
+            "\n",
+            (result.frontier, "bold"),
+            f": base tasks saturated {before.saturated}, "
+            f"hillclimbable {before.hillclimbable}, unreachable {before.unreachable}"
+            + (f" ({result.load_errors} task lines skipped)" if result.load_errors else ""),
+        )
     )
     if result.rounds:
         table = Table(title="Rounds")

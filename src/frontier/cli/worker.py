@@ -16,7 +16,14 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import DBAPIError
 
-from frontier.cli.common import EXPECTED, DbOption, console, database_failure, errors, open_store
+from frontier.cli.common import (
+    EXPECTED,
+    DbOption,
+    console,
+    database_failure,
+    open_store,
+    print_error,
+)
 from frontier.pipeline.context import stored_context
 from frontier.pipeline.mutate import mutate_shard
 from frontier.pipeline.profile import run_shard
@@ -34,11 +41,11 @@ def worker_errors() -> Iterator[None]:
     try:
         yield
     except EXPECTED as exc:
-        errors.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        print_error(str(exc))
         code = TRANSIENT_FAILURE if isinstance(exc, StoreUnavailableError) else PERMANENT_FAILURE
         raise typer.Exit(code) from None
     except DBAPIError as exc:  # the store's retries gave up: let the Job try this shard again
-        errors.print(f"[bold red]error:[/] {database_failure(exc)}", markup=True, highlight=False)
+        print_error(database_failure(exc))
         raise typer.Exit(TRANSIENT_FAILURE) from None
 
 
