@@ -14,7 +14,9 @@ client):
   everything but `status` on `/status`;
 - a watch from a resourceVersion does not replay older objects, and no change made
   while a watch starts is lost (kmock subscribes to its bus after the snapshot);
-- lists carry a real collection resourceVersion and honour equality label selectors.
+- lists carry a real collection resourceVersion and honour equality label selectors;
+- creates of a kind can be refused (`refuse_creates`) with the error a ResourceQuota or
+  an admission webhook would answer, and then nothing is stored.
 
 kopf also waits for `v1/namespaces` to be discoverable even when it watches
 cluster-wide, and kmock cannot parse the cluster-scoped `/api/v1/namespaces` path, so
@@ -84,6 +86,7 @@ class Cluster(kmock.KubernetesEmulator):
 
     _last_version: int = attrs.field(default=999, init=False)
     _status_resources: set[Any] = attrs.field(factory=set, init=False)
+    _refused_creates: dict[Any, kmock.KubernetesError] = attrs.field(factory=dict, init=False)
     server_url: str = attrs.field(default="", init=False)
 
     def declare(self, key: str, info: Mapping[str, Any]) -> None:
@@ -102,6 +105,16 @@ class Cluster(kmock.KubernetesEmulator):
             group_version, _, plural = key.rpartition("/")
             group, _, version = group_version.rpartition("/")
             self._status_resources.add(kmock.resource(group, version, plural))
+
+    def refuse_creates(self, key: str, error: kmock.KubernetesError | None) -> None:
+        """Answer every create of `key` (e.g. 'batch/v1/jobs') with `error`; None accepts again."""
+        group_version, _, plural = key.rpartition("/")
+        group, _, version = group_version.rpartition("/")
+        resource = kmock.resource(group, version, plural)
+        if error is None:
+            self._refused_creates.pop(resource, None)
+        else:
+            self._refused_creates[resource] = error
 
     def object(self, resource: Any, namespace: str | None, name: str | None) -> Any:
         for (res, ns, nm), obj in self.objects.items():
@@ -176,6 +189,9 @@ class Cluster(kmock.KubernetesEmulator):
 
     async def _handle(self, request: kmock.Request) -> Any:
         if request.resource is not None:
+            refused = self._refused_creates.get(request.resource)
+            if refused is not None and request.action == kmock.action.CREATE:
+                raise refused  # before kmock's _handle, which would store the object
             # kmock matches requests by identity, so the parsed request is amended in place.
             if request.action == kmock.action.CREATE and isinstance(request.data, dict):
                 object.__setattr__(request, "data", self._created(request))
