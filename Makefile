@@ -30,9 +30,9 @@ layers: install
 pytest: install
 	scripts/ensure-postgres
 	scripts/ensure-chromium
-	$(BIN)/pytest
+	helm_python=$$(scripts/ensure-helm-python) && FRONTIER_HELM_PYTHON=$$helm_python $(BIN)/pytest
 
 test: lint typecheck layers pytest
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-helm .pytest_cache .mypy_cache .ruff_cache

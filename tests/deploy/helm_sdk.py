@@ -3,8 +3,7 @@
 Run by test_helm.py under an interpreter that has helm-sdkpy (Helm's Go library in a
 Python wheel; it needs Python >= 3.12, so it is not in the project's venv):
 
-    python3.12 -m venv /tmp/helm-py && /tmp/helm-py/bin/pip install helm-sdkpy pyyaml
-    FRONTIER_HELM_PYTHON=/tmp/helm-py/bin/python .venv/bin/pytest tests/deploy/test_helm.py
+    FRONTIER_HELM_PYTHON=$(scripts/ensure-helm-python) .venv/bin/pytest tests/deploy/test_helm.py
 
 helm-sdkpy has no `helm template`, so `render` runs a real `helm install` against a fake
 API server on 127.0.0.1 that answers discovery, accepts every create and records the

@@ -2,8 +2,9 @@
 
 Two ways to get Helm here, both offline: a `helm` binary on PATH, or helm-sdkpy (Helm's Go
 library as a Python wheel, Python >= 3.12) in the interpreter named by
-$FRONTIER_HELM_PYTHON, driven by helm_sdk.py. Without either, these tests skip: the
-offline checks in test_chart.py still run, but nothing proves the templates evaluate.
+$FRONTIER_HELM_PYTHON, driven by helm_sdk.py; `make test` creates that interpreter with
+scripts/ensure-helm-python. Without either, these tests skip: the offline checks in
+test_chart.py still run, but nothing proves the templates evaluate.
 """
 
 from __future__ import annotations
