@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime
 
 import pytest
 
@@ -117,3 +118,30 @@ def test_history_records_are_json_ready() -> None:
     [record] = limiter.history_records()
     assert record["limit"] == 2 and record["reason"] == "start"
     assert isinstance(record["time"], float)
+
+
+async def test_each_change_is_stamped_with_the_wall_clock_not_the_pause_clock() -> None:
+    wall = iter([1_700_000_000.0, 1_700_000_007.5])
+    limiter = AdaptiveConcurrency(4, clock=lambda: 5.0, wall_clock=lambda: next(wall))
+    generation = await limiter.acquire()
+    limiter.release()
+    limiter.on_rate_limited(generation)
+    assert [(c.time, c.limit) for c in limiter.history] == [
+        (1_700_000_000.0, 4),
+        (1_700_000_007.5, 2),
+    ]
+    assert limiter.history[1].at == datetime(2023, 11, 14, 22, 13, 27, 500_000, tzinfo=UTC)
+
+
+async def test_a_watch_sees_the_limit_when_it_began_and_only_the_changes_after() -> None:
+    wall = iter(float(t) for t in range(100, 110))
+    limiter = AdaptiveConcurrency(8, clock=lambda: 0.0, wall_clock=lambda: next(wall))
+    limiter.on_rate_limited(await limiter.acquire())
+    limiter.release()
+    watch = limiter.watch()
+    limiter.on_rate_limited(await limiter.acquire())
+    limiter.release()
+    assert [(c.time, c.limit, c.reason) for c in watch.changes()] == [
+        (102.0, 4, "start"),
+        (103.0, 2, "rate_limited"),
+    ]

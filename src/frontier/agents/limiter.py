@@ -4,7 +4,8 @@ A fixed limit is either too low (slow) or too high (a storm of 429s and
 retries). Like Inspect's adaptive connections, the limit halves when the
 endpoint answers 429, pauses every request while a Retry-After or a
 rate-limit reset is pending, and grows back by one after a run of successes.
-Every change is kept in `history` so a run can store how its limit moved.
+Every change is kept in `history`, stamped with the wall-clock time it happened,
+so a run can store how its limit moved and when.
 """
 
 from __future__ import annotations
@@ -13,14 +14,36 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 
 class LimitChange(NamedTuple):
     time: float
-    """Unix time of the change."""
+    """Unix time of the change (wall clock, not the monotonic clock that times pauses)."""
     limit: int
     reason: str
+
+    @property
+    def at(self) -> datetime:
+        """The time of the change as an aware UTC datetime."""
+        return datetime.fromtimestamp(self.time, UTC)
+
+
+class HistoryWatch:
+    """The changes of one limiter from the moment it is watched, led by the limit then.
+
+    A limiter outlives a shard when a pool is shared (a local loop, a test), so
+    a shard stores what it saw, not the limiter's whole past.
+    """
+
+    def __init__(self, history: list[LimitChange], start: LimitChange) -> None:
+        self._history = history
+        self._mark = len(history)
+        self._start = start
+
+    def changes(self) -> list[LimitChange]:
+        return [self._start, *self._history[self._mark :]]
 
 
 class AdaptiveConcurrency:
@@ -126,6 +149,10 @@ class AdaptiveConcurrency:
         self._generation += 1
         self._successes = 0
         self.history.append(LimitChange(self._wall(), limit, reason))
+
+    def watch(self) -> HistoryWatch:
+        """Start collecting the changes from now on (see HistoryWatch)."""
+        return HistoryWatch(self.history, LimitChange(self._wall(), self.limit, "start"))
 
     def history_records(self) -> list[dict[str, object]]:
         """The history as JSON-ready records (for the run's status or the store)."""
