@@ -1,12 +1,19 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from frontier.agents import EndpointPool
 from frontier.domain import naming
 from frontier.domain.bands import partition, summarize
-from frontier.domain.specs import TaskSetRef
+from frontier.domain.specs import FrontierSpec, TaskSetRef
 from frontier.pipeline.context import Context, open_context
 from frontier.pipeline.profile import finish_run, register_run, run_shard, tasks_of
 from frontier.store import Store
-from tests.support.frontiers import small_spec
+from tests.support.faults import ShoppingSolver
+from tests.support.frontiers import small_document, small_spec
+from tests.support.openai_server import RecordedRequest, ScriptedOpenAIServer, ScriptItem, Status
 
 
 def register_base(ctx: Context, shards: int = 1) -> str:
@@ -92,3 +99,76 @@ async def test_an_adaptive_profile_spends_no_more_than_fixed_k_and_bands_every_t
     assert summary.total == len(means) == 16
     assert ctx.store.count_rollouts(ctx.run_key(name)) <= 4 * 16
     assert all(2 <= m.n_ok <= 12 for m in means.values())
+
+
+def scripted_spec(url: str) -> FrontierSpec:
+    """Eight base tasks, k=2, solved by a model behind the scripted server at `url`."""
+    doc = small_document(per_family=2)
+    doc["spec"]["profile"]["k"] = 2
+    doc["spec"]["solver"] = {
+        "name": "solver-scripted",
+        "provider": "openai",
+        "baseUrl": url,
+        "model": "scripted-model",
+        "temperature": 0.0,
+        "maxSteps": 4,
+        "timeoutSeconds": 10,
+        "maxRetries": 3,
+        "concurrency": 8,
+    }
+    return FrontierSpec.model_validate(doc["spec"])
+
+
+def rate_limited_at_first(burst: int) -> Callable[[RecordedRequest], ScriptItem]:
+    """The first `burst` requests answer 429 with Retry-After: 1; the rest play ShoppingBench."""
+    solver = ShoppingSolver()
+
+    def handler(request: RecordedRequest) -> ScriptItem:
+        if request.index < burst:
+            return Status(429, {"retry-after": "1"}, message="rate limit reached")
+        return solver(request)
+
+    return handler
+
+
+def at(entry: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(entry["at"])
+
+
+async def test_a_burst_of_429s_is_stored_as_a_shrink_at_the_time_it_happened(
+    store: Store,
+) -> None:
+    with ScriptedOpenAIServer(handler=rate_limited_at_first(8)) as server:
+        ctx = open_context(store, "shop", scripted_spec(server.url))
+        name = register_base(ctx)
+        started = datetime.now(UTC)
+        result = await run_shard(ctx, name)
+        ended = datetime.now(UTC)
+    assert result.report.errors == 0
+    history = store.require_run(ctx.run_key(name)).concurrency_history
+    times = [at(h) for h in history]
+    assert times == sorted(times)
+    assert started <= times[0] and times[-1] <= ended
+    assert (history[0]["concurrency"], history[0]["reason"], history[0]["shard"]) == (8, "start", 0)
+    shrinks = [
+        h for h in history if h["concurrency"] < 8 and h["reason"].startswith("rate_limited")
+    ]
+    assert shrinks and shrinks[0]["reason"] == "rate_limited retry_after=1s"
+    # every later request waited out the Retry-After, so the shrink is a second before the end
+    assert ended - at(shrinks[0]) >= timedelta(seconds=0.9)
+    grew = [h for h in history if h["reason"] == "recovered"]
+    assert grew and at(grew[0]) > at(shrinks[0])
+
+
+async def test_shards_on_a_shared_pool_store_only_their_own_limit_changes(store: Store) -> None:
+    with ScriptedOpenAIServer(handler=ShoppingSolver()) as server:
+        ctx = open_context(store, "shop", scripted_spec(server.url))
+        name = register_base(ctx, shards=2)
+        async with EndpointPool() as pool:
+            for shard in (0, 1):
+                await run_shard(ctx, name, shard, pool=pool)
+    history = store.require_run(ctx.run_key(name)).concurrency_history
+    assert [(h["shard"], h["concurrency"], h["reason"]) for h in history] == [
+        (0, 8, "start"),
+        (1, 8, "start"),
+    ]

@@ -144,3 +144,30 @@ def test_a_database_newer_than_this_package_says_to_upgrade_frontier(empty_dsn: 
     engine.dispose()
     with pytest.raises(SchemaError, match="f00d, which this version of frontier does not know"):
         Store.connect(empty_dsn, auto_upgrade=True)
+
+
+def test_rounds_stored_before_0002_get_an_empty_concurrency_history(empty_dsn: str) -> None:
+    migrate.upgrade(empty_dsn, "0001")
+    engine = make_engine(empty_dsn)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO frontiers (id, namespace, name, spec, generation, created_at,"
+                    " updated_at) VALUES (1, 'default', 'shop', '{}', 1, :now, :now)"
+                ),
+                {"now": "2026-01-01 00:00:00"},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO rounds (frontier_id, number, trigger, phase, stats, started_at)"
+                    " VALUES (1, 1, 'manual', 'Running', '{}', :now)"
+                ),
+                {"now": "2026-01-01 00:00:00"},
+            )
+    finally:
+        engine.dispose()
+    migrate.upgrade(empty_dsn)
+    with Store.connect(empty_dsn) as store:
+        found = store.get_round("default/shop", 1)
+    assert found is not None and found.concurrency_history == []

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
-from frontier.store import NotFoundError, Store, StoreError
+from frontier.store import ConcurrencyChange, NotFoundError, Store, StoreError
 from tests.store.builders import FRONTIER, seeded
 
 
@@ -69,3 +71,21 @@ def test_an_unknown_round_is_not_found(store: Store) -> None:
     assert store.get_round(FRONTIER, 5) is None
     with pytest.raises(NotFoundError, match="no round 5"):
         store.set_round_phase(FRONTIER, 5, "Running")
+
+
+def test_a_round_keeps_its_teacher_endpoints_concurrency_changes_by_time(store: Store) -> None:
+    seeded(store)
+    assert store.start_round(FRONTIER, 1).concurrency_history == []
+    at = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    store.record_round_concurrency(
+        FRONTIER, 1, [ConcurrencyChange(at + timedelta(seconds=4), 2, "429")], shard=1
+    )
+    store.record_round_concurrency(FRONTIER, 1, [ConcurrencyChange(at, 4, "start")], shard=0)
+    found = store.get_round(FRONTIER, 1)
+    assert found is not None
+    assert found.concurrency_history == [
+        {"at": "2026-03-01T12:00:00.000000+00:00", "concurrency": 4, "reason": "start", "shard": 0},
+        {"at": "2026-03-01T12:00:04.000000+00:00", "concurrency": 2, "reason": "429", "shard": 1},
+    ]
+    with pytest.raises(NotFoundError, match="no round 2"):
+        store.record_round_concurrency(FRONTIER, 2, [ConcurrencyChange(at, 4)])

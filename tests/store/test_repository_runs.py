@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from frontier.domain.specs import TaskSetRef
-from frontier.store import ConflictError, NotFoundError, Store, StoreError
+from frontier.store import ConcurrencyChange, ConflictError, NotFoundError, Store, StoreError
 from tests.store.builders import FRONTIER, model, ok, profile_run, seeded
+
+AT = datetime(2026, 3, 1, 12, 0, 0, 250_000, tzinfo=UTC)
 
 
 def test_a_created_run_has_its_settings_and_is_pending(store: Store) -> None:
@@ -119,12 +123,36 @@ def test_a_terminal_phase_finishes_the_run_and_stats_merge(store: Store) -> None
     assert forced.finished_at is not None
 
 
-def test_concurrency_changes_are_appended_in_order(store: Store) -> None:
+def test_concurrency_changes_are_kept_at_the_times_they_happened(store: Store) -> None:
     run = profile_run(store)
-    store.record_concurrency(run.name, 8, reason="start")
-    store.record_concurrency(run.name, 4, reason="rate limited")
+    store.record_concurrency(
+        run.name,
+        [ConcurrencyChange(AT, 8, "start"), ConcurrencyChange(AT + timedelta(seconds=3), 4, "429")],
+        shard=0,
+    )
     history = store.require_run(run.name).concurrency_history
-    assert [(h["concurrency"], h["reason"]) for h in history] == [(8, "start"), (4, "rate limited")]
+    assert history == [
+        {"at": "2026-03-01T12:00:00.250000+00:00", "concurrency": 8, "reason": "start", "shard": 0},
+        {"at": "2026-03-01T12:00:03.250000+00:00", "concurrency": 4, "reason": "429", "shard": 0},
+    ]
+
+
+def test_shards_recorded_in_any_order_merge_into_one_history_ordered_by_time(
+    store: Store,
+) -> None:
+    run = profile_run(store)
+    late = [ConcurrencyChange(AT + timedelta(seconds=s), c) for s, c in ((1, 8), (5, 4))]
+    early = [ConcurrencyChange(AT + timedelta(seconds=s), c) for s, c in ((0, 8), (2, 2))]
+    store.record_concurrency(run.name, late, shard=1)
+    store.record_concurrency(run.name, early, shard=0)
+    history = store.require_run(run.name).concurrency_history
+    assert [(h["shard"], h["concurrency"]) for h in history] == [(0, 8), (1, 8), (0, 2), (1, 4)]
+
+
+def test_a_concurrency_change_without_a_time_zone_is_refused(store: Store) -> None:
+    run = profile_run(store)
+    with pytest.raises(StoreError, match="timezone-aware"):
+        store.record_concurrency(run.name, [ConcurrencyChange(datetime(2026, 3, 1), 8)])
 
 
 def test_unknown_runs_are_not_found_by_name(store: Store) -> None:

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from frontier.domain.admission import Decision, Reason
 from frontier.domain.specs import ModelRef, ModelServer, TaskSetRef
-from frontier.store import CandidateOutcome, Store
-from frontier.store.models import Base
+from frontier.store import CandidateOutcome, ConcurrencyChange, Store
+from frontier.store.models import Base, utcnow
 from tests.store.builders import FRONTIER, child, error, ok, task
 
 KEY = "sk-test-PLANTED0123456789abcdefXYZ"
@@ -74,12 +74,13 @@ def test_planted_keys_are_absent_from_every_table(store: Store) -> None:
         ],
     )
     store.set_run_phase(run.name, "Failed", stats={"lastError": f"{BEARER} rejected", "token": KEY})
-    store.record_concurrency(run.name, 4, reason=f"429 for key {KEY}")
+    store.record_concurrency(run.name, [ConcurrencyChange(utcnow(), 4, f"429 for key {KEY}")])
     store.record_candidates(FRONTIER, 1, [kid])
     store.decide_candidates(
         FRONTIER, 1, [CandidateOutcome(kid.id, Decision.reject(Reason.UNGROUNDED, f"echo {KEY}"))]
     )
     store.start_round(FRONTIER, 1)
+    store.record_round_concurrency(FRONTIER, 1, [ConcurrencyChange(utcnow(), 2, f"key {KEY}")])
     store.set_round_phase(FRONTIER, 1, "Failed", stats={"error": f"teacher said {KEY}"})
     store.publish_slice(FRONTIER, 1, [parent.id], stats={"apiKey": KEY})
     store.add_event(FRONTIER, "Failed", f"endpoint rejected {KEY}", data={"hf": HF})

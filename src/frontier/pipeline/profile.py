@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from frontier.agents import EndpointPool, build_agent
+from frontier.agents import EndpointPool, LimitChange, OpenAIAgent, build_agent
 from frontier.domain.admission import SCREEN_REASONS
 from frontier.domain.bands import BandSummary
 from frontier.domain.specs import ModelRef, TaskSetRef
@@ -27,7 +27,7 @@ from frontier.pipeline.rollouts import (
     roll_out,
     states_from,
 )
-from frontier.store import NotFoundError, RunKind, RunRecord
+from frontier.store import ConcurrencyChange, NotFoundError, RunKind, RunRecord
 
 STAGE = "rollouts"
 
@@ -103,6 +103,11 @@ def allocation_for(ctx: Context, run: RunRecord) -> Allocation:
     return Budgeted(run.k, adaptive, ctx.spec.bands)
 
 
+def stored_changes(changes: Sequence[LimitChange]) -> list[ConcurrencyChange]:
+    """An endpoint limiter's changes as the store keeps them, each at the time it happened."""
+    return [ConcurrencyChange(c.at, c.limit, c.reason) for c in changes]
+
+
 @dataclass(frozen=True)
 class ShardResult:
     run: str
@@ -132,6 +137,8 @@ async def run_shard(
     own_pool = pool is None
     pool = pool if pool is not None else EndpointPool()
     agent = build_agent(model, pool=pool)
+    # only this shard's changes: a shared pool's limiter may have served other runs before
+    limits = agent.endpoint.limiter.watch() if isinstance(agent, OpenAIAgent) else None
     ctx.store.shard_started(ctx.frontier, STAGE, key, shard)
     try:
         report = await roll_out(
@@ -151,9 +158,8 @@ async def run_shard(
         )
         raise
     finally:
-        for changes in pool.history().values():
-            for change in changes:
-                ctx.store.record_concurrency(key, change.limit, reason=change.reason)
+        if limits is not None:
+            ctx.store.record_concurrency(key, stored_changes(limits.changes()), shard=shard)
         if own_pool:
             await pool.aclose()
     ctx.store.shard_done(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import String, Table
@@ -20,6 +20,7 @@ from frontier.store.engine import RawJSON, compact_json
 from frontier.store.errors import StoreError
 from frontier.store.records import (
     CandidateRecord,
+    ConcurrencyChange,
     FrontierRecord,
     NewCandidate,
     RoundRecord,
@@ -80,6 +81,31 @@ def check_text(table: Table, rows: Iterable[Mapping[str, Any]]) -> None:
 def clean_text(text: str) -> str:
     """Free text from an endpoint or a model (errors, messages): credentials redacted, NUL escaped."""
     return redact_text(text).replace("\x00", "\\x00")
+
+
+def concurrency_history(
+    stored: Iterable[Mapping[str, Any]],
+    changes: Iterable[ConcurrencyChange],
+    shard: int | None = None,
+) -> list[dict[str, Any]]:
+    """A stored concurrency history with `changes` merged in, ordered by when each happened.
+
+    Shards of one run append at their ends, in any order, so the merge sorts by time
+    (stably: changes in the same microsecond keep their order).
+    """
+    merged = [dict(entry) for entry in stored]
+    for change in changes:
+        if change.at.tzinfo is None:
+            raise StoreError("concurrency changes need timezone-aware times")
+        entry: dict[str, Any] = {
+            "at": change.at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "concurrency": change.concurrency,
+            "reason": clean_text(change.reason),
+        }
+        if shard is not None:
+            entry["shard"] = shard
+        merged.append(entry)
+    return sorted(merged, key=lambda e: datetime.fromisoformat(e["at"]))
 
 
 def wire(value: SpecModel | Mapping[str, Any]) -> dict[str, Any]:
@@ -273,6 +299,7 @@ def round_record(row: Any) -> RoundRecord:
         stats=dict(row.stats),
         started_at=row.started_at,
         finished_at=row.finished_at,
+        concurrency_history=list(row.concurrency_history),
     )
 
 

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -231,6 +232,8 @@ class RoundRow(Base):
     stats: Mapped[dict[str, Any]]
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
+    # the teacher endpoint's limit changes while mutating (a run's own history is on runs)
+    concurrency_history: Mapped[list[Any]] = mapped_column(server_default=text("'[]'"))
 
 
 class SliceRow(Base):

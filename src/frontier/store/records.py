@@ -29,6 +29,14 @@ class FrontierRecord:
         return f"{self.namespace}/{self.name}"
 
 
+class ConcurrencyChange(NamedTuple):
+    """A change of an endpoint's request concurrency, at the (aware) time it happened."""
+
+    at: datetime
+    concurrency: int
+    reason: str = ""
+
+
 @dataclass(frozen=True)
 class RunRecord:
     name: str
@@ -139,6 +147,8 @@ class RoundRecord:
     stats: dict[str, Any]
     started_at: datetime
     finished_at: datetime | None
+    concurrency_history: list[dict[str, Any]] = field(default_factory=list)
+    """The teacher endpoint's concurrency changes while it proposed this round's candidates."""
 
 
 @dataclass(frozen=True)

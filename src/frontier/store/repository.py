@@ -54,6 +54,7 @@ from frontier.store.records import (
     CandidateCounts,
     CandidateOutcome,
     CandidateRecord,
+    ConcurrencyChange,
     EventRecord,
     EventType,
     FrontierRecord,
@@ -487,18 +488,13 @@ class Store:
         return convert.run_record(row)
 
     @retry_transient
-    def record_concurrency(self, name: str, concurrency: int, *, reason: str = "") -> None:
-        """Append a change of a run's request concurrency to its history."""
+    def record_concurrency(
+        self, name: str, changes: Sequence[ConcurrencyChange], *, shard: int | None = None
+    ) -> None:
+        """Merge changes of a run's request concurrency into its history, at their own times."""
         with self._write() as conn:
             row = self._locked_run(conn, name)
-            history = [
-                *row.concurrency_history,
-                {
-                    "at": utcnow().isoformat(),
-                    "concurrency": concurrency,
-                    "reason": convert.clean_text(reason),
-                },
-            ]
+            history = convert.concurrency_history(row.concurrency_history, changes, shard)
             conn.execute(
                 update(_runs).where(_runs.c.id == row.id).values(concurrency_history=history)
             )
@@ -876,6 +872,7 @@ class Store:
                     stats={},
                     started_at=utcnow(),
                     finished_at=None,
+                    concurrency_history=[],
                 )
                 .on_conflict_do_nothing(index_elements=["frontier_id", "number"])
             )
@@ -916,13 +913,7 @@ class Store:
         done = phase in TERMINAL_PHASES if finished is None else finished
         convert.check_text(_rounds, [{"phase": phase}])
         with self._write() as conn:
-            fid = self._frontier_id(conn, frontier)
-            query = select(_rounds).where(_rounds.c.frontier_id == fid, _rounds.c.number == number)
-            if self.dialect == "postgresql":
-                query = query.with_for_update()
-            row = conn.execute(query).one_or_none()
-            if row is None:
-                raise NotFoundError(f"no round {number} of {frontier} in the store")
+            row = self._locked_round(conn, frontier, number)
             conn.execute(
                 update(_rounds)
                 .where(_rounds.c.id == row.id)
@@ -945,6 +936,33 @@ class Store:
     ) -> RoundRecord:
         """Set a round's final phase and mark it finished (the first finish time is kept)."""
         return self.set_round_phase(frontier, number, phase, stats=stats, finished=True)
+
+    @retry_transient
+    def record_round_concurrency(
+        self,
+        frontier: str,
+        number: int,
+        changes: Sequence[ConcurrencyChange],
+        *,
+        shard: int | None = None,
+    ) -> None:
+        """Merge changes of the round's teacher endpoint concurrency into the round's history."""
+        with self._write() as conn:
+            row = self._locked_round(conn, frontier, number)
+            history = convert.concurrency_history(row.concurrency_history, changes, shard)
+            conn.execute(
+                update(_rounds).where(_rounds.c.id == row.id).values(concurrency_history=history)
+            )
+
+    def _locked_round(self, conn: Connection, frontier: str, number: int) -> Any:
+        fid = self._frontier_id(conn, frontier)
+        query = select(_rounds).where(_rounds.c.frontier_id == fid, _rounds.c.number == number)
+        if self.dialect == "postgresql":
+            query = query.with_for_update()
+        row = conn.execute(query).one_or_none()
+        if row is None:
+            raise NotFoundError(f"no round {number} of {frontier} in the store")
+        return row
 
     # --- slices ---------------------------------------------------------------
 
