@@ -17,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from frontier.agents import EndpointPool, HarnessError
+from frontier.agents.base import endpoint_url
 from frontier.agents.teachers import (
     TeacherProposal,
     build_teacher,
@@ -28,6 +29,7 @@ from frontier.domain.parents import select_parents
 from frontier.domain.similarity import shingle_pool, shingles
 from frontier.domain.tasks import Rollout, Task
 from frontier.pipeline.context import Context
+from frontier.pipeline.profile import stored_changes
 from frontier.store import NewCandidate
 
 STAGE = "mutate"
@@ -126,7 +128,29 @@ async def mutate_shard(
     *,
     pool: EndpointPool | None = None,
 ) -> MutateReport:
-    """Propose and screen candidates for this shard's parents. Re-running skips parents already done."""
+    """Propose and screen candidates for this shard's parents. Re-running skips parents already done.
+
+    An LLM teacher's concurrency changes are stored with the round, as a run stores its solver's.
+    """
+    own_pool = pool is None
+    pool = pool if pool is not None else EndpointPool()
+    model = ctx.spec.teacher.model if ctx.spec.teacher.kind == "llm" else None
+    # only this shard's changes: a shared pool's limiter may have served earlier rounds
+    limits = pool.get(model, endpoint_url(model)).limiter.watch() if model is not None else None
+    try:
+        return await _mutate(ctx, round_number, shard, shards, pool)
+    finally:
+        if limits is not None:
+            ctx.store.record_round_concurrency(
+                ctx.frontier, round_number, stored_changes(limits.changes()), shard=shard
+            )
+        if own_pool:
+            await pool.aclose()
+
+
+async def _mutate(
+    ctx: Context, round_number: int, shard: int, shards: int, pool: EndpointPool
+) -> MutateReport:
     report = MutateReport()
     scope = round_scope(ctx, round_number)
     parents = choose_parents(ctx, round_number)
