@@ -72,11 +72,6 @@ def run(path: Path, db: str, *extra: str) -> Any:
     return CliRunner().invoke(app, ["run", "-f", str(path), "--db", db, "--json", *extra])
 
 
-def unwrapped(stderr: str) -> str:
-    """stderr with rich's hard line breaks removed (see the xfail test at the end)."""
-    return stderr.replace("\n", "")
-
-
 def corrupt_line(n: int, text: str) -> Callable[[list[str]], list[str]]:
     def edit(lines: list[str]) -> list[str]:
         return [*lines[: n - 1], text, *lines[n:]]
@@ -111,7 +106,7 @@ def test_a_broken_task_file_stops_the_run_naming_file_and_line(
     paths[family].write_text("\n".join(edit(lines)), encoding="utf-8")
     result = run(manifest(tmp_path), f"sqlite:///{tmp_path / 'f.db'}")
     assert result.exit_code == 2, result.output
-    assert f"{tmp_path / 'tasks'}/{message}" in unwrapped(result.stderr), result.stderr
+    assert f"{tmp_path / 'tasks'}/{message}" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -120,7 +115,7 @@ def test_a_file_that_is_not_utf8_is_named(tmp_path: Path) -> None:
     paths["shop"].write_bytes(b'{"query": "caf\xe9 table", "reward": []}\n')
     result = run(manifest(tmp_path), f"sqlite:///{tmp_path / 'f.db'}")
     assert result.exit_code == 2
-    assert f"{paths['shop']}:0: not UTF-8" in unwrapped(result.stderr)
+    assert f"{paths['shop']}:0: not UTF-8" in result.stderr
 
 
 def test_task_files_without_a_single_task_are_a_source_error(tmp_path: Path) -> None:
@@ -129,7 +124,7 @@ def test_task_files_without_a_single_task_are_a_source_error(tmp_path: Path) -> 
     (folder / "product.dev.jsonl").write_text("\n\n")
     result = run(manifest(tmp_path), f"sqlite:///{tmp_path / 'f.db'}")
     assert result.exit_code == 2
-    assert "spec.benchmark.source: no task could be loaded" in unwrapped(result.stderr)
+    assert "spec.benchmark.source: no task could be loaded" in result.stderr
 
 
 def test_with_on_error_skip_the_broken_lines_are_counted_and_every_good_task_is_profiled(
@@ -177,7 +172,7 @@ def test_a_truncated_file_loses_no_earlier_work_and_the_fixed_file_resumes(
     paths["web"].write_text("\n".join(truncate_last(good.read_text().splitlines())))
     broken = run(path, db, "--max-rounds", "2")
     assert broken.exit_code == 2
-    assert f"{paths['web']}:{PER_FILE}: invalid JSON" in unwrapped(broken.stderr)
+    assert f"{paths['web']}:{PER_FILE}: invalid JSON" in broken.stderr
     assert snapshot(store) == before, "the failed run changed or lost stored work"
 
     shutil.copyfile(good, paths["web"])
