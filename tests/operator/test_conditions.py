@@ -1,13 +1,17 @@
-"""What the operator says when things go wrong: a bad spec, a stuck Job, a suspended run."""
+"""What the operator says when things go wrong: a bad spec, a stuck Job, a suspended run,
+a handler that fails."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import kmock
+
 from frontier.operator.kube import Kube, Ref
 from tests.operator.conftest import NAMESPACE, Operator, eventually, ref
 from tests.operator.test_cycle import events_with, job
 from tests.operator.test_profile import apply, base_run_name, frontier_document
+from tests.support.kube import Cluster
 
 
 def condition(body: dict[str, Any] | None, type_: str) -> dict[str, Any] | None:
@@ -126,3 +130,33 @@ async def test_suspending_a_run_suspends_its_job(operator: Operator, kube: Kube)
     body = await eventually(suspended, what="suspended Job")
     assert body["spec"]["parallelism"] == 1
     assert body["metadata"]["uid"] == first["metadata"]["uid"]
+
+
+async def fail_the_frontier_handler(cluster: Cluster, kube: Kube, name: str) -> None:
+    """Change a Frontier's spec while the API server fails every read of a ProfileRun.
+
+    The update handler creates the base ProfileRun, meets 409 (it exists) and reads it
+    back: that read fails, and so does the handler, which kopf retries a minute later.
+    """
+    profileruns = kmock.resource("frontier.dev", "v1alpha1", "profileruns")
+    cluster[kmock.action.FETCH, profileruns] << 503
+    await kube.patch(ref("frontiers", name), {"spec": {"saturation": {"maxRounds": 2}}})
+
+
+async def test_a_failing_handler_is_reported_as_an_error_event_on_its_object(
+    operator: Operator, kube: Kube
+) -> None:
+    """kopf >= 1.44 posts its log messages as Events only when asked; the operator asks."""
+    doc = frontier_document(saturation={"solverSaturatedFraction": 1.0, "maxRounds": 0})
+    frontier = await apply(kube, doc)
+    await job(kube, f"{base_run_name(doc)}-profile")
+    await fail_the_frontier_handler(operator.cluster, kube, "shop")
+
+    async def error_events() -> list[dict[str, Any]]:
+        found = await kube.list(Ref("v1", "events", NAMESPACE))
+        return [e for e in found if e.get("type") == "Error"]
+
+    posted = await eventually(error_events, what="kopf's Error Event")
+    assert posted[0]["involvedObject"]["uid"] == frontier["metadata"]["uid"]
+    assert "frontier_changed" in posted[0]["message"]
+    assert "503" in posted[0]["message"]

@@ -71,8 +71,10 @@ def configure(settings: kopf.OperatorSettings) -> None:
     settings.watching.label_selectors["batch", "jobs"] = (
         f"app.kubernetes.io/managed-by={MANAGED_BY}"
     )
-    # Only kopf's warnings and errors become Events; the handlers post their own
-    # (timers succeed every few seconds and would flood the namespace's events).
+    # Only kopf's warnings and errors become Events (a handler that failed and will retry);
+    # the handlers post their own (timers succeed every few seconds and would flood the
+    # namespace's events). kopf >= 1.44 posts no log message as an Event unless asked.
+    settings.posting.loggers = True
     settings.posting.level = logging.WARNING
     settings.watching.server_timeout = 300
     settings.watching.client_timeout = 330
