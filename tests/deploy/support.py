@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -24,6 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "charts" / "frontier-operator"
 MANIFESTS = ROOT / "manifests"
 CRDS = ROOT / "crds"
+RBAC_RULES = CHART / "files" / "rbac" / "operator-rules.yaml"
+RBAC_TEMPLATE = CHART / "templates" / "rbac.yaml"
 
 KUBERNETES_VERSION = "1.31"
 """The oldest Kubernetes the manifests target with every feature on (Chart.yaml says >=1.29)."""
@@ -94,3 +97,45 @@ def validation_errors(doc: dict[str, Any], source: str) -> list[str]:
     except kubernetes_validate.ValidationError as exc:
         return [f"{where}: {exc.message} at {'.'.join(str(p) for p in exc.path)}"]
     return []
+
+
+Grant = tuple[str, str, str]
+"""What RBAC checks for one API call: (API group, resource[/subresource], verb)."""
+
+
+def rbac_rules() -> list[dict[str, Any]]:
+    """The operator's rules (the chart's files/rbac/operator-rules.yaml)."""
+    rules = yaml.safe_load(RBAC_RULES.read_text())
+    assert isinstance(rules, list) and rules
+    return rules
+
+
+def grants(rules: list[dict[str, Any]]) -> set[Grant]:
+    return {
+        (group, resource, verb)
+        for rule in rules
+        for group in rule["apiGroups"]
+        for resource in rule["resources"]
+        for verb in rule["verbs"]
+    }
+
+
+def peering_block() -> str:
+    """The template's kopf peering rule: the text between its `if peering.enabled` and `end`."""
+    found = re.search(
+        r"\{\{- if \.Values\.operator\.peering\.enabled \}\}(.*?)\{\{- end \}\}",
+        RBAC_TEMPLATE.read_text(),
+        re.S,
+    )
+    assert found, "the kopf peering rule must be conditional on operator.peering.enabled"
+    return found.group(1)
+
+
+def peering_grants(scope: str) -> set[Grant]:
+    """What the peering rule grants in `scope` ("cluster": clusterkopfpeerings, else kopfpeerings)."""
+    block = peering_block()
+    groups = re.findall(r'apiGroups: \["([^"]*)"\]', block)
+    verbs = re.findall(r'"(\w+)"', block.split("verbs:")[1])
+    resource = "clusterkopfpeerings" if scope == "cluster" else "kopfpeerings"
+    assert f'"{resource}"' in block, f"the peering rule does not name {resource}"
+    return {(group, resource, verb) for group in groups for verb in verbs}
