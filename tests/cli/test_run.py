@@ -3,10 +3,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from rich.progress import Progress
 from typer.testing import CliRunner
 
 from frontier.benchmarks.registry import load_benchmark
 from frontier.cli.main import app
+from frontier.cli.run import RateColumn, RemainingColumn, _progress_factory
 from frontier.store import Store
 from tests.cli.conftest import write_manifest
 from tests.support.frontiers import small_document
@@ -103,3 +105,41 @@ def test_export_adds_each_task_s_lineage_by_default(runner: CliRunner, tmp_path:
             task.lineage.origin,
         )
         assert x["round"] == 1 and x["parentId"] is not None
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_rate_is_rollouts_done_here_over_the_time_since_rolling_began() -> None:
+    """Fast rollouts finish in bursts and every wave raises the total: neither may inflate it."""
+    clock = Clock()
+    progress = Progress(get_time=clock, disable=True)
+    hook = _progress_factory(progress)("round 1: candidates")
+    clock.now = 5.0  # loading tasks before the first wave does not count
+    hook(0, 40)
+    for done in range(1, 41):  # the first wave finishes in a burst two seconds in
+        clock.now = 7.0 + done * 1e-6
+        hook(done, 40)
+    hook(40, 60)  # a second wave is planned
+    clock.now = 9.0
+    hook(50, 60)
+    task = progress.tasks[0]
+    assert RateColumn().render(task).plain == "12.5/s"  # 50 rollouts in 4 s
+    assert RemainingColumn().render(task).plain == "0:00:00"  # 10 left at 12.5/s: under 1 s
+    clock.now = 15.0
+    assert RateColumn().render(task).plain == "5.0/s"
+    assert RemainingColumn().render(task).plain == "0:00:02"
+    hook(60, 60)
+    clock.now = 100.0  # once every planned rollout is done, the rate stays where it ended
+    assert RateColumn().render(task).plain == "6.0/s"
+
+
+def test_a_bar_before_any_rollout_shows_no_rate() -> None:
+    progress = Progress(get_time=Clock(), disable=True)
+    _progress_factory(progress)("profile base tasks")(0, 16)
+    assert RateColumn().render(progress.tasks[0]).plain == "-/s"

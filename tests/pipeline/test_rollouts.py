@@ -112,6 +112,17 @@ async def test_a_resumed_run_plays_only_what_is_missing() -> None:
     assert not set(second.calls) & {(r.task_id, r.attempt) for r in stored[:3]}
 
 
+async def test_progress_hears_of_each_wave_before_its_rollouts_and_of_each_rollout_after() -> None:
+    """A display can start its clock when rolling starts, not when the first rollout ends."""
+    task = make_task(0)
+    agent = ScriptedAgent(lambda t, a, n: None if (a == 1 and n == 1) else 1.0)
+    calls: list[tuple[int, int]] = []
+    await run(
+        agent, [task], FixedK(2), progress=lambda done, planned: calls.append((done, planned))
+    )
+    assert calls == [(0, 2), (1, 2), (2, 2), (2, 3), (3, 3)]
+
+
 async def test_curtailed_stops_early_and_reaches_the_same_bands_as_fixed_k() -> None:
     bands = BandSpec()
     tasks = [make_task(0), make_task(1)]

@@ -15,9 +15,9 @@ from rich.progress import (
     MofNCompleteColumn,
     Progress,
     ProgressColumn,
+    Task,
     TextColumn,
     TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 from rich.table import Table
 from rich.text import Text
@@ -27,19 +27,48 @@ from frontier.local.runner import LoopResult, load_manifest, run_loop
 from frontier.pipeline.rollouts import ProgressHook
 
 
+def _rate(task: Task) -> float | None:
+    """Rollouts finished in this process per second since its rollouts began.
+
+    Not rich's `speed`: that averages only the samples since the total last changed, and
+    every wave raises the total, so a wave of fast rollouts finishing within microseconds
+    read as hundreds of thousands per second.
+    """
+    elapsed = task.finished_time if task.finished else task.elapsed
+    if not task.completed or not elapsed:
+        return None
+    return task.completed / elapsed
+
+
 class RateColumn(ProgressColumn):
     """Rollouts per second."""
 
-    def render(self, task: Any) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text(f"{speed:.1f}/s" if speed else "-/s", style="progress.data.speed")
+    def render(self, task: Task) -> Text:
+        rate = _rate(task)
+        return Text(f"{rate:.1f}/s" if rate else "-/s", style="progress.data.speed")
+
+
+class RemainingColumn(ProgressColumn):
+    """Time left for the rollouts planned so far, at the same honest rate."""
+
+    def render(self, task: Task) -> Text:
+        rate = _rate(task)
+        if task.total is None:
+            return Text("", style="progress.remaining")
+        if not rate:
+            return Text("-:--:--", style="progress.remaining")
+        minutes, seconds = divmod(int(max(0.0, task.total - task.completed) / rate), 60)
+        hours, minutes = divmod(minutes, 60)
+        return Text(f"{hours:d}:{minutes:02d}:{seconds:02d}", style="progress.remaining")
 
 
 def _progress_factory(progress: Progress) -> Any:
     def factory(label: str) -> ProgressHook:
-        task = progress.add_task(label, total=None)
+        # the clock starts with the first wave, so loading tasks before it is not counted
+        task = progress.add_task(label, total=None, start=False)
 
         def hook(done: int, planned: int) -> None:
+            progress.start_task(task)  # once: a started task keeps its start time
             progress.update(task, completed=done, total=planned)
 
         return hook
@@ -71,7 +100,7 @@ def run(
             MofNCompleteColumn(),
             RateColumn(),
             TimeElapsedColumn(),
-            TimeRemainingColumn(),
+            RemainingColumn(),
             console=console,
             disable=as_json,
             transient=False,

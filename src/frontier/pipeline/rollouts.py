@@ -146,7 +146,8 @@ class WaveReport:
 
 
 ProgressHook = Callable[[int, int], None]
-"""Called with (rollouts finished in this invocation, rollouts planned so far)."""
+"""Called with (rollouts finished in this invocation, rollouts planned so far): when a wave
+is planned, before any of its rollouts runs, and after each rollout finishes."""
 
 
 async def roll_out(
@@ -190,6 +191,8 @@ async def roll_out(
                 break
             report.waves += 1
             planned += len(wave)
+            if progress is not None:
+                progress(report.rollouts, planned)
             pending = {asyncio.ensure_future(one(t, a)) for t, a in wave}
             try:
                 for finished in asyncio.as_completed(pending):
