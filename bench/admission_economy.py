@@ -4,9 +4,13 @@ Runs the example loop (ShoppingBench dev sample, heuristic solver, procedural
 teacher, 3 rounds) twice in this process, each on a fresh SQLite database:
 
 - baseline: random parents, random motifs, fixed k=4 for every candidate
-  (no early stop), the near-duplicate screen against every task;
+  (no early stop);
 - frontier: the defaults (boundary parents not mutated before, motifs from
   failure traces, curtailed candidate rollouts).
+
+Nothing else differs: both screen near-duplicates the same way (outside the
+candidate's own mutation tree, at the example's threshold), since no setting
+changes that.
 
 and prints, per configuration, candidates generated, admitted, yield,
 candidate rollouts spent and rollouts per admitted task, then the ratios

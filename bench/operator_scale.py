@@ -4,9 +4,10 @@ What runs: the test emulator (tests/support/kube.py, kmock with the API-server g
 filled) in this process, and the real operator in a subprocess that reaches it
 through a kubeconfig, standalone and cluster-wide, with its store on a throwaway
 PostgreSQL database (or SQLite with --sqlite). The default entry is
-`kopf run -m frontier.operator.main --standalone -A`: `frontier operator --standalone`
-(--entry frontier) passes kopf a peering name as well, which makes peering mandatory,
-and a standalone operator then waits for peering forever (see the report).
+`kopf run -m frontier.operator.main --standalone -A`; `--entry frontier` runs
+`frontier operator --all-namespaces --standalone` instead, which starts the same way
+(it once passed kopf a peering name even when standalone, so the operator waited
+for a peering resource forever; the CLI now passes none with --standalone).
 
 What is measured, in the same run:
 
