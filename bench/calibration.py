@@ -2,13 +2,14 @@
 
 Two sources, as issue 10 asks. (a) ShoppingBench's heuristic profiles on the
 dev sample: real agent episodes graded by the real verifier, cached under
-bench/.cache/ because they take a minute or two to produce. (b) Synthetic
+bench/.cache/ because they take 6-10 minutes to produce. (b) Synthetic
 reward distributions: binary Bernoulli tasks with p drawn from a mixture that
 looks like a real profiling run (a lump of unsolvable tasks, a lump of solved
 ones, a spread in between), and continuous partial-credit tasks shaped like
 ShoppingBench's CAR (the mean relevance of recommended products: 1, a few
-partial values, or 0). The true band of a task is the band of its mean over
-all of its rollouts.
+partial values, or 0). A synthetic task knows its true mean reward (the
+generator's expectation); a heuristic task does not, so the bench takes its
+truth from rollouts that no policy reads.
 """
 
 from __future__ import annotations
@@ -32,11 +33,16 @@ SEED = 0
 
 @dataclass(frozen=True)
 class CalibrationTask:
-    """One task's full pool of rollouts (rewards in [0, 1]) and where it came from."""
+    """One task's full pool of rollouts (rewards in [0, 1]) and where it came from.
+
+    `true_mean` is the expected reward of one rollout when the generator knows
+    it (synthetic tasks), else None (real rollouts).
+    """
 
     source: str
     task_id: str
     rewards: tuple[float, ...]
+    true_mean: float | None = None
 
 
 def _data_files() -> list[str]:
@@ -130,7 +136,7 @@ def synthetic_binary(count: int = 1000, n: int = 64, seed: int = 1) -> list[Cali
         p = _mixture_p(rng)
         tasks.append(
             CalibrationTask(
-                "synthetic-binary", f"b{i}", tuple(float(rng.random() < p) for _ in range(n))
+                "synthetic-binary", f"b{i}", tuple(float(rng.random() < p) for _ in range(n)), p
             )
         )
     return tasks
@@ -144,10 +150,14 @@ def synthetic_uniform(count: int = 1000, n: int = 64, seed: int = 3) -> list[Cal
         p = rng.random()
         tasks.append(
             CalibrationTask(
-                "synthetic-uniform", f"u{i}", tuple(float(rng.random() < p) for _ in range(n))
+                "synthetic-uniform", f"u{i}", tuple(float(rng.random() < p) for _ in range(n)), p
             )
         )
     return tasks
+
+
+def _jittered(partial: float, jitter: float) -> float:
+    return round(min(1.0, max(0.0, partial + jitter)), 4)
 
 
 def synthetic_partial_credit(
@@ -162,6 +172,7 @@ def synthetic_partial_credit(
     """
     rng = random.Random(seed)
     fractions = [1 / 2, 2 / 3, 3 / 4, 4 / 5, 1 / 3, 1 / 4]
+    jitters = [-0.125, 0.0, 0.0, 0.125]
     tasks = []
     for i in range(count):
         p_full = _mixture_p(rng)
@@ -176,10 +187,11 @@ def synthetic_partial_credit(
                 rewards.append(0.0)
             else:
                 # Multi-product tasks average relevances, so the partial score jitters.
-                rewards.append(
-                    round(min(1.0, max(0.0, partial + rng.choice([-0.125, 0.0, 0.0, 0.125]))), 4)
-                )
-        tasks.append(CalibrationTask("synthetic-partial", f"c{i}", tuple(rewards)))
+                rewards.append(_jittered(partial, rng.choice(jitters)))
+        # The expectation of one rollout under the three outcomes above.
+        partial_mean = sum(_jittered(partial, j) for j in jitters) / len(jitters)
+        true_mean = p_full + (1 - p_full) * (1 - p_zero) * partial_mean
+        tasks.append(CalibrationTask("synthetic-partial", f"c{i}", tuple(rewards), true_mean))
     return tasks
 
 
