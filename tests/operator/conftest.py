@@ -9,11 +9,12 @@ carries, in-process, then setting the Job's status through the API.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,22 +41,36 @@ def login_to_emulator(memo: kopf.Memo, **_: Any) -> kopf.ConnectionInfo:
     return kopf.ConnectionInfo(server=server, token="test-token", scheme="Bearer")
 
 
+def store_in(directory: Path) -> str:
+    """A fresh, migrated SQLite store in `directory`; its DSN."""
+    url = f"sqlite:///{directory / 'frontier.db'}"
+    Store.connect(url, auto_upgrade=True).close()
+    return url
+
+
 @pytest.fixture
 def dsn(tmp_path: Path) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'frontier.db'}"
-    Store.connect(url, auto_upgrade=True).close()
-    yield url
+    yield store_in(tmp_path)
+
+
+@contextlib.asynccontextmanager
+async def serving(directory: Path, env: pytest.MonkeyPatch) -> AsyncIterator[Cluster]:
+    """An emulator on a port, named by kopf's login and by a kubeconfig in `directory`.
+
+    A test that needs a second, independent cluster (a fault-free run to compare
+    with) opens one with its own `env` context, so the first one's settings return.
+    """
+    async with Cluster() as handler, kmock.Server(handler) as server:
+        declare_resources(handler)
+        handler.server_url = str(server.url).rstrip("/")
+        env.setenv("FRONTIER_TEST_KUBE_SERVER", handler.server_url)
+        env.setenv("KUBECONFIG", str(kubeconfig(handler.server_url, directory / "kubeconfig")))
+        yield handler
 
 
 @pytest_asyncio.fixture
 async def cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Cluster]:
-    async with Cluster() as handler, kmock.Server(handler) as server:
-        declare_resources(handler)
-        handler.server_url = str(server.url).rstrip("/")
-        monkeypatch.setenv("FRONTIER_TEST_KUBE_SERVER", handler.server_url)
-        monkeypatch.setenv(
-            "KUBECONFIG", str(kubeconfig(handler.server_url, tmp_path / "kubeconfig"))
-        )
+    async with serving(tmp_path, monkeypatch) as handler:
         yield handler
 
 
@@ -166,22 +181,29 @@ def ref(plural: str, name: str | None = None) -> Ref:
     return Ref(api, plural, NAMESPACE, name)
 
 
-async def run_job(kube: Kube, job: dict[str, Any], dsn: str) -> None:
-    """Do what the Job's pods would: run its worker command once per index, then report success."""
-    spec = job["spec"]
-    container = spec["template"]["spec"]["containers"][0]
-    command = list(container["command"])
+async def run_worker(job: dict[str, Any], dsn: str, index: int) -> None:
+    """Do what the pod of one index of the Job would: run its worker command."""
+    command = list(job["spec"]["template"]["spec"]["containers"][0]["command"])
     assert command[:2] == ["frontier", "worker"], command
-    runner = CliRunner()
-    for index in range(spec["completions"]):
-        result = await asyncio.to_thread(
-            runner.invoke,
-            worker_app,
-            [*command[2:], "--db", dsn],
-            env={"JOB_COMPLETION_INDEX": str(index)},
-        )
-        assert result.exit_code == 0, result.output
-    completions = spec["completions"]
+    result = await asyncio.to_thread(
+        CliRunner().invoke,
+        worker_app,
+        [*command[2:], "--db", dsn],
+        env={"JOB_COMPLETION_INDEX": str(index)},
+    )
+    assert result.exit_code == 0, result.output
+
+
+async def run_job(
+    kube: Kube, job: dict[str, Any], dsn: str, *, indexes: Iterable[int] | None = None
+) -> None:
+    """Do what the Job's pods would: run its worker command once per index, then report success.
+
+    `indexes` are the ones still to run when the others' pods already have (default: all).
+    """
+    completions = job["spec"]["completions"]
+    for index in range(completions) if indexes is None else indexes:
+        await run_worker(job, dsn, index)
     await kube.patch_status(
         Ref("batch/v1", "jobs", NAMESPACE, job["metadata"]["name"]),
         {
