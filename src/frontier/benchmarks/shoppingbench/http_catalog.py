@@ -6,11 +6,17 @@ with product_ids "a,b". The server's view returns no title or price and a search
 hit no sku options or attributes, so hits and views are merged into a cache that
 grading reads, and grading views any recommended id not viewed yet. A product
 never found in a search has no known title or price and is graded as unknown.
+
+Grounding and mutation read gold products through `locate` and `get`: a gold id
+exists when the server's view returns it, and its title and price come from a
+search for the titles the task requests for it. Mutations see only what the
+server returned (`get`, `shop_products`), never the embedded builder's invented
+attributes and sku dimensions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -33,6 +39,7 @@ class HttpCatalog:
         self._client = client or httpx.Client(timeout=timeout)
         self._seen: dict[str, dict[str, Any]] = {}
         self._viewed: set[str] = set()
+        self.roles: Mapping[str, str] = {}  # a real server has no decoys to tell apart
 
     def _get(self, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         url = f"{self.base_url}{path}"
@@ -92,3 +99,30 @@ class HttpCatalog:
             if rec is not None and "price" in rec and "title" in rec:
                 out[pid] = Product.model_validate({**rec, "product_id": pid})
         return out
+
+    def exists(self, product_id: str) -> bool:
+        """Whether the server's view knows the id (viewing it if not viewed yet)."""
+        if product_id not in self._viewed:
+            self.view([product_id])
+        return product_id in self._viewed
+
+    def get(self, product_id: str) -> Product | None:
+        """The server's record of a viewed id with a known title and price, else None."""
+        if not self.exists(product_id):
+            return None
+        return self.products([product_id]).get(product_id)
+
+    def locate(self, product_id: str, titles: Sequence[str]) -> Product | None:
+        """A gold product's full record: viewed, with title and price from a search for `titles`."""
+        if not self.exists(product_id):
+            return None
+        for title in titles:
+            if product_id in self.products([product_id]):
+                break
+            self.find(SearchRequest(q=title))
+        return self.products([product_id]).get(product_id)
+
+    def shop_products(self, shop_id: str) -> list[Product]:
+        """The products of a shop met in searches so far, with their viewed details."""
+        ids = [pid for pid, rec in self._seen.items() if str(rec.get("shop_id")) == shop_id]
+        return list(self.products(ids).values())

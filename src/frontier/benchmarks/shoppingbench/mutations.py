@@ -16,6 +16,10 @@ with cap, platform <-> shop), bind_web_fact (a product task whose gold title con
 the answer to a known web fact becomes a web task: the query asks that question instead
 of naming the answer, as ShoppingBench's own web tasks do, so the agent must look the
 fact up before it can search).
+
+Gold products come from the benchmark's catalog (GoldCatalog): the embedded one,
+or the search server with `catalog: http`, so new attribute and sku constraints
+are drawn from the record the server returns.
 """
 
 from __future__ import annotations
@@ -23,10 +27,9 @@ from __future__ import annotations
 import math
 import random
 import re
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
-from frontier.benchmarks.shoppingbench.catalog import EmbeddedCatalog
 from frontier.benchmarks.shoppingbench.models import (
     ItemRequest,
     PriceBound,
@@ -51,11 +54,22 @@ MIN_FACT_LENGTH = 3
 SLACK = {"hard": (0.0, 0.01), "medium": (0.01, 0.05), "easy": (0.05, 0.10)}
 
 
+class GoldCatalog(Protocol):
+    """Where mutations read gold products and their shop mates."""
+
+    @property
+    def roles(self) -> Mapping[str, str]: ...
+
+    def get(self, product_id: str) -> Product | None: ...
+
+    def shop_products(self, shop_id: str) -> list[Product]: ...
+
+
 class NotApplicable(Exception):
     """The motif cannot be applied to this task (e.g. no unused gold attribute)."""
 
 
-def _golds(record: ShoppingRecord, catalog: EmbeddedCatalog) -> list[Product]:
+def _golds(record: ShoppingRecord, catalog: GoldCatalog) -> list[Product]:
     out = []
     for it in record.items:
         p = catalog.get(it.product_id)
@@ -124,7 +138,7 @@ def _whole_word(answer: str) -> re.Pattern[str]:
 
 def bind_web_fact(
     record: ShoppingRecord,
-    catalog: EmbeddedCatalog,
+    catalog: GoldCatalog,
     facts: Sequence[tuple[str, str]],
     rng: random.Random,
 ) -> tuple[dict[str, Any], str]:
@@ -156,7 +170,7 @@ def bind_web_fact(
 def mutate_record(
     record: ShoppingRecord,
     motif: str,
-    catalog: EmbeddedCatalog,
+    catalog: GoldCatalog,
     rng: random.Random,
     facts: Sequence[tuple[str, str]] = (),
 ) -> tuple[dict[str, Any], str]:
