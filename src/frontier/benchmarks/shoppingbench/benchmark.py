@@ -3,7 +3,12 @@
 Options (all optional): catalog "embedded" (default) or "http" with base_url;
 seed (int, default 0); distractors (per gold product, default 2); db_path (SQLite
 file for the embedded catalog, default in memory); web_search "offline"
-(default) or "http" with web_search_url.
+(default) or "http" with web_search_url; title_similarity "lexical" (default)
+or "embedding" (the optional extra `embeddings`, see embedding.py).
+
+With catalog "http" the search server is the only truth: grounding and mutation
+read gold products from it, never from the embedded builder, which invents
+attributes and prices a real product may not have.
 """
 
 from __future__ import annotations
@@ -12,15 +17,21 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from frontier.benchmarks.shoppingbench.catalog import Catalog, EmbeddedCatalog
+from frontier.benchmarks.shoppingbench.catalog import Catalog, EmbeddedCatalog, SearchRequest
 from frontier.benchmarks.shoppingbench.episode import ShoppingEpisode
-from frontier.benchmarks.shoppingbench.grader import grade_record
+from frontier.benchmarks.shoppingbench.grader import grade_record, item_relevance
 from frontier.benchmarks.shoppingbench.http_catalog import HttpCatalog
 from frontier.benchmarks.shoppingbench.loader import BENCHMARK, load_tasks
-from frontier.benchmarks.shoppingbench.models import ShoppingRecord, parse_record
-from frontier.benchmarks.shoppingbench.mutations import MOTIFS, NotApplicable, mutate_record
+from frontier.benchmarks.shoppingbench.models import Product, ShoppingRecord, parse_record
+from frontier.benchmarks.shoppingbench.mutations import (
+    MOTIFS,
+    GoldCatalog,
+    NotApplicable,
+    mutate_record,
+)
 from frontier.benchmarks.shoppingbench.policies import PROFILES, make_policy
 from frontier.benchmarks.shoppingbench.render import description_of, missing_mentions
+from frontier.benchmarks.shoppingbench.text import LEXICAL, TitleMeasure
 from frontier.benchmarks.shoppingbench.websearch import (
     HttpWebSearch,
     OfflineWebSearch,
@@ -49,21 +60,23 @@ class ShoppingBench:
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         opts = dict(options or {})
         self.seed = int(opts.get("seed", 0))
+        self.titles = _title_measure(opts.get("title_similarity", "lexical"))
         self.embedded = EmbeddedCatalog(
             seed=self.seed,
             distractors=int(opts.get("distractors", 2)),
             path=str(opts.get("db_path", ":memory:")),
+            titles=self.titles,
         )
         backend = opts.get("catalog", "embedded")
         self.catalog: Catalog
+        self.http: HttpCatalog | None = None
         if backend == "embedded":
             self.catalog = self.embedded
         elif backend == "http":
             if not opts.get("base_url"):
                 raise ValueError("shoppingbench option base_url is required with catalog: http")
-            self.catalog = HttpCatalog(
-                str(opts["base_url"]), timeout=float(opts.get("timeout", 30))
-            )
+            self.http = HttpCatalog(str(opts["base_url"]), timeout=float(opts.get("timeout", 30)))
+            self.catalog = self.http
         else:
             raise ValueError(
                 f"shoppingbench option catalog must be 'embedded' or 'http', got {backend!r}"
@@ -128,7 +141,7 @@ class ShoppingBench:
                 if isinstance(raw, list)
                 else [p.strip() for p in str(raw).split(",") if p.strip()]
             )
-        return grade_record(rec, ids, self.catalog.products(ids))
+        return grade_record(rec, ids, self.catalog.products(ids), titles=self.titles)
 
     def gold_answer(self, task: Task) -> FinalAnswer:
         return FinalAnswer(
@@ -161,12 +174,14 @@ class ShoppingBench:
     ) -> list[MutationProposal]:
         self.prepare([task])
         rec = self.record(task)
+        golds: GoldCatalog = self.embedded
+        if self.http is not None:
+            self._locate_http_golds(rec)
+            golds = self.http
         out: list[MutationProposal] = []
         for motif in motifs:
             try:
-                native, note = mutate_record(
-                    rec, motif, self.embedded, rng, self.offline_web.facts()
-                )
+                native, note = mutate_record(rec, motif, golds, rng, self.offline_web.facts())
             except NotApplicable:
                 continue
             child = self._child(task, native, motif, round, "procedural")
@@ -209,31 +224,22 @@ class ShoppingBench:
                 return Grounding(
                     grounded=False, reason="voucher: the gold basket costs more than the budget"
                 )
-        problem = self.embedded.add_record(task.id, rec, extend=task.lineage.origin == "base")
+        golds, problem = (
+            self._embedded_golds(task, rec) if self.http is None else self._http_golds(rec)
+        )
         if problem:
             return Grounding(grounded=False, reason=problem)
-        for it in rec.items:
-            if it.product_id not in self.embedded:
-                return Grounding(
-                    grounded=False, reason=f"gold product {it.product_id} is not in the catalog"
-                )
-        grade = grade_record(
-            rec,
-            [it.product_id for it in rec.items],
-            self.embedded.products([it.product_id for it in rec.items]),
-        )
+        grade = grade_record(rec, [it.product_id for it in rec.items], golds, titles=self.titles)
         if not grade.success:
             failed = [c.detail for c in grade.checks if not c.passed]
             return Grounding(
                 grounded=False, reason=f"the gold answer fails its own checks: {failed}"
             )
         # the gold must also pass on its merits (not only by id): check every constraint
-        from frontier.benchmarks.shoppingbench.grader import item_relevance
-
         for i, it in enumerate(rec.items):
-            prod = self.embedded.get(it.product_id)
+            prod = golds.get(it.product_id)
             probe = prod.model_copy(update={"product_id": "__probe__"}) if prod else None
-            score, checks = item_relevance(probe, it)
+            score, checks = item_relevance(probe, it, titles=self.titles)
             if score < 1.0 and rec.family != "web":
                 failed = [c.detail for c in checks if not c.passed]
                 return Grounding(
@@ -241,7 +247,7 @@ class ShoppingBench:
                     reason=f"item {i + 1}: the gold product does not satisfy {failed}",
                 )
         if rec.family == "web" and task.lineage.origin != "base":
-            problem = self._web_fact_problem(task.query, rec)
+            problem = self._web_fact_problem(task.query, rec, golds)
             if problem:
                 return Grounding(grounded=False, reason=problem)
         if task.lineage.origin != "base":
@@ -252,10 +258,62 @@ class ShoppingBench:
                 )
         return Grounding(grounded=True)
 
-    def _web_fact_problem(self, query: str, rec: ShoppingRecord) -> str | None:
+    def _embedded_golds(
+        self, task: Task, rec: ShoppingRecord
+    ) -> tuple[dict[str, Product], str | None]:
+        """The gold products in the embedded catalog (built from base tasks), or why not."""
+        problem = self.embedded.add_record(task.id, rec, extend=task.lineage.origin == "base")
+        if problem:
+            return {}, problem
+        for it in rec.items:
+            if it.product_id not in self.embedded:
+                return {}, f"gold product {it.product_id} is not in the catalog"
+        return self.embedded.products([it.product_id for it in rec.items]), None
+
+    def _http_golds(self, rec: ShoppingRecord) -> tuple[dict[str, Product], str | None]:
+        """The gold products as the search server has them, or why they cannot be checked.
+
+        The server's view proves an id exists and gives its sku options and
+        attributes; its title and price come only from a search hit, so each gold
+        is searched by the titles the task requests for it.
+        """
+        assert self.http is not None
+        golds: dict[str, Product] = {}
+        for it in rec.items:
+            if not self.http.exists(it.product_id):
+                return {}, f"gold product {it.product_id} is not on the search server"
+            found = self.http.locate(it.product_id, it.title)
+            if found is None:
+                return {}, (
+                    f"gold product {it.product_id}: no search for its requested title finds it, "
+                    "so its title and price are unknown"
+                )
+            golds[it.product_id] = found
+        total = rec.voucher.implied_total() if rec.voucher is not None else None
+        prices = sum(g.price for g in golds.values())
+        if total is not None and abs(prices - total) > 0.05:
+            return {}, (
+                f"voucher arithmetic: gold prices sum to {prices:.2f}, the voucher implies {total:.2f}"
+            )
+        return golds, None
+
+    def _locate_http_golds(self, rec: ShoppingRecord) -> None:
+        """Fetch a task's gold products (and, in one-shop tasks, shop mates) for mutation."""
+        assert self.http is not None
+        for it in rec.items:
+            gold = self.http.locate(it.product_id, it.title)
+            one_shop = rec.family == "shop" or (
+                rec.voucher is not None and rec.voucher.voucher_type == "shop"
+            )
+            if gold is not None and one_shop:
+                self.http.find(SearchRequest(q=gold.title, shop_id=gold.shop_id))
+
+    def _web_fact_problem(
+        self, query: str, rec: ShoppingRecord, golds: dict[str, Product]
+    ) -> str | None:
         """Why a mutated web task's fact cannot be looked up or does not pick its product."""
         assert rec.knowledge is not None and rec.web_product is not None
-        gold = self.embedded.get(rec.web_product.product_id) or rec.web_product
+        gold = golds.get(rec.web_product.product_id) or rec.web_product
         answer = rec.knowledge.strip().lower()
         if answer not in gold.title.lower() and answer not in gold.description.lower():
             return f"the gold product does not name the web fact's answer {rec.knowledge!r}"
@@ -273,3 +331,16 @@ class ShoppingBench:
 
     def profiles(self) -> list[str]:
         return list(PROFILES)
+
+
+def _title_measure(choice: object) -> TitleMeasure:
+    if choice == "lexical":
+        return LEXICAL
+    if choice == "embedding":
+        from frontier.benchmarks.shoppingbench.embedding import EMBEDDING, check_available
+
+        check_available()  # fail now, naming the option; the model itself loads on first use
+        return EMBEDDING
+    raise ValueError(
+        f"shoppingbench option title_similarity must be 'lexical' or 'embedding', got {choice!r}"
+    )

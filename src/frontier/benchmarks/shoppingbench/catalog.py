@@ -20,7 +20,13 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from frontier.benchmarks.shoppingbench.models import SERVICES, ItemRequest, Product, ShoppingRecord
-from frontier.benchmarks.shoppingbench.text import TITLE_THRESHOLD, title_similarity, tokens
+from frontier.benchmarks.shoppingbench.text import (
+    LEXICAL,
+    TITLE_THRESHOLD,
+    TitleMeasure,
+    title_similarity,
+    tokens,
+)
 
 PAGE_SIZE = 10
 MAX_PAGE = 5
@@ -99,8 +105,16 @@ class EmbeddedCatalog:
 
     blocking = False
 
-    def __init__(self, *, seed: int = 0, distractors: int = 2, path: str = ":memory:") -> None:
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        distractors: int = 2,
+        path: str = ":memory:",
+        titles: TitleMeasure = LEXICAL,
+    ) -> None:
         self.seed = seed
+        self.titles = titles  # decoys with another title must fail this measure
         self.n_distractors = distractors
         self._db = sqlite3.connect(path, check_same_thread=False)
         self._lock = threading.Lock()
@@ -533,15 +547,26 @@ class EmbeddedCatalog:
         return decoy.product_id
 
     def _dissimilar_title(self, title: str, rng: random.Random) -> str:
+        """A title below the title check: some of the gold's first words, then random ones.
+
+        Words are drawn against the lexical measure (cheap); the result must also
+        fall below the benchmark's own measure, else it is redrawn with none of the
+        gold's words (an embedding still sees "car wax" in "car wax galaxy clip").
+        """
         words = tokens(title)
-        keep = words[: max(1, len(words) // 4)]
         pool = self._words or list(GENERIC_VALUES)
-        out = list(keep)
-        while title_similarity(" ".join(out), title) >= TITLE_THRESHOLD * 0.8 or len(out) < len(
-            words
-        ):
-            out.append(rng.choice(pool))
-            if len(out) > 3 * len(words) + 6:
+        cut = self.titles.threshold * 0.8
+        out: list[str] = []
+        foreign = [w for w in pool if w not in words] or pool
+        for keep, draw in ((max(1, len(words) // 4), pool), (0, foreign)):
+            out = list(words[:keep])
+            while title_similarity(" ".join(out), title) >= TITLE_THRESHOLD * 0.8 or len(out) < len(
+                words
+            ):
+                out.append(rng.choice(draw))
+                if len(out) > 3 * len(words) + 6:
+                    break
+            if self.titles.similarity(" ".join(out), title) < cut:
                 break
         return " ".join(out)
 

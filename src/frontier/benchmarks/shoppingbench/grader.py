@@ -1,7 +1,8 @@
 """ShoppingBench's published grading rules, applied to catalog products.
 
 Per requested item, relevance = satisfied checks / checks, where the checks are:
-each requested title (token-set Jaccard >= TITLE_THRESHOLD, see text.py), each
+each requested title (the benchmark's TitleMeasure: token-set Jaccard >= 0.5 by
+default, see text.py), each
 price bound, each required service, and each sku-option and attribute pair (pairs
 are looked up in the product's attributes and in one sku variant: the variant
 that satisfies the most pairs, as ShoppingBench does). Recommending the exact
@@ -25,7 +26,7 @@ reward (CAR) = mean relevance over the gold items. success (ASR) per family:
   face value; percentage: total - min(total * rate, cap). A total already within
   budget fits without the voucher;
 - web: the knowledge attribute appears in the product's title or description and
-  the title matches the gold title (>= WEB_TITLE_THRESHOLD); reward = mean of the two.
+  the title matches the gold title (>= the measure's web threshold); reward = mean of the two.
 """
 
 from __future__ import annotations
@@ -33,11 +34,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from frontier.benchmarks.shoppingbench.models import ItemRequest, Product, ShoppingRecord
-from frontier.benchmarks.shoppingbench.text import (
-    TITLE_THRESHOLD,
-    WEB_TITLE_THRESHOLD,
-    title_similarity,
-)
+from frontier.benchmarks.shoppingbench.text import LEXICAL, TitleMeasure
 from frontier.domain.tasks import Check, Grade
 
 MAX_RECOMMENDED = 10
@@ -62,10 +59,11 @@ def item_relevance(
     product: Product | None,
     item: ItemRequest,
     *,
-    threshold: float = TITLE_THRESHOLD,
+    titles: TitleMeasure = LEXICAL,
     label: str = "",
 ) -> tuple[float, list[Check]]:
     """Relevance of one product for one requested item, with its named checks."""
+    threshold = titles.threshold
     pre = f"{label}: " if label else ""
     if product is None:
         return 0.0, [
@@ -77,7 +75,7 @@ def item_relevance(
         ]
     checks: list[Check] = []
     for title in item.title:
-        sim = title_similarity(product.title, title)
+        sim = titles.similarity(product.title, title)
         checks.append(
             Check(
                 name="title",
@@ -114,12 +112,12 @@ def match_items(
     items: Sequence[ItemRequest],
     recommended: Sequence[Product | None],
     *,
-    threshold: float = TITLE_THRESHOLD,
+    titles: TitleMeasure = LEXICAL,
 ) -> list[tuple[int | None, float, list[Check]]]:
     """For each gold item: (index of its matched recommended product, relevance, checks)."""
     recs = list(recommended[:MAX_RECOMMENDED])
     table = [
-        [item_relevance(p, it, threshold=threshold, label=f"item {i + 1}") for p in recs]
+        [item_relevance(p, it, titles=titles, label=f"item {i + 1}") for p in recs]
         for i, it in enumerate(items)
     ]
     n, m = len(items), len(recs)
@@ -154,7 +152,11 @@ def match_items(
 
 
 def grade_record(
-    record: ShoppingRecord, recommended_ids: Sequence[str] | None, products: Mapping[str, Product]
+    record: ShoppingRecord,
+    recommended_ids: Sequence[str] | None,
+    products: Mapping[str, Product],
+    *,
+    titles: TitleMeasure = LEXICAL,
 ) -> Grade:
     """Grade recommended product ids against a task; `products` resolves ids to catalog records."""
     if not recommended_ids:
@@ -168,8 +170,8 @@ def grade_record(
     unknown = [x for x in ids if x not in products]
     recs: list[Product | None] = [products.get(x) for x in ids]
     if record.family == "web":
-        return _grade_web(record, ids, recs, unknown)
-    matches = match_items(record.items, recs)
+        return _grade_web(record, ids, recs, unknown, titles)
+    matches = match_items(record.items, recs, titles=titles)
     checks = [c for _, _, cs in matches for c in cs]
     if unknown:
         checks.append(
@@ -217,7 +219,11 @@ def grade_record(
 
 
 def _grade_web(
-    record: ShoppingRecord, ids: list[str], recs: list[Product | None], unknown: list[str]
+    record: ShoppingRecord,
+    ids: list[str],
+    recs: list[Product | None],
+    unknown: list[str],
+    titles: TitleMeasure,
 ) -> Grade:
     gold = record.web_product
     assert gold is not None and record.knowledge is not None
@@ -230,7 +236,7 @@ def _grade_web(
             k_ok = t_ok = True
         else:
             k_ok = kw in p.title.lower() or kw in p.description.lower()
-            t_ok = title_similarity(p.title, gold.title) >= WEB_TITLE_THRESHOLD
+            t_ok = titles.similarity(p.title, gold.title) >= titles.web_threshold
         score = (k_ok + t_ok) / 2
         if score > best[0]:
             best = (score, k_ok, t_ok, idx)
@@ -249,7 +255,7 @@ def _grade_web(
         )
     )
     checks.append(
-        Check(name="title", passed=t_ok, detail=f"title match (need {WEB_TITLE_THRESHOLD})")
+        Check(name="title", passed=t_ok, detail=f"title match (need {titles.web_threshold})")
     )
     return Grade(
         reward=score,

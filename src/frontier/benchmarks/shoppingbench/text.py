@@ -15,11 +15,17 @@ rewordings. At 0.5 a title must share at least half of the two titles' combined
 vocabulary, e.g. "steel water bottle" vs "steel water bottle blue large 1l" = 3/6.
 Decoys in the embedded catalog keep the gold title plus one filler word, so they
 pass the title check and fail exactly the constraint they break.
+
+The option `titleSimilarity: embedding` swaps in a sentence embedding
+(embedding.py) with its own thresholds; a TitleMeasure carries the function and
+its two cut-offs together, so the grader never pairs a measure with another's.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 TITLE_THRESHOLD = 0.5
 WEB_TITLE_THRESHOLD = 0.8
@@ -155,6 +161,19 @@ def title_similarity(a: str, b: str) -> float:
     if not ta or not tb:
         return 0.0
     return len(ta & tb) / len(ta | tb)
+
+
+@dataclass(frozen=True)
+class TitleMeasure:
+    """A title similarity in [0, 1] with its cut-offs (all families; the web family)."""
+
+    name: str
+    similarity: Callable[[str, str], float]
+    threshold: float
+    web_threshold: float
+
+
+LEXICAL = TitleMeasure("lexical", title_similarity, TITLE_THRESHOLD, WEB_TITLE_THRESHOLD)
 
 
 def keywords(text: str) -> list[str]:
