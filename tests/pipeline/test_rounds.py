@@ -171,3 +171,23 @@ async def test_a_teacher_endpoint_that_is_down_fails_the_stage_and_leaves_parent
         await mutate_shard(ctx, 1)
     assert ctx.store.candidates(ctx.frontier, round=1) == []
     assert ctx.store.done_shards(ctx.frontier, "mutate", round_scope(ctx, 1)) == set()
+
+
+async def test_a_round_reports_its_teacher_stage_parent_by_parent_before_its_rollouts(
+    ctx: Context,
+) -> None:
+    await profiled(ctx)
+    start_round(ctx, plan_round(ctx))
+    heard: list[tuple[str, int, int]] = []
+
+    def factory(label: str) -> Any:
+        return lambda done, total: heard.append((label, done, total))
+
+    await run_round(ctx, 1, progress=factory)
+    teacher = [(done, total) for label, done, total in heard if label == "round 1: teacher"]
+    parents = len(set(c.parent_id for c in ctx.store.candidates(ctx.frontier, round=1)))
+    assert teacher == [(n, teacher[0][1]) for n in range(teacher[0][1] + 1)]
+    assert teacher[-1][0] >= parents > 0
+    assert heard.index(("round 1: teacher", *teacher[-1])) < next(
+        i for i, (label, *_) in enumerate(heard) if label == "round 1: candidates"
+    )

@@ -28,7 +28,7 @@ from frontier.pipeline.rollouts import ProgressHook
 
 
 def _rate(task: Task) -> float | None:
-    """Rollouts finished in this process per second since its rollouts began.
+    """Items (rollouts, or a teacher's parents) finished in this process per second since they began.
 
     Not rich's `speed`: that averages only the samples since the total last changed, and
     every wave raises the total, so a wave of fast rollouts finishing within microseconds
@@ -41,7 +41,7 @@ def _rate(task: Task) -> float | None:
 
 
 class RateColumn(ProgressColumn):
-    """Rollouts per second."""
+    """Items per second: rollouts, or parents on a teacher stage's bar."""
 
     def render(self, task: Task) -> Text:
         rate = _rate(task)
@@ -49,7 +49,7 @@ class RateColumn(ProgressColumn):
 
 
 class RemainingColumn(ProgressColumn):
-    """Time left for the rollouts planned so far, at the same honest rate."""
+    """Time left for the items planned so far, at the same honest rate."""
 
     def render(self, task: Task) -> Text:
         rate = _rate(task)

@@ -30,6 +30,7 @@ from frontier.domain.similarity import shingle_pool, shingles
 from frontier.domain.tasks import Rollout, Task
 from frontier.pipeline.context import Context
 from frontier.pipeline.profile import stored_changes
+from frontier.pipeline.rollouts import ProgressHook
 from frontier.store import NewCandidate
 
 STAGE = "mutate"
@@ -127,10 +128,12 @@ async def mutate_shard(
     shards: int = 1,
     *,
     pool: EndpointPool | None = None,
+    progress: ProgressHook | None = None,
 ) -> MutateReport:
     """Propose and screen candidates for this shard's parents. Re-running skips parents already done.
 
     An LLM teacher's concurrency changes are stored with the round, as a run stores its solver's.
+    `progress` hears (parents handled, parents of this shard left at the start) per parent.
     """
     own_pool = pool is None
     pool = pool if pool is not None else EndpointPool()
@@ -138,7 +141,7 @@ async def mutate_shard(
     # only this shard's changes: a shared pool's limiter may have served earlier rounds
     limits = pool.get(model, endpoint_url(model)).limiter.watch() if model is not None else None
     try:
-        return await _mutate(ctx, round_number, shard, shards, pool)
+        return await _mutate(ctx, round_number, shard, shards, pool, progress)
     finally:
         if limits is not None:
             ctx.store.record_round_concurrency(
@@ -149,7 +152,12 @@ async def mutate_shard(
 
 
 async def _mutate(
-    ctx: Context, round_number: int, shard: int, shards: int, pool: EndpointPool
+    ctx: Context,
+    round_number: int,
+    shard: int,
+    shards: int,
+    pool: EndpointPool,
+    progress: ProgressHook | None,
 ) -> MutateReport:
     report = MutateReport()
     scope = round_scope(ctx, round_number)
@@ -174,7 +182,9 @@ async def _mutate(
     teacher = build_teacher(
         ctx.spec.teacher, benchmark, motif_selection=ctx.spec.mutation.motif_selection, pool=pool
     )
-    for index, parent_id in mine:
+    if progress is not None:
+        progress(0, len(mine))
+    for handled, (index, parent_id) in enumerate(mine, start=1):
         parent = tasks[parent_id]
         # A parent redone after a crash screens its proposals again as if for the first time.
         prior = {c.task_id for c in round_candidates if c.parent_id == parent_id}
@@ -204,6 +214,8 @@ async def _mutate(
             # The teacher's endpoint failed: not the parent's fault. Leave it undone for a retry.
             ctx.store.shard_failed(ctx.frontier, STAGE, scope, index, error=str(exc))
             report.failed_parents.append(parent_id)
+            if progress is not None:
+                progress(handled, len(mine))
             continue
         root = parent.lineage.root_id or parent.id
         kin = {t for t, task in tasks.items() if (task.lineage.root_id or t) == root}
@@ -265,6 +277,8 @@ async def _mutate(
                 "screenedIn": len(screened_in),
             },
         )
+        if progress is not None:
+            progress(handled, len(mine))
     if report.failed_parents:
         raise HarnessError(
             f"round {round_number}: the teacher failed for {len(report.failed_parents)} of "

@@ -45,7 +45,7 @@ async def run_round(
     pool = pool if pool is not None else EndpointPool()
     store = ctx.store
     store.set_round_phase(ctx.frontier, number, "Mutating")
-    await mutate_shard(ctx, number, pool=pool)
+    await mutate_shard(ctx, number, pool=pool, progress=progress(f"round {number}: teacher"))
     store.set_round_phase(ctx.frontier, number, "Admitting")
     run = register_candidates_run(ctx, number)
     await run_shard(ctx, run.name, 0, progress=progress(f"round {number}: candidates"))
