@@ -9,7 +9,7 @@ from frontier.pipeline.cycle import plan_round, start_round
 from frontier.pipeline.mutate import mutate_shard
 from frontier.store import Store
 from tests.pipeline.test_rounds import profiled
-from tests.support.frontiers import small_spec
+from tests.support.frontiers import scripted_model, small_spec
 from tests.support.openai_server import ScriptedOpenAIServer, Status, text
 
 
@@ -21,14 +21,7 @@ async def test_a_rate_limited_teacher_shrinks_its_limit_on_the_rounds_record(
             server.enqueue(text("no JSON here"))
         teacher = {
             "kind": "llm",
-            "model": {
-                "name": "teacher",
-                "provider": "openai",
-                "baseUrl": server.url,
-                "model": "scripted-model",
-                "maxRetries": 2,
-                "concurrency": 4,
-            },
+            "model": scripted_model(server.url, "teacher", maxRetries=2, concurrency=4),
         }
         ctx = open_context(store, "shop", small_spec(teacher=teacher))
         await profiled(ctx)

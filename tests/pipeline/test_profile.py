@@ -12,7 +12,7 @@ from frontier.pipeline.context import Context, open_context
 from frontier.pipeline.profile import finish_run, register_run, run_shard, tasks_of
 from frontier.store import Store
 from tests.support.faults import ShoppingSolver
-from tests.support.frontiers import small_document, small_spec
+from tests.support.frontiers import scripted_model, small_document, small_spec
 from tests.support.openai_server import RecordedRequest, ScriptedOpenAIServer, ScriptItem, Status
 
 
@@ -105,17 +105,7 @@ def scripted_spec(url: str) -> FrontierSpec:
     """Eight base tasks, k=2, solved by a model behind the scripted server at `url`."""
     doc = small_document(per_family=2)
     doc["spec"]["profile"]["k"] = 2
-    doc["spec"]["solver"] = {
-        "name": "solver-scripted",
-        "provider": "openai",
-        "baseUrl": url,
-        "model": "scripted-model",
-        "temperature": 0.0,
-        "maxSteps": 4,
-        "timeoutSeconds": 10,
-        "maxRetries": 3,
-        "concurrency": 8,
-    }
+    doc["spec"]["solver"] = scripted_model(url, concurrency=8)
     return FrontierSpec.model_validate(doc["spec"])
 
 

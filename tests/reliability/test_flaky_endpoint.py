@@ -24,7 +24,7 @@ from frontier.pipeline.context import open_context
 from frontier.pipeline.profile import ShardResult, run_shard
 from frontier.store import Store
 from tests.support.faults import FaultPlan, FlakyEndpoint, ShoppingSolver
-from tests.support.frontiers import small_document
+from tests.support.frontiers import scripted_model, small_document
 from tests.support.openai_server import ScriptedOpenAIServer
 
 K = 4
@@ -38,17 +38,9 @@ FAST = RetryPolicy(base_delay=0.02, max_delay=0.2, max_retry_after=1.0)
 
 def spec_for(url: str) -> FrontierSpec:
     doc = small_document(per_family=5)
-    doc["spec"]["solver"] = {
-        "name": "solver-scripted",
-        "provider": "openai",
-        "baseUrl": url,
-        "model": "scripted-model",
-        "temperature": 0.0,
-        "maxSteps": 4,
-        "timeoutSeconds": TIMEOUT,
-        "maxRetries": MAX_RETRIES,
-        "concurrency": 8,
-    }
+    doc["spec"]["solver"] = scripted_model(
+        url, timeoutSeconds=TIMEOUT, maxRetries=MAX_RETRIES, concurrency=8
+    )
     doc["spec"]["profile"]["k"] = K
     return FrontierSpec.model_validate(doc["spec"])
 

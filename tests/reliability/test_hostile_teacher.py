@@ -26,7 +26,7 @@ from frontier.pipeline.mutate import choose_parents
 from frontier.pipeline.rounds import run_round
 from frontier.store import Store
 from tests.pipeline.test_rounds import profiled
-from tests.support.frontiers import small_spec
+from tests.support.frontiers import scripted_model, small_spec
 from tests.support.openai_server import RecordedRequest, ScriptedOpenAIServer, ScriptItem, text
 
 INJECTION = (
@@ -66,14 +66,7 @@ async def test_a_hostile_llm_teacher_leaves_a_round_that_only_the_benchmark_judg
     with ScriptedOpenAIServer(handler=answer) as server:
         teacher = {
             "kind": "llm",
-            "model": {
-                "name": "teacher",
-                "provider": "openai",
-                "baseUrl": server.url,
-                "model": "scripted-model",
-                "maxRetries": 0,
-                "timeoutSeconds": 30,
-            },
+            "model": scripted_model(server.url, "teacher", maxRetries=0, timeoutSeconds=30),
         }
         spec = small_spec(teacher=teacher, mutation={"parentsPerRound": 3})
         ctx = open_context(store, "shop", spec)

@@ -50,7 +50,7 @@ from tests.support.faults import (
     free_port,
     pg_admin_url,
 )
-from tests.support.frontiers import small_document
+from tests.support.frontiers import scripted_model, small_document
 from tests.support.openai_server import RecordedRequest, Reply, ScriptedOpenAIServer, ScriptItem
 
 FRONTIER = "default/shop"
@@ -84,17 +84,7 @@ def model_url() -> Iterator[str]:
 
 def spec_for(model_url: str) -> FrontierSpec:
     doc = small_document(per_family=PER_FAMILY)
-    doc["spec"]["solver"] = {
-        "name": "solver-scripted",
-        "provider": "openai",
-        "baseUrl": model_url,
-        "model": "scripted-model",
-        "temperature": 0.0,
-        "maxSteps": 4,
-        "timeoutSeconds": 10,
-        "maxRetries": 3,
-        "concurrency": 8,
-    }
+    doc["spec"]["solver"] = scripted_model(model_url, concurrency=8)
     return FrontierSpec.model_validate(doc["spec"])
 
 

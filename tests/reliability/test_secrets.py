@@ -31,7 +31,7 @@ from frontier.agents import Endpoint, HarnessError
 from frontier.cli.main import app
 from frontier.store import Store, scrub
 from tests.support.faults import ShoppingSolver, leaks, planted_key
-from tests.support.frontiers import small_document
+from tests.support.frontiers import scripted_model, small_document
 from tests.support.openai_server import (
     Raw,
     RecordedRequest,
@@ -76,25 +76,11 @@ class EchoesKeys:
         return self.solver(request)
 
 
-def model(name: str, url: str, **key: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "provider": "openai",
-        "baseUrl": url,
-        "model": "scripted-model",
-        "temperature": 0.0,
-        "maxSteps": 4,
-        "timeoutSeconds": 10,
-        "maxRetries": 3,
-        **key,
-    }
-
-
 def manifest(tmp_path: Path, url: str, key_file: Path) -> Path:
     doc = small_document(per_family=3, stop={"maxRounds": 1})
     spec = doc["spec"]
-    spec["solver"] = model("solver-scripted", url, apiKeyEnv=KEY_ENV)
-    spec["verifiers"] = [model("verifier-scripted", url, apiKeyFile=str(key_file))]
+    spec["solver"] = scripted_model(url, "solver-scripted", apiKeyEnv=KEY_ENV)
+    spec["verifiers"] = [scripted_model(url, "verifier-scripted", apiKeyFile=str(key_file))]
     spec["profile"]["k"] = spec["admission"]["k"] = spec["verification"]["k"] = 2
     spec["mutation"]["parentsPerRound"] = 4
     path = tmp_path / "frontier.yaml"

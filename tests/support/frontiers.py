@@ -29,6 +29,22 @@ def dev_sample_dir() -> Path:
     pytest.skip(f"no ShoppingBench dev sample in {where}")
 
 
+def scripted_model(url: str, name: str = "solver-scripted", **fields: Any) -> dict[str, Any]:
+    """A model reference (camelCase, as in a manifest) on the scripted OpenAI-compatible server
+    at `url`; `fields` override or add to the defaults."""
+    return {
+        "name": name,
+        "provider": "openai",
+        "baseUrl": url,
+        "model": "scripted-model",
+        "temperature": 0.0,
+        "maxSteps": 4,
+        "timeoutSeconds": 10,
+        "maxRetries": 3,
+        **fields,
+    }
+
+
 def example_document() -> dict[str, Any]:
     doc: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text())
     return doc
