@@ -501,11 +501,15 @@ class Store:
 
     def _locked_run(self, conn: Connection, name: str) -> Any:
         query = select(_runs).where(_runs.c.name == name)
+        return self._locked_row(conn, query, f"no run {name!r} in the store")
+
+    def _locked_row(self, conn: Connection, query: Select[Any], missing: str) -> Any:
+        """The one row `query` selects, locked until the transaction ends (PostgreSQL)."""
         if self.dialect == "postgresql":
             query = query.with_for_update()
         row = conn.execute(query).one_or_none()
         if row is None:
-            raise NotFoundError(f"no run {name!r} in the store")
+            raise NotFoundError(missing)
         return row
 
     def _run_id(self, conn: Connection, name: str) -> tuple[int, str]:
@@ -957,12 +961,7 @@ class Store:
     def _locked_round(self, conn: Connection, frontier: str, number: int) -> Any:
         fid = self._frontier_id(conn, frontier)
         query = select(_rounds).where(_rounds.c.frontier_id == fid, _rounds.c.number == number)
-        if self.dialect == "postgresql":
-            query = query.with_for_update()
-        row = conn.execute(query).one_or_none()
-        if row is None:
-            raise NotFoundError(f"no round {number} of {frontier} in the store")
-        return row
+        return self._locked_row(conn, query, f"no round {number} of {frontier} in the store")
 
     # --- slices ---------------------------------------------------------------
 
