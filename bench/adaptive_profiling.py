@@ -29,11 +29,12 @@ Policies:
                     with probability 0.9 (Jeffreys' prior; /85: 0.85) -- the
                     "match fixed k=4" mode
   adaptive-b4       sequential allocation at a mean budget of 4 per task (min 1,
-                    max 16, stop at band confidence 0.8, prior fitted to the run
+                    max 16, stop at band confidence 0.7, prior fitted to the run
                     after waves 1, 2, 4, 8, 12; /jef: Jeffreys' prior throughout;
+                    /c80: stop at confidence 0.8, the earlier setting;
                     /def: AdaptiveSpec defaults, min 2, max 16, confidence 0.9)
   adaptive-free     the same stop rule with no run budget (what it spends when asked
-                    only for confidence)
+                    only for confidence; at most 16 rollouts a task)
 
 Run:  .venv/bin/python bench/adaptive_profiling.py [--reps N] [--quick]
 """
@@ -302,7 +303,10 @@ def main() -> None:
     }
     if args.quick:
         datasets = {name: tasks[::4] for name, tasks in datasets.items()}
-    spec = AdaptiveSpec(enabled=True, min_rollouts=1, max_rollouts=16, confidence=0.8)
+    # Confidence 0.7, not 0.8: under a binding budget the stop rule only decides when a
+    # task leaves the queue, and 0.7 frees budget for tasks near the hillclimbable band's
+    # edges: +3 points on the stress set, +1 pooled, no set worse (3 seed sets).
+    spec = AdaptiveSpec(enabled=True, min_rollouts=1, max_rollouts=16, confidence=0.7)
     policies: dict[str, Policy] = {
         "fixed-k4": fixed_k(4),
         "fixed-k8": fixed_k(8),
@@ -311,6 +315,11 @@ def main() -> None:
         "curtailed-k4/85": curtailed_k(0.85),
         "adaptive-b4": adaptive(spec, 4.0, fitted=True),
         "adaptive-b4/jef": adaptive(spec, 4.0, fitted=False),
+        "adaptive-b4/c80": adaptive(
+            AdaptiveSpec(enabled=True, min_rollouts=1, max_rollouts=16, confidence=0.8),
+            4.0,
+            fitted=True,
+        ),
         "adaptive-b4/def": adaptive(AdaptiveSpec(enabled=True), 4.0, fitted=True),
         "adaptive-free": adaptive(spec, None, fitted=True),
     }
