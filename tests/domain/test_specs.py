@@ -226,3 +226,12 @@ def test_every_example_manifest_is_a_valid_resource(path: Path) -> None:
     for doc in yaml.safe_load_all(path.read_text()):
         if doc and str(doc.get("apiVersion", "")).startswith("frontier.dev/"):
             parse_resource(doc, source=str(path))
+
+
+def test_adaptive_confidence_defaults_to_the_measured_best_of_its_mode() -> None:
+    from frontier.domain.specs import AdaptiveSpec
+
+    assert AdaptiveSpec(enabled=True).stop_confidence == 0.7
+    assert AdaptiveSpec(enabled=True, mode="curtail").stop_confidence == 0.9
+    assert AdaptiveSpec(enabled=True, mode="curtail", confidence=0.8).stop_confidence == 0.8
+    assert AdaptiveSpec().min_rollouts == 1

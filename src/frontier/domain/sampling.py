@@ -300,7 +300,7 @@ def adaptive_step(
         return min(spec.min_rollouts, spec.max_rollouts) - n
     if n >= spec.max_rollouts:
         return 0
-    return 0 if band_confidence(rewards, bands, prior) >= spec.confidence else 1
+    return 0 if band_confidence(rewards, bands, prior) >= spec.stop_confidence else 1
 
 
 @lru_cache(maxsize=65536)

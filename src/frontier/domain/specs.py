@@ -204,6 +204,9 @@ class BandSpec(SpecModel):
         return self
 
 
+MODE_CONFIDENCE = {"budget": 0.7, "curtail": 0.9}
+
+
 class AdaptiveSpec(SpecModel):
     """Sequential allocation of rollouts: stop once a task's band is settled."""
 
@@ -214,15 +217,30 @@ class AdaptiveSpec(SpecModel):
         "curtail: fixed-k decisions with fewer rollouts (stop once the k-rollout band is "
         "certain or predicted with the given confidence).",
     )
-    min_rollouts: int = Field(2, ge=1)
+    min_rollouts: int = Field(1, ge=1)
     max_rollouts: int = Field(16, ge=1)
-    confidence: float = Field(0.9, gt=0.5, lt=1.0)
+    confidence: float | None = Field(
+        None,
+        gt=0.5,
+        lt=1.0,
+        description="When a task stops: budget mode, the posterior probability that its band "
+        "is right (default 0.7); curtail mode, the probability that more rollouts leave its "
+        "fixed-k band unchanged (default 0.9).",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if self.min_rollouts > self.max_rollouts:
             raise ValueError("minRollouts must not exceed maxRollouts")
         return self
+
+    @property
+    def stop_confidence(self) -> float:
+        """`confidence`, or its mode's default: the settings bench/adaptive_profiling.py
+        measured best (docs/PERFORMANCE.md)."""
+        if self.confidence is not None:
+            return self.confidence
+        return MODE_CONFIDENCE[self.mode]
 
 
 class ProfileSpec(SpecModel):

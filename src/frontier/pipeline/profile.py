@@ -99,7 +99,7 @@ def allocation_for(ctx: Context, run: RunRecord) -> Allocation:
     if not adaptive.enabled:
         return FixedK(run.k)
     if adaptive.mode == "curtail":
-        return Curtailed(run.k, ctx.spec.bands, confidence=adaptive.confidence)
+        return Curtailed(run.k, ctx.spec.bands, confidence=adaptive.stop_confidence)
     return Budgeted(run.k, adaptive, ctx.spec.bands)
 
 
