@@ -95,4 +95,5 @@ def test_reasons_form_a_closed_set() -> None:
         "saturated",
         "unreachable",
         "insufficient_rollouts",
+        "predicted_saturated",
     }

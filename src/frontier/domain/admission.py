@@ -26,12 +26,17 @@ class Reason(StrEnum):
     SATURATED = "saturated"
     UNREACHABLE = "unreachable"
     INSUFFICIENT_ROLLOUTS = "insufficient_rollouts"
+    PREDICTED_SATURATED = "predicted_saturated"
 
 
 SCREEN_REASONS: frozenset[Reason] = frozenset(
     {Reason.UNGROUNDED, Reason.DUPLICATE, Reason.NEAR_DUPLICATE, Reason.MALFORMED}
 )
 """Reasons decided before any rollout: such candidates never reach the solver."""
+
+NOT_ROLLED_OUT: frozenset[Reason] = SCREEN_REASONS | {Reason.PREDICTED_SATURATED}
+"""Every reason decided without the candidate's own rollouts (screened, or skipped by
+band prediction from the parent's answers): the candidates run leaves these out."""
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,7 @@ REJECTION_REASONS = (
     "saturated",
     "unreachable",
     "insufficient_rollouts",
+    "predicted_saturated",
 )
 SHARD_STATUSES = ("running", "done", "failed")
 
