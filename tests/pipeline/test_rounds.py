@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from frontier.agents import HarnessError
-from frontier.domain.admission import SCREEN_REASONS
+from frontier.domain.admission import NOT_ROLLED_OUT
 from frontier.domain.bands import Band, band_of
 from frontier.pipeline.admit import decide_round, register_candidates_run, retain
 from frontier.pipeline.context import Context, open_context
@@ -56,7 +56,7 @@ async def test_every_screened_out_candidate_has_a_reason_and_never_reaches_the_s
     candidates = ctx.store.candidates(ctx.frontier, round=1)
     assert len(candidates) == report.proposed > 0
     rejected = [c for c in candidates if c.decision == "rejected"]
-    assert all(c.reason in SCREEN_REASONS for c in rejected)
+    assert all(c.reason in NOT_ROLLED_OUT for c in rejected)
     assert sum(report.rejected.values()) == len(rejected)
     run = register_candidates_run(ctx, 1)
     await run_shard(ctx, run.name)

@@ -292,6 +292,11 @@ class AdmissionSpec(SpecModel):
     early_stop: bool = Field(
         True, description="Stop rolling out a candidate once its band cannot be hillclimbable."
     )
+    predict_band: bool = Field(
+        True,
+        description="Reject a candidate as predicted_saturated without rollouts when the solver "
+        "saturated its parent and every recorded parent answer still scores saturated on it.",
+    )
 
 
 class SliceSpec(SpecModel):

@@ -3,8 +3,10 @@
 Parents are chosen from the solver's latest view of every task the frontier
 holds (base tasks and admitted candidates). Each proposal is checked before a
 single rollout is spent on it: malformed, ungrounded, duplicate and
-near-duplicate candidates are recorded as rejected with their reason; the rest
-become tasks, pending admission. A parent is marked done only after all of its
+near-duplicate candidates are recorded as rejected with their reason, and so
+(with `admission.predictBand`) is a candidate the solver's recorded answers to its
+saturated parent still saturate (`predicted_saturated`); the rest become tasks,
+pending admission. A parent is marked done only after all of its
 candidates and decisions are stored, so a crash mid-parent redoes that parent
 (idempotently) and never leaves a screened-out candidate pending.
 """
@@ -25,9 +27,11 @@ from frontier.agents.teachers import (
     summarize_failures,
 )
 from frontier.domain.admission import SCREEN_REASONS, Decision, Novelty, Reason, novelty, screen
+from frontier.domain.interfaces import Benchmark
 from frontier.domain.parents import select_parents
+from frontier.domain.prediction import predict_band, skip_by_prediction
 from frontier.domain.similarity import shingle_pool, shingles
-from frontier.domain.tasks import Rollout, Task
+from frontier.domain.tasks import FinalAnswer, Rollout, Task
 from frontier.pipeline.context import Context
 from frontier.pipeline.profile import stored_changes
 from frontier.pipeline.rollouts import ProgressHook
@@ -64,6 +68,35 @@ def rollouts_by_task(ctx: Context, task_ids: list[str]) -> dict[str, list[Rollou
         for r in ctx.store.rollouts_for(run.name, task_ids):
             found[r.task_id].append(r)
     return found
+
+
+def solver_rollouts(ctx: Context, task_ids: list[str]) -> dict[str, list[Rollout]]:
+    """The solver's own rollouts of these tasks (profiles and candidate runs; no verification)."""
+    found: dict[str, list[Rollout]] = defaultdict(list)
+    for run in ctx.store.runs(ctx.frontier):
+        if run.model_name != ctx.spec.solver.name or run.kind == "verification":
+            continue
+        for r in ctx.store.rollouts_for(run.name, task_ids):
+            found[r.task_id].append(r)
+    return found
+
+
+def replayed_rewards(
+    benchmark: Benchmark, child: Task, parent_rollouts: list[Rollout]
+) -> list[float]:
+    """The child's grader applied to the final answers the solver recorded on the parent.
+
+    Only successful rollouts that recorded whether they answered count; one that
+    finished without an answer is graded as no answer, as it was on the parent.
+    """
+    rewards: list[float] = []
+    for r in parent_rollouts:
+        if not r.ok or "answered" not in r.trace:
+            continue
+        content = r.trace.get("answer")
+        answer = FinalAnswer(content=content) if isinstance(content, dict) else None
+        rewards.append(benchmark.grade(child, answer).reward)
+    return rewards
 
 
 def choose_parents(ctx: Context, round_number: int) -> list[str]:
@@ -179,6 +212,9 @@ async def _mutate(
     origin = "llm" if ctx.spec.teacher.kind == "llm" else "procedural"
     pool_shingles = shingle_pool((t.id, t.query) for t in tasks.values())
     history = rollouts_by_task(ctx, [p for _, p in mine])
+    predict = ctx.spec.admission.predict_band
+    means = solver_means(ctx) if predict else {}
+    own_answers = solver_rollouts(ctx, [p for _, p in mine]) if predict else {}
     teacher = build_teacher(
         ctx.spec.teacher, benchmark, motif_selection=ctx.spec.mutation.motif_selection, pool=pool
     )
@@ -238,6 +274,11 @@ async def _mutate(
                     else novelty(task.id, task.query, existing_ids, unrelated(pool_shingles, kin))
                 )
                 decision = screen(benchmark.check_grounding(task), found, ctx.spec.admission)
+                if decision is None and predict:
+                    replayed = replayed_rewards(benchmark, task, own_answers.get(parent_id, []))
+                    decision = skip_by_prediction(
+                        predict_band(replayed, ctx.spec.bands), means.get(parent_id), ctx.spec.bands
+                    )
                 if decision is not None and task.id in in_round:
                     task_id = _rejection_id(parent, proposal, number)
             recorded.append(

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from frontier.agents import EndpointPool, LimitChange, OpenAIAgent, build_agent
-from frontier.domain.admission import SCREEN_REASONS
+from frontier.domain.admission import NOT_ROLLED_OUT
 from frontier.domain.bands import BandSummary
 from frontier.domain.specs import ModelRef, TaskSetRef
 from frontier.domain.tasks import Task
@@ -77,7 +77,7 @@ def tasks_of(ctx: Context, task_set: TaskSetRef) -> list[Task]:
         screened = [
             c.task_id
             for c in ctx.store.candidates(ctx.frontier, round=task_set.round)
-            if c.reason is None or c.reason not in SCREEN_REASONS
+            if c.reason is None or c.reason not in NOT_ROLLED_OUT
         ]
         tasks = ctx.store.get_tasks(ctx.frontier, ids=screened)
     return sorted(tasks, key=lambda t: t.id)
