@@ -35,7 +35,7 @@ from frontier.domain.tasks import FinalAnswer, Rollout, Task
 from frontier.pipeline.context import Context
 from frontier.pipeline.profile import stored_changes
 from frontier.pipeline.rollouts import ProgressHook
-from frontier.store import NewCandidate
+from frontier.store import NewCandidate, RunRecord
 
 STAGE = "mutate"
 
@@ -52,30 +52,30 @@ class MutateReport:
 def solver_means(ctx: Context) -> dict[str, float]:
     """The latest solver mean reward of every task the frontier holds (runs in creation order)."""
     means: dict[str, float] = {}
-    for run in ctx.store.runs(ctx.frontier):
-        if run.model_name != ctx.spec.solver.name or run.kind == "verification":
-            continue
+    for run in _solver_runs(ctx):
         for task_id, tm in ctx.store.task_means(run.name).items():
             if tm.mean_reward is not None:
                 means[task_id] = tm.mean_reward
     return means
 
 
-def rollouts_by_task(ctx: Context, task_ids: list[str]) -> dict[str, list[Rollout]]:
-    """Every model's rollouts of these tasks: the teacher learns from the solver's and the verifiers' failures."""
-    found: dict[str, list[Rollout]] = defaultdict(list)
-    for run in ctx.store.runs(ctx.frontier):
-        for r in ctx.store.rollouts_for(run.name, task_ids):
-            found[r.task_id].append(r)
-    return found
+def _solver_runs(ctx: Context) -> list[RunRecord]:
+    """The solver's runs (profiles and candidate runs; no verification), in creation order."""
+    return [
+        run
+        for run in ctx.store.runs(ctx.frontier)
+        if run.model_name == ctx.spec.solver.name and run.kind != "verification"
+    ]
 
 
-def solver_rollouts(ctx: Context, task_ids: list[str]) -> dict[str, list[Rollout]]:
-    """The solver's own rollouts of these tasks (profiles and candidate runs; no verification)."""
+def rollouts_by_task(
+    ctx: Context, task_ids: list[str], *, solver_only: bool = False
+) -> dict[str, list[Rollout]]:
+    """These tasks' rollouts: every model's (the teacher learns from the solver's and the
+    verifiers' failures), or only the solver's."""
     found: dict[str, list[Rollout]] = defaultdict(list)
-    for run in ctx.store.runs(ctx.frontier):
-        if run.model_name != ctx.spec.solver.name or run.kind == "verification":
-            continue
+    runs = _solver_runs(ctx) if solver_only else ctx.store.runs(ctx.frontier)
+    for run in runs:
         for r in ctx.store.rollouts_for(run.name, task_ids):
             found[r.task_id].append(r)
     return found
@@ -214,7 +214,7 @@ async def _mutate(
     history = rollouts_by_task(ctx, [p for _, p in mine])
     predict = ctx.spec.admission.predict_band
     means = solver_means(ctx) if predict else {}
-    own_answers = solver_rollouts(ctx, [p for _, p in mine]) if predict else {}
+    own_answers = rollouts_by_task(ctx, [p for _, p in mine], solver_only=True) if predict else {}
     teacher = build_teacher(
         ctx.spec.teacher, benchmark, motif_selection=ctx.spec.mutation.motif_selection, pool=pool
     )
