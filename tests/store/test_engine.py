@@ -3,6 +3,7 @@ and a clear error (without the password) for a database that cannot be reached."
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from frontier.store import Store, StoreError, StoreUnavailableError, default_dsn, safe_dsn
-from frontier.store.engine import DSN_ENV, make_engine, parse_dsn
+from frontier.store.engine import DSN_ENV, check_reachable, make_engine, parse_dsn
 from tests.store.builders import ok, profile_run
 
 
@@ -96,3 +97,25 @@ def test_threads_writing_to_one_store_at_once_lose_nothing(store: Store) -> None
     assert errors == []
     assert store.count_rollouts(run.name) == 100
     assert len(store.events(run.frontier)) == 100
+
+
+def test_a_connection_to_a_new_file_another_writer_holds_waits_for_it(tmp_path: Path) -> None:
+    # a file still in rollback-journal mode whose writer holds its RESERVED lock (as a
+    # concurrent `db upgrade` does while the file is new): switching to WAL needs the
+    # EXCLUSIVE lock, for which SQLite does not wait (no busy handler), so it is retried
+    path = tmp_path / "new.db"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("CREATE TABLE t (x INTEGER)")
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO t VALUES (1)")
+    release = threading.Timer(0.5, lambda: holder.execute("COMMIT"))
+    release.start()
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        check_reachable(engine)
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    finally:
+        release.join()
+        engine.dispose()
+        holder.close()
