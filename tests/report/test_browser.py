@@ -96,5 +96,7 @@ def test_a_canary_link_opens_its_embedded_trace(browser: Browser, embedded: Embe
     assert anchor
     assert page.evaluate("id => document.getElementById(id).open", anchor) is False
     link.click()
+    # the page opens the trace on `hashchange`, which fires after the click returns
+    page.wait_for_function("id => document.getElementById(id).open", arg=anchor, timeout=10_000)
     assert page.evaluate("id => document.getElementById(id).open", anchor) is True
     assert page.locator(f"[id='{anchor}'] pre").is_visible()
