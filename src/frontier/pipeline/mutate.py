@@ -59,26 +59,30 @@ def solver_means(ctx: Context) -> dict[str, float]:
     return means
 
 
+def _is_solver_run(ctx: Context, run: RunRecord) -> bool:
+    """The solver's profiles and candidate runs (not its verification runs, if any)."""
+    return run.model_name == ctx.spec.solver.name and run.kind != "verification"
+
+
 def _solver_runs(ctx: Context) -> list[RunRecord]:
-    """The solver's runs (profiles and candidate runs; no verification), in creation order."""
-    return [
-        run
-        for run in ctx.store.runs(ctx.frontier)
-        if run.model_name == ctx.spec.solver.name and run.kind != "verification"
-    ]
+    """The solver's runs, in creation order."""
+    return [run for run in ctx.store.runs(ctx.frontier) if _is_solver_run(ctx, run)]
 
 
 def rollouts_by_task(
-    ctx: Context, task_ids: list[str], *, solver_only: bool = False
-) -> dict[str, list[Rollout]]:
-    """These tasks' rollouts: every model's (the teacher learns from the solver's and the
-    verifiers' failures), or only the solver's."""
-    found: dict[str, list[Rollout]] = defaultdict(list)
-    runs = _solver_runs(ctx) if solver_only else ctx.store.runs(ctx.frontier)
-    for run in runs:
+    ctx: Context, task_ids: list[str]
+) -> tuple[dict[str, list[Rollout]], dict[str, list[Rollout]]]:
+    """These tasks' rollouts by every model (the teacher learns from the solver's and the
+    verifiers' failures), and the solver's alone (band prediction replays them), read once."""
+    every: dict[str, list[Rollout]] = defaultdict(list)
+    solver: dict[str, list[Rollout]] = defaultdict(list)
+    for run in ctx.store.runs(ctx.frontier):
+        own = _is_solver_run(ctx, run)
         for r in ctx.store.rollouts_for(run.name, task_ids):
-            found[r.task_id].append(r)
-    return found
+            every[r.task_id].append(r)
+            if own:
+                solver[r.task_id].append(r)
+    return every, solver
 
 
 def replayed_rewards(
@@ -211,10 +215,9 @@ async def _mutate(
     in_round = {c.task_id for c in round_candidates}
     origin = "llm" if ctx.spec.teacher.kind == "llm" else "procedural"
     pool_shingles = shingle_pool((t.id, t.query) for t in tasks.values())
-    history = rollouts_by_task(ctx, [p for _, p in mine])
+    history, own_answers = rollouts_by_task(ctx, [p for _, p in mine])
     predict = ctx.spec.admission.predict_band
     means = solver_means(ctx) if predict else {}
-    own_answers = rollouts_by_task(ctx, [p for _, p in mine], solver_only=True) if predict else {}
     teacher = build_teacher(
         ctx.spec.teacher, benchmark, motif_selection=ctx.spec.mutation.motif_selection, pool=pool
     )
