@@ -32,6 +32,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from frontier.domain.admission import Reason
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -43,16 +45,9 @@ NAMING_CONVENTION = {
 RUN_KINDS = ("profile", "verification", "candidates")
 ROLLOUT_STATUSES = ("ok", "error")
 DECISIONS = ("admitted", "rejected", "pending")
-REJECTION_REASONS = (
-    "ungrounded",
-    "duplicate",
-    "near_duplicate",
-    "malformed",
-    "saturated",
-    "unreachable",
-    "insufficient_rollouts",
-    "predicted_saturated",
-)
+REJECTION_REASONS = tuple(reason.value for reason in Reason)
+"""The domain's closed set; a new reason also needs a migration (tests/store/test_migrate.py
+compares the migrated schema with these models)."""
 SHARD_STATUSES = ("running", "done", "failed")
 
 
