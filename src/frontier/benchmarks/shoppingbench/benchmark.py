@@ -300,11 +300,11 @@ class ShoppingBench:
     def _locate_http_golds(self, rec: ShoppingRecord) -> None:
         """Fetch a task's gold products (and, in one-shop tasks, shop mates) for mutation."""
         assert self.http is not None
+        one_shop = rec.family == "shop" or (
+            rec.voucher is not None and rec.voucher.voucher_type == "shop"
+        )
         for it in rec.items:
             gold = self.http.locate(it.product_id, it.title)
-            one_shop = rec.family == "shop" or (
-                rec.voucher is not None and rec.voucher.voucher_type == "shop"
-            )
             if gold is not None and one_shop:
                 self.http.find(SearchRequest(q=gold.title, shop_id=gold.shop_id))
 
