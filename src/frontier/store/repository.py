@@ -13,11 +13,12 @@ A frontier is named by a string: `name` (namespace "default") or
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, ParamSpec, TypeVar, cast
 
 from sqlalchemy import (
     Connection,
@@ -69,7 +70,7 @@ from frontier.store.records import (
     SliceRecord,
     TaskMean,
 )
-from frontier.store.retry import retry_transient
+from frontier.store.retry import enclosed, retry_transient
 from frontier.store.scrub import scrub
 from frontier.store.tables import candidates as _candidates
 from frontier.store.tables import events as _events
@@ -87,6 +88,9 @@ TERMINAL_PHASES = frozenset({"Succeeded", "Failed", "Completed"})
 _COPY_AT_LEAST = 200
 """Batches this large go to PostgreSQL through COPY and one upsert, several times faster."""
 _CHUNK = 5000  # ids per IN (...) list; SQLite allows 32,766 parameters per statement
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def parse_frontier_key(frontier: str) -> tuple[str, str]:
@@ -129,10 +133,12 @@ def _stored_task_ids(conn: Connection, fid: int, ids: Iterable[str]) -> set[str]
 
 
 class Store:
-    """The repository. Thread-safe: it holds an engine (a connection pool) and no other state."""
+    """The repository. Thread-safe: it holds an engine (a connection pool) and, per thread,
+    the connection of an open unit of work (`atomically`)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._unit = threading.local()
 
     # --- lifecycle ------------------------------------------------------------
 
@@ -173,8 +179,39 @@ class Store:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    def atomically(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+        """`fn(*args, **kwargs)` with every call it makes to this store in one transaction.
+
+        Each store method otherwise checks out a connection (pinged first), begins and
+        commits on its own; a reconcile that makes dozens of small calls spends most of
+        its database time on that. Inside, each write is a savepoint, so a write that
+        fails undoes only itself, as it would alone. A transient failure spoils the whole
+        transaction, so it is the unit that is retried (from the start), not the call.
+        Nested units join the outer one.
+        """
+        if getattr(self._unit, "conn", None) is not None:
+            return fn(*args, **kwargs)
+
+        @retry_transient
+        def unit() -> R:
+            with self.engine.connect() as conn:
+                conn.execution_options(**{WRITE_OPTION: True})
+                with conn.begin(), enclosed():
+                    self._unit.conn = conn
+                    try:
+                        return fn(*args, **kwargs)
+                    finally:
+                        self._unit.conn = None
+
+        return unit()
+
     @contextmanager
     def _write(self) -> Iterator[Connection]:
+        shared = getattr(self._unit, "conn", None)
+        if shared is not None:
+            with shared.begin_nested():
+                yield shared
+            return
         with self.engine.connect() as conn:
             conn.execution_options(**{WRITE_OPTION: True})
             with conn.begin():
@@ -182,6 +219,10 @@ class Store:
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
+        shared = getattr(self._unit, "conn", None)
+        if shared is not None:
+            yield shared
+            return
         with self.engine.connect() as conn, conn.begin():
             yield conn
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -39,6 +41,20 @@ _SQLITE_TRANSIENT = ("database is locked", "database table is locked", "database
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+_enclosing = threading.local()
+"""Per thread: how many units of work (one shared transaction) are open."""
+
+
+@contextmanager
+def enclosed() -> Iterator[None]:
+    """Inside, on this thread, wrapped calls run once: their transaction belongs to an enclosing
+    unit of work, which a failure has already spoilt, so only the whole unit can be retried."""
+    _enclosing.depth = getattr(_enclosing, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _enclosing.depth -= 1
 
 
 def is_connection_error(exc: BaseException) -> bool:
@@ -87,6 +103,8 @@ def retry_transient(
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        if getattr(_enclosing, "depth", 0):
+            return fn(*args, **kwargs)
         delay = FIRST_DELAY_SECONDS
         started = clock()
         attempt = 0
