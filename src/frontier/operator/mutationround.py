@@ -136,6 +136,8 @@ async def step(
             slice_version=stats.get("sliceVersion"),
         )
         await rt.patch_status(body, status)
+        if phase != record.phase:  # finished just now: the round says so before its Frontier
+            await frontier.after_child(rt, ctx)
         return
 
     if outcome is not None and outcome.phase == "Failed":
@@ -226,7 +228,6 @@ async def finish(rt: Runtime, ctx: Context, body: Mapping[str, Any], number: int
     )
     await rt.db(store.add_event, ctx.frontier, "RoundFinished", message, data={"round": number})
     await rt.event(body, "RoundFinished", message, key="done", action="FinishRound")
-    await frontier.after_child(rt, ctx)
     return "Succeeded"
 
 

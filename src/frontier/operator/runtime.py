@@ -95,8 +95,12 @@ class Runtime:
         return self._timer_lanes
 
     async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a store or pipeline call in a thread, off the event loop."""
-        return await asyncio.to_thread(fn, *args, **kwargs)
+        """Run a store or pipeline call in a thread, off the event loop, as one transaction.
+
+        One transaction per call (`Store.atomically`) rather than one per store method a
+        pipeline function makes: a Job completion's reconcile made some 70 of them.
+        """
+        return await asyncio.to_thread(self.store.atomically, fn, *args, **kwargs)
 
     async def event(
         self,
