@@ -21,9 +21,8 @@ from frontier.operator import manifests, metrics
 from frontier.operator.jobs import digest
 from frontier.operator.kube import Ref
 from frontier.operator.runtime import RECONCILE_SECONDS, Runtime, runtime_of, with_conditions
+from frontier.pipeline import cycle
 from frontier.pipeline.context import Context, open_context, stored_context
-from frontier.pipeline.cycle import plan_round, record_saturation, start_round
-from frontier.pipeline.status import frontier_summary
 from frontier.store import NotFoundError
 
 GROUP, VERSION, PLURAL = "frontier.dev", "v1alpha1", "frontiers"
@@ -68,52 +67,44 @@ async def child_context(rt: Runtime, namespace: str, frontier: str) -> Context |
 
 async def advance(rt: Runtime, ctx: Context, body: Mapping[str, Any]) -> None:
     """Once the base profile is done: check saturation, start the next round, refresh status."""
-    store = ctx.store
-    base = await rt.db(store.get_run, ctx.run_key(base_run_name(ctx)))
-    if base is not None and base.phase == "Succeeded":
-        plan = await rt.db(plan_round, ctx)
-        await rt.db(record_saturation, ctx, plan)
-        events = await rt.db(store.events, ctx.frontier, reason="SaturationDetected")
-        if events:  # the latest crossing; its fixed name makes a repeat (or a resume) a no-op
+    state = await rt.db(cycle.advance, ctx, base_run_name(ctx))
+    if (
+        state.saturations
+    ):  # the latest crossing; its fixed name makes a repeat (or a resume) a no-op
+        await rt.event(
+            body,
+            "SaturationDetected",
+            state.saturations[-1].message,
+            key=str(len(state.saturations)),
+            action="CheckSaturation",
+        )
+    ref = manifests.FrontierRef.from_body(body)
+    for record in state.rounds:
+        if record.phase in TERMINAL:
+            continue
+        child = manifests.mutation_round(
+            ref, record.number, record.trigger, record.from_slice_version
+        )
+        _, created = await rt.kube.create(child)
+        if created:
             await rt.event(
                 body,
-                "SaturationDetected",
-                events[-1].message,
-                key=str(len(events)),
-                action="CheckSaturation",
+                "RoundStarted",
+                f"{child['metadata']['name']} started: {record.trigger}",
+                key=str(record.number),
+                action="StartRound",
             )
-        if plan.start:
-            await rt.db(start_round, ctx, plan)
-        ref = manifests.FrontierRef.from_body(body)
-        for record in await rt.db(store.rounds, ctx.frontier):
-            if record.phase in TERMINAL:
-                continue
-            child = manifests.mutation_round(
-                ref, record.number, record.trigger, record.from_slice_version
-            )
-            _, created = await rt.kube.create(child)
-            if created:
-                await rt.event(
-                    body,
-                    "RoundStarted",
-                    f"{child['metadata']['name']} started: {record.trigger}",
-                    key=str(record.number),
-                    action="StartRound",
-                )
-    await refresh(rt, ctx, body)
+    await rt.patch_status(body, frontier_status(ctx, body, state).to_wire())
 
 
 def base_run_name(ctx: Context) -> str:
     return naming.base_profile_run_of(ctx.name, ctx.spec)
 
 
-async def refresh(rt: Runtime, ctx: Context, body: Mapping[str, Any]) -> None:
-    summary = await rt.db(frontier_summary, ctx)
-    store = ctx.store
-    base = await rt.db(store.get_run, ctx.run_key(base_run_name(ctx)))
-    rounds = await rt.db(store.rounds, ctx.frontier)
-    runs = await rt.db(store.runs, ctx.frontier)
-    saturations = await rt.db(store.events, ctx.frontier, reason="SaturationDetected", limit=1)
+def frontier_status(
+    ctx: Context, body: Mapping[str, Any], state: cycle.FrontierState
+) -> FrontierStatus:
+    base, rounds = state.base, state.rounds
     active = [r for r in rounds if r.phase not in TERMINAL]
     if base is None or base.phase != "Succeeded":
         phase, reason = (
@@ -127,10 +118,10 @@ async def refresh(rt: Runtime, ctx: Context, body: Mapping[str, Any]) -> None:
         phase, reason = "Mutating", "RoundInProgress"
     else:
         phase, reason = "Ready", "FrontierReady"
-    failed = sorted(r.name for r in runs if r.phase == "Failed")
-    bands = summary["bands"]["current"]
-    message = f"{bands['hillclimbable']} of {bands['total']} tasks hillclimbable" + (
-        f", slice v{summary['sliceVersion']}" if summary["sliceVersion"] else ""
+    failed = sorted(r.name for r in state.runs if r.phase == "Failed")
+    bands = state.bands
+    message = f"{bands.hillclimbable} of {bands.total} tasks hillclimbable" + (
+        f", slice v{state.slice_version}" if state.slice_version else ""
     )
     conditions = with_conditions(
         body,
@@ -151,21 +142,20 @@ async def refresh(rt: Runtime, ctx: Context, body: Mapping[str, Any]) -> None:
             ),
         ],
     )
-    last = saturations[-1] if saturations else None
-    status = FrontierStatus(
+    last = state.saturations[-1] if state.saturations else None
+    return FrontierStatus(
         phase=phase,
         observed_generation=(body.get("metadata") or {}).get("generation"),
         conditions=conditions,
-        bands=BandCounts.model_validate(bands) if bands["total"] else None,
-        slice_version=summary["sliceVersion"],
+        bands=BandCounts.model_validate(bands.as_dict()) if bands.total else None,
+        slice_version=state.slice_version,
         rounds=len(rounds),
         active_round=naming.round_name(ctx.name, active[0].number) if active else None,
         last_saturation=SaturationEvent(time=rfc3339(last.at), reason=last.message[:1024])
         if last
         else None,
-        solver=summary["solver"],
+        solver=state.solver,
     )
-    await rt.patch_status(body, status.to_wire())
 
 
 async def invalid(rt: Runtime, body: Mapping[str, Any], exc: SpecError) -> None:

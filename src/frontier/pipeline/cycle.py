@@ -9,6 +9,7 @@ the next round from starting.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from frontier.domain import naming
@@ -17,7 +18,7 @@ from frontier.domain.saturation import RoundPlan, decide, plan_next_round
 from frontier.pipeline.context import Context
 from frontier.pipeline.mutate import solver_means
 from frontier.pipeline.verify import latest_verification
-from frontier.store import RoundRecord
+from frontier.store import EventRecord, RoundRecord, RunRecord
 
 
 def solver_view(ctx: Context) -> tuple[str, BandSummary]:
@@ -32,7 +33,13 @@ def solver_view(ctx: Context) -> tuple[str, BandSummary]:
     return ctx.spec.solver.name, summarize(partition(scoped, ctx.spec.bands).values())
 
 
-def plan_round(ctx: Context, now: datetime | None = None) -> RoundPlan:
+def plan_round(
+    ctx: Context,
+    now: datetime | None = None,
+    *,
+    solver: tuple[str, BandSummary] | None = None,
+) -> RoundPlan:
+    """The next round, if any; `solver` is `solver_view(ctx)` when the caller has it already."""
     now = now or datetime.now(UTC)
     current = ctx.store.get_slice(ctx.frontier)
     verifiers: dict[str, BandSummary] = {}
@@ -45,7 +52,7 @@ def plan_round(ctx: Context, now: datetime | None = None) -> RoundPlan:
     since = (now - rounds[-1].started_at).total_seconds() if rounds else None
     saturation = decide(
         ctx.spec.saturation,
-        solver=solver_view(ctx),
+        solver=solver or solver_view(ctx),
         verifiers=verifiers,
         rounds_started=len(rounds),
         active_round=active,
@@ -102,3 +109,42 @@ def start_round(ctx: Context, plan: RoundPlan) -> RoundRecord:
         data={"round": plan.number, "trigger": plan.trigger},
     )
     return record
+
+
+@dataclass(frozen=True)
+class FrontierState:
+    """Everything the operator's Frontier status is made of, read in one pass."""
+
+    base: RunRecord | None
+    rounds: list[RoundRecord]
+    runs: list[RunRecord]
+    saturations: list[EventRecord]
+    """Every SaturationDetected event, oldest first."""
+    solver: str
+    bands: BandSummary
+    """The solver's bands over the current slice (over the base tasks before the first)."""
+    slice_version: int | None
+
+
+def advance(ctx: Context, base_run: str) -> FrontierState:
+    """Once the base run has succeeded: record a saturation crossing and start the round it
+    calls for; then the frontier's state. One call, so the operator spends one transaction
+    (and one trip to a thread) on it instead of a dozen."""
+    store = ctx.store
+    base = store.get_run(ctx.run_key(base_run))
+    solver = solver_view(ctx)
+    if base is not None and base.phase == "Succeeded":
+        plan = plan_round(ctx, solver=solver)
+        record_saturation(ctx, plan)
+        if plan.start:
+            start_round(ctx, plan)
+    current = store.get_slice(ctx.frontier)
+    return FrontierState(
+        base=base,
+        rounds=store.rounds(ctx.frontier),
+        runs=store.runs(ctx.frontier),
+        saturations=store.events(ctx.frontier, reason="SaturationDetected"),
+        solver=solver[0],
+        bands=solver[1],
+        slice_version=current.version if current else None,
+    )
