@@ -127,3 +127,18 @@ def test_a_store_call_inside_a_unit_is_not_retried_on_its_own(
     store.atomically(unit)
     assert len(units) == 2  # the unit ran again; the call inside did not retry alone
     assert [e.message for e in store.events("shop")] == ["attempt 2"]
+
+
+def test_a_frontier_deleted_and_recreated_inside_a_unit_is_found_under_its_new_id(
+    store: Store,
+) -> None:
+    store.upsert_frontier("shop", {"a": 1})
+
+    def recreate() -> list[str]:
+        store.add_event("shop", "Note", "before")
+        store.delete_frontier("shop")
+        store.upsert_frontier("shop", {"a": 2})
+        store.add_event("shop", "Note", "after")
+        return [e.message for e in store.events("shop")]
+
+    assert store.atomically(recreate) == ["after"]

@@ -197,7 +197,7 @@ class Store:
             with self.engine.connect() as conn:
                 conn.execution_options(**{WRITE_OPTION: True})
                 with conn.begin(), enclosed():
-                    self._unit.conn = conn
+                    self._unit.conn, self._unit.ids = conn, {}
                     try:
                         return fn(*args, **kwargs)
                     finally:
@@ -235,6 +235,18 @@ class Store:
     # --- frontiers ------------------------------------------------------------
 
     def _frontier_id(self, conn: Connection, frontier: str) -> int:
+        """The frontier's row id; looked up once per unit of work (ids never change)."""
+        cache: dict[str, int] | None = (
+            self._unit.ids if getattr(self._unit, "conn", None) is conn else None
+        )
+        if cache is not None and frontier in cache:
+            return cache[frontier]
+        fid = self._lookup_frontier_id(conn, frontier)
+        if cache is not None:
+            cache[frontier] = fid
+        return fid
+
+    def _lookup_frontier_id(self, conn: Connection, frontier: str) -> int:
         namespace, name = parse_frontier_key(frontier)
         found = conn.execute(
             select(_frontiers.c.id).where(
@@ -329,6 +341,8 @@ class Store:
             for table in (_runs, _slices, _tasks, _candidates, _rounds, _events, _shards):
                 conn.execute(delete(table).where(table.c.frontier_id == fid))
             conn.execute(delete(_frontiers).where(_frontiers.c.id == fid))
+            if getattr(self._unit, "conn", None) is conn:
+                self._unit.ids.clear()
         return True
 
     # --- tasks ----------------------------------------------------------------
