@@ -12,26 +12,15 @@ from typing import Any
 
 import kopf
 
+from frontier.domain.bands import BandSummary
 from frontier.domain.specs import ProfileRunSpec
 from frontier.operator import children, frontier, jobs, manifests, metrics
 from frontier.operator.runtime import RECONCILE_SECONDS, Runtime, runtime_of, unfinished
 from frontier.pipeline.context import Context
-from frontier.pipeline.profile import finish_run, register_run, tasks_of
-from frontier.store import ConflictError, RunRecord, StoreError
+from frontier.pipeline.profile import finish_run, register_run, run_progress
+from frontier.store import ConflictError, RunRecord
 
 GROUP, VERSION, PLURAL = "frontier.dev", "v1alpha1", "profileruns"
-
-
-async def progress(rt: Runtime, ctx: Context, run: RunRecord) -> tuple[int, int, int]:
-    """(rollouts done, rollouts planned, errors) of a run, from the store."""
-    from frontier.domain.specs import TaskSetRef
-
-    totals = await rt.db(ctx.store.run_totals, run.name)
-    try:
-        tasks = len(await rt.db(tasks_of, ctx, TaskSetRef.model_validate(run.task_set)))
-    except StoreError:
-        tasks = 0
-    return totals.rollouts, tasks * run.k, totals.errors
 
 
 @metrics.timed
@@ -57,7 +46,7 @@ async def step(rt: Runtime, ctx: Context, body: Mapping[str, Any], spec: Profile
         await children.fail(rt, body, "RunConflict", str(exc))
         return
     if run.phase == "Succeeded":
-        done, total, errors = await progress(rt, ctx, run)
+        done, total, errors = await rt.db(run_progress, ctx, run)
         status = jobs.run_status(
             body,
             None,
@@ -88,8 +77,7 @@ async def step(rt: Runtime, ctx: Context, body: Mapping[str, Any], spec: Profile
     )
     outcome = await jobs.drive(rt, body, [job], ctx.spec.job.max_failed_indexes)
     if outcome.phase == "Succeeded":
-        summary = await rt.db(finish_run, ctx, name)
-        done, total, errors = await progress(rt, ctx, run)
+        summary, (done, total, errors) = await rt.db(finished, ctx, run)
         message = (
             f"{summary.saturated} saturated, {summary.hillclimbable} hillclimbable, "
             f"{summary.unreachable} unreachable of {summary.total}"
@@ -114,7 +102,7 @@ async def step(rt: Runtime, ctx: Context, body: Mapping[str, Any], spec: Profile
         await rt.event(body, "RunFailed", outcome.message, key="failed", type="Warning")
     elif run.phase == "Pending" and outcome.phase == "Running":
         await rt.db(ctx.store.set_run_phase, run.name, "Running")
-    done, total, errors = await progress(rt, ctx, run)
+    done, total, errors = await rt.db(run_progress, ctx, run)
     status = jobs.run_status(
         body,
         outcome,
@@ -128,6 +116,11 @@ async def step(rt: Runtime, ctx: Context, body: Mapping[str, Any], spec: Profile
     await rt.patch_status(body, status)
     if outcome.phase == "Failed":
         await frontier.after_child(rt, ctx)
+
+
+def finished(ctx: Context, run: RunRecord) -> tuple[BandSummary, tuple[int, int, int]]:
+    """The run's bands, partitioned now, and its progress: one trip to the store."""
+    return finish_run(ctx, run.name), run_progress(ctx, run)
 
 
 # --- handlers ---------------------------------------------------------------

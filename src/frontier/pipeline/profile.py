@@ -27,7 +27,7 @@ from frontier.pipeline.rollouts import (
     roll_out,
     states_from,
 )
-from frontier.store import ConcurrencyChange, NotFoundError, RunKind, RunRecord
+from frontier.store import ConcurrencyChange, NotFoundError, RunKind, RunRecord, StoreError
 
 STAGE = "rollouts"
 
@@ -81,6 +81,23 @@ def tasks_of(ctx: Context, task_set: TaskSetRef) -> list[Task]:
         ]
         tasks = ctx.store.get_tasks(ctx.frontier, ids=screened)
     return sorted(tasks, key=lambda t: t.id)
+
+
+def count_tasks_of(ctx: Context, task_set: TaskSetRef) -> int:
+    """How many tasks `tasks_of` names, without reading the tasks themselves."""
+    if task_set.kind == "base":
+        return ctx.store.count_tasks(ctx.frontier, origin="base")
+    return len(tasks_of(ctx, task_set))
+
+
+def run_progress(ctx: Context, run: RunRecord) -> tuple[int, int, int]:
+    """(rollouts done, rollouts planned, errors) of a run, from the store."""
+    totals = ctx.store.run_totals(ctx.run_key(run.name))
+    try:
+        tasks = count_tasks_of(ctx, TaskSetRef.model_validate(run.task_set))
+    except StoreError:
+        tasks = 0
+    return totals.rollouts, tasks * run.k, totals.errors
 
 
 def shard_of(tasks: Sequence[Task], shard: int, shards: int) -> list[Task]:
