@@ -20,11 +20,6 @@ from rich.console import Console
 from rich.text import Text
 from sqlalchemy.exc import DBAPIError
 
-from frontier.agents import HarnessError
-from frontier.benchmarks.jsonlines import TaskFileError
-from frontier.domain.manifest import SpecError
-from frontier.local.runner import ManifestError
-from frontier.pipeline.context import TaskSourceError
 from frontier.store import Store, StoreError, default_dsn, safe_dsn
 
 console = Console(markup=False, emoji=False)
@@ -40,14 +35,25 @@ DbOption = Annotated[
     ),
 ]
 
-EXPECTED = (ManifestError, SpecError, TaskFileError, TaskSourceError, StoreError, HarnessError)
+
+def expected() -> tuple[type[Exception], ...]:
+    """The failures a command reports in one line; imported when a command runs, not at
+    start-up (they live beside the pipeline, which imports the OpenAI SDK)."""
+    from frontier.agents.errors import HarnessError
+    from frontier.benchmarks.jsonlines import TaskFileError
+    from frontier.domain.manifest import SpecError
+    from frontier.local.runner import ManifestError
+    from frontier.pipeline.context import TaskSourceError
+
+    return (ManifestError, SpecError, TaskFileError, TaskSourceError, StoreError, HarnessError)
 
 
 @contextmanager
 def expected_errors() -> Iterator[None]:
+    caught = expected()
     try:
         yield
-    except EXPECTED as exc:
+    except caught as exc:
         print_error(str(exc))
         raise typer.Exit(2) from None
     except DBAPIError as exc:

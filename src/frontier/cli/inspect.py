@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -13,9 +13,10 @@ from rich.text import Text
 
 from frontier.cli.common import DbOption, console, expected_errors, open_store
 from frontier.domain.tasks import Task
-from frontier.pipeline.context import Context, stored_context
-from frontier.pipeline.status import frontier_summary
 from frontier.store import NotFoundError, Store
+
+if TYPE_CHECKING:
+    from frontier.pipeline.context import Context
 
 NameArg = Annotated[
     str | None,
@@ -33,6 +34,8 @@ def frontier_context(store: Store, name: str | None) -> Context:
             raise NotFoundError(f"name a frontier (the store holds: {names})")
         name = known[0].key
     key = name if "/" in name else f"default/{name}"
+    from frontier.pipeline.context import stored_context  # the pipeline: not at start-up
+
     return stored_context(store, key)
 
 
@@ -44,6 +47,8 @@ def status(
     """Show a frontier: bands, rounds, candidates, slice versions, verification."""
     with expected_errors():
         ctx = frontier_context(open_store(db), name)
+        from frontier.pipeline.status import frontier_summary
+
         summary = frontier_summary(ctx)
     if as_json:
         typer.echo(json.dumps(summary, indent=2, default=str))

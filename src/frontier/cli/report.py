@@ -9,7 +9,6 @@ import typer
 
 from frontier.cli.common import DbOption, console, expected_errors, open_store, print_error
 from frontier.cli.inspect import NameArg, frontier_context
-from frontier.report import FORMATS, build_report, write_report
 
 DEFAULT_OUTPUT = {"html": Path("report.html"), "png": Path("report-figures")}
 
@@ -34,6 +33,8 @@ def report(
     db: DbOption = None,
 ) -> None:
     """Write a report: bands per model, pass metrics, rounds, lineage, canaries, saturation."""
+    from frontier.report import FORMATS, build_report, write_report  # matplotlib: not at start-up
+
     if fmt not in FORMATS:
         raise typer.BadParameter(
             f"unknown format {fmt!r}; available: {', '.join(FORMATS)}", param_hint="--format"

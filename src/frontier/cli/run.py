@@ -7,7 +7,7 @@ import json
 import signal
 import threading
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import (
@@ -23,8 +23,10 @@ from rich.table import Table
 from rich.text import Text
 
 from frontier.cli.common import DbOption, console, expected_errors, open_store
-from frontier.local.runner import LoopResult, load_manifest, run_loop
-from frontier.pipeline.rollouts import ProgressHook
+
+if TYPE_CHECKING:
+    from frontier.local.runner import LoopResult
+    from frontier.pipeline.rollouts import ProgressHook
 
 
 def _rate(task: Task) -> float | None:
@@ -91,6 +93,8 @@ def run(
     Everything is kept in the database, so running the same command again after
     an interruption resumes where it stopped.
     """
+    from frontier.local.runner import load_manifest, run_loop  # the pipeline: not at start-up
+
     with expected_errors():
         resource = load_manifest(file)
         store = open_store(db, create=True)

@@ -17,16 +17,13 @@ import typer
 from sqlalchemy.exc import DBAPIError
 
 from frontier.cli.common import (
-    EXPECTED,
     DbOption,
     console,
     database_failure,
+    expected,
     open_store,
     print_error,
 )
-from frontier.pipeline.context import stored_context
-from frontier.pipeline.mutate import mutate_shard
-from frontier.pipeline.profile import run_shard
 from frontier.store import StoreUnavailableError
 
 PERMANENT_FAILURE = 3
@@ -38,9 +35,10 @@ TRANSIENT_FAILURE = 1
 def worker_errors() -> Iterator[None]:
     """Expected failures end with one clear line: a bad input exits 3 (permanent), an
     unreachable database exits 1, so the Job's retry policy retries only what may pass."""
+    caught = expected()
     try:
         yield
-    except EXPECTED as exc:
+    except caught as exc:
         print_error(str(exc))
         code = TRANSIENT_FAILURE if isinstance(exc, StoreUnavailableError) else PERMANENT_FAILURE
         raise typer.Exit(code) from None
@@ -85,6 +83,9 @@ def rollouts(
 ) -> None:
     """Roll out one shard of a registered run (profile, candidates or verification)."""
     with worker_errors():
+        from frontier.pipeline.context import stored_context
+        from frontier.pipeline.profile import run_shard
+
         ctx = stored_context(open_store(db), frontier)
         result = asyncio.run(run_shard(ctx, run, _shard(shard)))
     console.print(
@@ -103,6 +104,9 @@ def mutate(
 ) -> None:
     """Propose and screen candidates for one shard of a round's parents."""
     with worker_errors():
+        from frontier.pipeline.context import stored_context
+        from frontier.pipeline.mutate import mutate_shard
+
         ctx = stored_context(open_store(db), frontier)
         report = asyncio.run(mutate_shard(ctx, round, _shard(shard), shards))
     console.print(
