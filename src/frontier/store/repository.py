@@ -192,7 +192,6 @@ class Store:
         if getattr(self._unit, "conn", None) is not None:
             return fn(*args, **kwargs)
 
-        @retry_transient
         def unit() -> R:
             with self.engine.connect() as conn:
                 conn.execution_options(**{WRITE_OPTION: True})
@@ -203,7 +202,8 @@ class Store:
                     finally:
                         self._unit.conn = None
 
-        return unit()
+        unit.__name__ = f"atomically({getattr(fn, '__name__', 'fn')})"  # names it in retry logs
+        return retry_transient(unit)()
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
