@@ -9,7 +9,13 @@ from frontier.domain import naming
 from frontier.domain.bands import partition, summarize
 from frontier.domain.specs import FrontierSpec, TaskSetRef
 from frontier.pipeline.context import Context, open_context
-from frontier.pipeline.profile import finish_run, register_run, run_shard, tasks_of
+from frontier.pipeline.profile import (
+    finish_run,
+    register_run,
+    run_progress,
+    run_shard,
+    tasks_of,
+)
 from frontier.store import Store
 from tests.support.faults import ShoppingSolver
 from tests.support.frontiers import scripted_model, small_document, small_spec
@@ -37,6 +43,18 @@ async def test_a_profile_shard_stores_k_rollouts_per_base_task(ctx: Context) -> 
     assert len(tasks) == 16  # 4 per family
     assert result.report.rollouts == 16 * 4
     assert ctx.store.count_rollouts(ctx.run_key(name)) == 64
+
+
+async def test_run_progress_counts_rollouts_done_of_k_per_base_task(ctx: Context) -> None:
+    name = register_base(ctx, shards=2)
+    run = ctx.store.require_run(ctx.run_key(name))
+    await run_shard(ctx, name, 0)  # the first shard stores the base tasks, then its half
+
+    done, planned, errors = run_progress(ctx, run)
+
+    assert planned == len(tasks_of(ctx, TaskSetRef(kind="base"))) * run.k == 16 * 4
+    assert (done, errors) == (ctx.store.count_rollouts(run.name), 0)
+    assert 0 < done < planned
 
 
 async def test_running_a_finished_shard_again_plays_and_stores_nothing_new(ctx: Context) -> None:
