@@ -191,7 +191,7 @@ class Store:
         transaction, so it is the unit that is retried (from the start), not the call.
         Nested units join the outer one.
         """
-        if getattr(self._unit, "conn", None) is not None:
+        if self._shared() is not None:
             return fn(*args, **kwargs)
 
         def unit() -> R:
@@ -207,9 +207,14 @@ class Store:
         unit.__name__ = f"atomically({getattr(fn, '__name__', 'fn')})"  # names it in retry logs
         return retry_transient(unit)()
 
+    def _shared(self) -> Connection | None:
+        """The connection of this thread's open unit of work, if any."""
+        conn: Connection | None = getattr(self._unit, "conn", None)
+        return conn
+
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        shared = getattr(self._unit, "conn", None)
+        shared = self._shared()
         if shared is not None:
             with shared.begin_nested():
                 yield shared
@@ -221,7 +226,7 @@ class Store:
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        shared = getattr(self._unit, "conn", None)
+        shared = self._shared()
         if shared is not None:
             yield shared
             return
@@ -248,9 +253,7 @@ class Store:
 
     def _frontier_id(self, conn: Connection, frontier: str) -> int:
         """The frontier's row id; looked up once per unit of work (ids never change)."""
-        cache: dict[str, int] | None = (
-            self._unit.ids if getattr(self._unit, "conn", None) is conn else None
-        )
+        cache: dict[str, int] | None = self._unit.ids if self._shared() is conn else None
         if cache is not None and frontier in cache:
             return cache[frontier]
         fid = self._lookup_frontier_id(conn, frontier)
@@ -353,7 +356,7 @@ class Store:
             for table in (_runs, _slices, _tasks, _candidates, _rounds, _events, _shards):
                 conn.execute(delete(table).where(table.c.frontier_id == fid))
             conn.execute(delete(_frontiers).where(_frontiers.c.id == fid))
-            if getattr(self._unit, "conn", None) is conn:
+            if self._shared() is conn:
                 self._unit.ids.clear()
         return True
 
