@@ -68,9 +68,8 @@ async def child_context(rt: Runtime, namespace: str, frontier: str) -> Context |
 async def advance(rt: Runtime, ctx: Context, body: Mapping[str, Any]) -> None:
     """Once the base profile is done: check saturation, start the next round, refresh status."""
     state = await rt.db(cycle.advance, ctx, base_run_name(ctx))
-    if (
-        state.saturations
-    ):  # the latest crossing; its fixed name makes a repeat (or a resume) a no-op
+    # The latest crossing; its fixed name makes a repeat (or a resume) a no-op.
+    if state.saturations:
         await rt.event(
             body,
             "SaturationDetected",
