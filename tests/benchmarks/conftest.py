@@ -50,3 +50,15 @@ def task_of(record: dict[str, Any]) -> Task:
     from frontier.benchmarks.shoppingbench.models import parse_record
 
     return Task.create("shoppingbench", parse_record(record).family, record["query"], record)
+
+
+def broken_copy(source: str, folder: Path, lines: tuple[int, ...] = (17, 23)) -> str:
+    """`source` copied into `folder` with the records on `lines` (1-based) cut mid-string,
+    the way a file split inside a record looks: the public sample has no broken line."""
+    records = Path(source).read_text().rstrip("\n").split("\n")
+    for number in lines:
+        record = records[number - 1]
+        records[number - 1] = record[: len(record) // 2]
+    out = folder / Path(source).name
+    out.write_text("\n".join(records) + "\n")
+    return str(out)
