@@ -37,9 +37,9 @@ $(VENV)/.embedding-model: $(BIN)/frontier
 pytest: install $(VENV)/.embedding-model
 	scripts/ensure-postgres
 	scripts/ensure-chromium
-	helm_python=$$(scripts/ensure-helm-python) && FRONTIER_HELM_PYTHON=$$helm_python $(BIN)/pytest
+	bin=$$(scripts/ensure-control-plane) && PATH=$$bin:$$PATH FRONTIER_CONTROL_PLANE_BIN=$$bin $(BIN)/pytest
 
 test: lint typecheck layers pytest
 
 clean:
-	rm -rf $(VENV) .venv-helm .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,15 +1,12 @@
-"""Render and lint the chart with Helm's own engine, then validate what it renders.
+"""Render and lint the chart with Helm's own CLI, then validate what it renders.
 
-Two ways to get Helm here, both offline: a `helm` binary on PATH, or helm-sdkpy (Helm's Go
-library as a Python wheel, Python >= 3.12) in the interpreter named by
-$FRONTIER_HELM_PYTHON, driven by helm_sdk.py; `make test` creates that interpreter with
-scripts/ensure-helm-python. Without either, these tests skip: the offline checks in
-test_chart.py still run, but nothing proves the templates evaluate.
+Helm v4 is built from the Go module proxy with the control plane (scripts/ensure-control-plane,
+which `make test` runs and puts on PATH). Without a `helm` on PATH these tests skip, except
+in CI (CI=true), where that is an error: nothing proves the templates evaluate otherwise.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -24,11 +21,10 @@ from frontier.operator.runtime import OperatorConfig
 from tests.deploy.support import CHART, validation_errors
 
 HELM = shutil.which("helm")
-HELM_PYTHON = os.environ.get("FRONTIER_HELM_PYTHON")
-SDK = Path(__file__).with_name("helm_sdk.py")
+if HELM is None and os.environ.get("CI"):
+    raise RuntimeError("CI needs helm on PATH: run scripts/ensure-control-plane")
 pytestmark = pytest.mark.skipif(
-    HELM is None and not HELM_PYTHON,
-    reason="no helm binary and no $FRONTIER_HELM_PYTHON: chart rendering not covered",
+    HELM is None, reason="no helm on PATH (scripts/ensure-control-plane builds it)"
 )
 CI_VALUES = sorted((CHART / "ci").glob("*-values.yaml"))
 CUSTOM_KINDS = {"ServiceMonitor", "PrometheusRule", "KopfPeering", "ClusterKopfPeering"}
@@ -39,26 +35,18 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def render(values: Path) -> list[dict[str, Any]]:
-    if HELM is not None:
-        done = run(HELM, "template", "frontier-operator", str(CHART), "--namespace",
-                   "frontier-system", "--include-crds", "--values", str(values))  # fmt: skip
-    else:
-        assert HELM_PYTHON is not None
-        done = run(HELM_PYTHON, str(SDK), "render", str(CHART), str(values))
+    assert HELM is not None
+    done = run(HELM, "template", "frontier-operator", str(CHART), "--namespace",
+               "frontier-system", "--include-crds", "--values", str(values))  # fmt: skip
     assert done.returncode == 0, f"rendering with {values.name} failed:\n{done.stderr}"
     return [d for d in yaml.safe_load_all(done.stdout) if d]
 
 
 def lint_problems(values: Path) -> list[str]:
     """Warnings and errors of `helm lint` (informational messages are not problems)."""
-    if HELM is not None:
-        done = run(HELM, "lint", "--strict", str(CHART), "--values", str(values))
-        return [] if done.returncode == 0 else [done.stdout + done.stderr]
-    assert HELM_PYTHON is not None
-    done = run(HELM_PYTHON, str(SDK), "lint", str(CHART), str(values))
-    assert done.returncode == 0, done.stderr
-    messages = [json.loads(line) for line in done.stdout.splitlines()]
-    return [f"{m['path']} (severity {m['severity']})" for m in messages if m["severity"] >= 2]
+    assert HELM is not None
+    done = run(HELM, "lint", "--strict", str(CHART), "--values", str(values))
+    return [] if done.returncode == 0 else [done.stdout + done.stderr]
 
 
 @pytest.mark.parametrize("values", CI_VALUES, ids=lambda p: p.name)
@@ -122,10 +110,7 @@ def test_trial_database_dsn_reaches_the_operator_by_reference() -> None:
 def test_defaults_without_a_database_stop_at_the_field(tmp_path: Path) -> None:
     empty = tmp_path / "empty-values.yaml"
     empty.write_text("{}\n")
-    if HELM is not None:
-        done = run(HELM, "template", "frontier-operator", str(CHART), "--values", str(empty))
-    else:
-        assert HELM_PYTHON is not None
-        done = run(HELM_PYTHON, str(SDK), "render", str(CHART), str(empty))
+    assert HELM is not None
+    done = run(HELM, "template", "frontier-operator", str(CHART), "--values", str(empty))
     assert done.returncode != 0
     assert "existingSecret" in done.stderr, done.stderr[-2000:]
