@@ -52,7 +52,15 @@ def operator(
     import frontier.operator.main  # noqa: F401  (registers the handlers)
 
     kopf.configure(verbose=verbose, log_prefix=True)
+    settings = kopf.OperatorSettings()
+    # Serving named namespaces needs no cluster-wide view: without this kopf lists and
+    # watches every Namespace and CRD to follow changes, which a namespaced Role forbids
+    # (403s retried for about a minute before it gives up and serves what it has).
+    settings.scanning.disabled = not all_namespaces and not any(
+        ch in pattern for pattern in namespace or () for ch in "*?[!"
+    )
     kopf.run(
+        settings=settings,
         clusterwide=all_namespaces,
         namespaces=namespace or (),
         standalone=standalone,

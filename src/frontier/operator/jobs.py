@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from frontier.domain.status import RunPhase, RunStatus, progress_text
 from frontier.operator import metrics
-from frontier.operator.jobstate import JobState, job_state, unschedulable
+from frontier.operator.jobstate import JobState, job_state, shard_failures, unschedulable
 from frontier.operator.kube import KubeError, Ref
 from frontier.operator.runtime import Runtime, with_conditions
 
@@ -82,14 +82,12 @@ async def drive(
         start_time=min(starts) if starts else None,
         completion_time=max(ends) if ends and outcome.phase == "Succeeded" else None,
     )
+    if outcome.phase == "Failed":
+        why = shard_failures(await _pods(rt, manifests))
+        if why is not None:
+            outcome = replace(outcome, message=f"{outcome.message} ({why})")
     if outcome.phase in ("Pending", "Running"):
-        pods: list[dict[str, Any]] = []
-        for manifest in manifests:
-            ref = Ref.of(manifest)
-            pods += await rt.kube.list(
-                Ref("v1", "pods", ref.namespace), labels={"job-name": str(ref.name)}
-            )
-        why = unschedulable(pods)
+        why = unschedulable(await _pods(rt, manifests))
         if why is not None:
             await rt.event(owner, "Unschedulable", why, key=digest(why), type="Warning")
             return JobsOutcome(
@@ -102,6 +100,16 @@ async def drive(
                 start_time=outcome.start_time,
             )
     return outcome
+
+
+async def _pods(rt: Runtime, manifests: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    pods: list[dict[str, Any]] = []
+    for manifest in manifests:
+        ref = Ref.of(manifest)
+        pods += await rt.kube.list(
+            Ref("v1", "pods", ref.namespace), labels={"job-name": str(ref.name)}
+        )
+    return pods
 
 
 async def _keep_in_step(
@@ -182,8 +190,12 @@ def run_status(
         rollouts_done=done,
         rollouts_total=max(total, done),
         errors=errors,
-        shards_succeeded=outcome.succeeded_shards if outcome else 0,
-        shards_failed=outcome.failed_shards if outcome else 0,
+        # Without a Job outcome (a finished run reconciled again, an operator restart) the
+        # shard counts already reported stand: nothing has read the Job to say otherwise.
+        shards_succeeded=outcome.succeeded_shards
+        if outcome
+        else int(previous.get("shardsSucceeded") or 0),
+        shards_failed=outcome.failed_shards if outcome else int(previous.get("shardsFailed") or 0),
         conditions=with_conditions(body, updates, now=moment),
         job_name=outcome.names[0] if outcome and outcome.names else previous.get("jobName"),
         stage=stage,

@@ -111,3 +111,40 @@ def unschedulable(pods: Sequence[Mapping[str, Any]]) -> str | None:
                 name = (pod.get("metadata") or {}).get("name", "a pod")
                 return f"{name}: {waiting['reason']}: {waiting.get('message') or ''}".rstrip(": ")
     return None
+
+
+INDEX_ANNOTATION = "batch.kubernetes.io/job-completion-index"
+
+
+def shard_failures(pods: Sequence[Mapping[str, Any]], limit: int = 3) -> str | None:
+    """Why shards failed, from their pods: "shard 1 exited 3: <last error line>; ...".
+
+    The worker's container keeps the tail of its log as its termination message
+    (`terminationMessagePolicy: FallbackToLogsOnError`), so the last line says what went
+    wrong; the Job's own Failed condition only counts failed indexes. The latest failed
+    pod of each shard speaks for it; at most `limit` shards are named.
+    """
+    latest: dict[str, tuple[str, int, str]] = {}
+    for pod in pods:
+        status = pod.get("status") or {}
+        if status.get("phase") != "Failed":
+            continue
+        meta = pod.get("metadata") or {}
+        shard = str((meta.get("annotations") or {}).get(INDEX_ANNOTATION, "?"))
+        for container in status.get("containerStatuses") or []:
+            terminated = (container.get("state") or {}).get("terminated") or {}
+            if "exitCode" not in terminated or terminated["exitCode"] == 0:
+                continue
+            finished = str(terminated.get("finishedAt") or "")
+            lines = [ln.strip() for ln in str(terminated.get("message") or "").splitlines()]
+            last = next((ln for ln in reversed(lines) if ln), "")
+            if shard not in latest or finished >= latest[shard][0]:
+                latest[shard] = (finished, int(terminated["exitCode"]), last[:300])
+    if not latest:
+        return None
+    parts = [
+        f"shard {shard} exited {code}" + (f": {line}" if line else "")
+        for shard, (_, code, line) in sorted(latest.items())[:limit]
+    ]
+    more = len(latest) - limit
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")

@@ -76,6 +76,11 @@ def configure(settings: kopf.OperatorSettings) -> None:
     # namespace's events). kopf >= 1.44 posts no log message as an Event unless asked.
     settings.posting.loggers = True
     settings.posting.level = logging.WARNING
+    # A deleted object's timers are stopped before its finalizer goes: a timer that is mid-
+    # reconcile is re-checked this often (kopf's default, 60 s, held a Frontier's deletion
+    # for about a minute), and one that exits at once is not waited for at all.
+    settings.background.cancellation_polling = 1.0
+    settings.background.instant_exit_timeout = 1.0
     settings.watching.server_timeout = 300
     settings.watching.client_timeout = 330
 

@@ -70,19 +70,28 @@ def plan_round(
 
 
 def record_saturation(ctx: Context, plan: RoundPlan) -> None:
-    """Post the SaturationDetected event once per crossing (the same crossing is not repeated)."""
+    """Post the SaturationDetected event once per crossing.
+
+    A crossing is the saturation reason on one slice version (the base tasks before the
+    first): what is said about the next round (held by an active round, a cooldown) is
+    not part of it, so a crossing whose round has since started is not posted again.
+    """
     sat = plan.saturation
     if sat is None or not sat.detected:
         return
+    current = ctx.store.get_slice(ctx.frontier)
+    version = current.version if current else None
     message = sat.reason + (f"; next round held by {plan.held_by}" if plan.held_by else "")
     previous = ctx.store.events(ctx.frontier, reason="SaturationDetected", limit=1)
-    if previous and previous[-1].message == message:
+    if previous and _crossing(previous[-1]) == (sat.reason, version):
         return
     ctx.store.add_event(
         ctx.frontier,
         "SaturationDetected",
         message,
         data={
+            "crossing": sat.reason,
+            "sliceVersion": version,
             "crossings": [
                 {"threshold": c.threshold, "model": c.model, "value": c.value, "limit": c.limit}
                 for c in sat.crossings
@@ -91,6 +100,14 @@ def record_saturation(ctx: Context, plan: RoundPlan) -> None:
             "nextRound": plan.number,
         },
     )
+
+
+def _crossing(event: EventRecord) -> tuple[str, int | None]:
+    """(reason, slice version) of a recorded crossing; events stored before both were kept
+    are told apart by their message up to the note about the next round."""
+    if "crossing" in event.data:
+        return str(event.data["crossing"]), event.data.get("sliceVersion")
+    return event.message.split("; next round held by ")[0], event.data.get("sliceVersion")
 
 
 def start_round(ctx: Context, plan: RoundPlan) -> RoundRecord:
