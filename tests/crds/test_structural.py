@@ -35,7 +35,7 @@ def test_every_crd_has_status_subresource_columns_short_names_and_category() -> 
         assert version["subresources"] == {"status": {}}
         assert version["served"] and version["storage"]
         names = definition["spec"]["names"]
-        assert names["categories"] == ["frontier"]
+        assert names["categories"] == ["frontier-operator"]
         assert len(names["shortNames"]) == 1
         columns = [c["name"] for c in version["additionalPrinterColumns"]]
         assert columns[-2:] == ["Phase", "Age"]
@@ -101,6 +101,7 @@ def test_free_form_fields_preserve_unknown_fields_and_only_those() -> None:
     walk(spec_schema("Frontier"), "spec")
     assert sorted(free) == [
         "spec.benchmark.options",
+        "spec.job.affinity",
         "spec.job.env[]",
         "spec.job.volumeMounts[]",
         "spec.job.volumes[]",
@@ -231,3 +232,9 @@ def test_example_manifest_validates_against_the_domain_models(
 
     resource = parse_resource(doc, source=source)
     assert resource.kind == doc["kind"]
+
+
+def test_resource_quantities_take_numbers_and_strings_as_kubernetes_does() -> None:
+    limits = spec_schema("Frontier")["properties"]["job"]["properties"]["resources"]
+    quantity = limits["additionalProperties"]["additionalProperties"]
+    assert quantity["x-kubernetes-int-or-string"] is True and "type" not in quantity

@@ -14,6 +14,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictInt,
     field_validator,
     model_validator,
 )
@@ -30,6 +31,16 @@ DEFAULT_OVERLAP_HARD_BELOW = 0.40
 DEFAULT_SLICE_SIZE = 150
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+Quantity = Annotated[
+    StrictInt | str,
+    Field(
+        description="A Kubernetes quantity: a number (1) or a string ('500m', '4Gi').",
+        json_schema_extra={"x-kubernetes-int-or-string": True},
+    ),
+]
+"""A resource quantity as Kubernetes takes it (`x-kubernetes-int-or-string`)."""
+Resources = dict[str, dict[str, Quantity]]
+"""Requests and limits: {requests: {cpu: '1'}, limits: {nvidia.com/gpu: 1}}."""
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
@@ -72,9 +83,9 @@ class ModelServer(SpecModel):
     image: str = Field(min_length=1)
     args: list[str] = Field(default_factory=list)
     port: int = Field(8000, ge=1, le=65535)
-    resources: dict[str, dict[str, str]] = Field(
+    resources: Resources = Field(
         default_factory=dict,
-        description="Kubernetes resource requests and limits, e.g. {limits: {nvidia.com/gpu: '1'}}.",
+        description="Kubernetes resource requests and limits of the server, e.g. {limits: {nvidia.com/gpu: 1}}.",
     )
     readiness_path: str = Field("/health")
 
@@ -356,18 +367,57 @@ class Toleration(SpecModel):
 class JobTemplate(SpecModel):
     """How worker Jobs are built in a cluster."""
 
-    image: str = Field("ghcr.io/frontier-dev/frontier-operator:0.1.0", min_length=1)
-    image_pull_policy: Literal["Always", "IfNotPresent", "Never"] = "IfNotPresent"
-    service_account_name: str | None = None
-    resources: dict[str, dict[str, str]] = Field(default_factory=dict)
-    node_selector: dict[str, str] = Field(default_factory=dict)
-    tolerations: list[Toleration] = Field(default_factory=list)
-    parallelism: int | None = Field(None, ge=1)
-    backoff_limit_per_index: int = Field(2, ge=0)
+    image: str = Field(
+        "ghcr.io/frontier-dev/frontier-operator:0.1.0",
+        min_length=1,
+        description="Worker image (the operator's own unless the deployment sets another).",
+    )
+    image_pull_policy: Literal["Always", "IfNotPresent", "Never"] = Field(
+        "IfNotPresent", description="When the kubelet pulls the worker image."
+    )
+    service_account_name: str | None = Field(
+        None,
+        description="ServiceAccount of the worker pods (default: the chart's worker account).",
+    )
+    resources: Resources = Field(
+        default_factory=dict,
+        description="Requests and limits of the worker container, e.g. {limits: {nvidia.com/gpu: 1}}.",
+    )
+    node_selector: dict[str, str] = Field(
+        default_factory=dict,
+        description="Node labels the worker pods need, e.g. {nvidia.com/gpu.present: 'true'}.",
+    )
+    tolerations: list[Toleration] = Field(
+        default_factory=list, description="Taints the worker pods tolerate (a GPU node's)."
+    )
+    affinity: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Node and pod affinity of the worker pods, as in a pod spec.",
+    )
+    priority_class_name: str | None = Field(None, description="PriorityClass of the worker pods.")
+    runtime_class_name: str | None = Field(
+        None, description="RuntimeClass of the worker pods (e.g. nvidia)."
+    )
+    labels: dict[str, str] = Field(
+        default_factory=dict,
+        description="Labels on the worker Jobs and their pods, e.g. "
+        "{kueue.x-k8s.io/queue-name: gpu} for a cluster that queues GPU work with Kueue.",
+    )
+    annotations: dict[str, str] = Field(
+        default_factory=dict, description="Annotations on the worker pods."
+    )
+    parallelism: int | None = Field(
+        None, ge=1, description="Shards running at once (default: all of a run's shards)."
+    )
+    backoff_limit_per_index: int = Field(
+        2, ge=0, description="Retries of a failed shard (exit code other than 3) before it fails."
+    )
     max_failed_indexes: int = Field(
         0, ge=0, description="Failed shards tolerated before the run fails."
     )
-    active_deadline_seconds: int | None = Field(None, ge=1)
+    active_deadline_seconds: int | None = Field(
+        None, ge=1, description="Wall-clock limit of one worker Job."
+    )
     database_secret: SecretKeyRef | None = Field(
         None, description="Secret key holding the database DSN (defaults to the operator's)."
     )

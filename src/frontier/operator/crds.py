@@ -112,7 +112,9 @@ KINDS: dict[str, KindInfo] = {
     ),
 }
 
-CATEGORIES = ["frontier"]
+CATEGORIES = ["frontier-operator"]
+"""`kubectl get frontier-operator` lists all four kinds. Not "frontier": kubectl expands a
+category before a singular name, so `kubectl get frontier NAME` would name four kinds."""
 
 
 def _ordered_rule(model: type[SpecModel], low: str, op: str, high: str) -> dict[str, str]:
@@ -182,6 +184,10 @@ def _convert(
         )
         siblings.pop("type", None)
         return {**inlined, **siblings}
+
+    if node.get("x-kubernetes-int-or-string"):
+        kept = {"x-kubernetes-int-or-string": True}
+        return {**kept, **({"description": node["description"]} if "description" in node else {})}
 
     if "anyOf" in node:
         options = node["anyOf"]

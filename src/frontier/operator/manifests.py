@@ -289,6 +289,7 @@ def worker_job(request: JobRequest) -> dict[str, Any]:
         raise ValueError("shards must be at least 1")
     name = job_name(run_name, request.stage)
     pod_labels = {
+        **template.labels,  # the user's (a Kueue queue name), never over the operator's own
         **labels(request.frontier, run_name, component="worker"),
         LABEL_STAGE: request.stage,
     }
@@ -335,6 +336,9 @@ def worker_job(request: JobRequest) -> dict[str, Any]:
             *(dict(m) for m in template.volume_mounts),
         ],
         "securityContext": dict(_CONTAINER_SECURITY),
+        # A failed shard's last log lines become its termination message, which the
+        # operator quotes in the run's Failed condition and Event.
+        "terminationMessagePolicy": "FallbackToLogsOnError",
     }
     if template.resources:
         worker["resources"] = {k: dict(v) for k, v in template.resources.items()}
@@ -361,6 +365,12 @@ def worker_job(request: JobRequest) -> dict[str, Any]:
         pod_spec["nodeSelector"] = dict(template.node_selector)
     if template.tolerations:
         pod_spec["tolerations"] = [t.to_wire() for t in template.tolerations]
+    if template.affinity:
+        pod_spec["affinity"] = dict(template.affinity)
+    if template.priority_class_name:
+        pod_spec["priorityClassName"] = template.priority_class_name
+    if template.runtime_class_name:
+        pod_spec["runtimeClassName"] = template.runtime_class_name
 
     parallelism = request.parallelism or template.parallelism or request.shards
     job_spec: dict[str, Any] = {
@@ -386,7 +396,13 @@ def worker_job(request: JobRequest) -> dict[str, Any]:
                 },
             ]
         },
-        "template": {"metadata": {"labels": pod_labels}, "spec": pod_spec},
+        "template": {
+            "metadata": {
+                "labels": pod_labels,
+                **({"annotations": dict(template.annotations)} if template.annotations else {}),
+            },
+            "spec": pod_spec,
+        },
     }
     if template.active_deadline_seconds is not None:
         job_spec["activeDeadlineSeconds"] = template.active_deadline_seconds
