@@ -4,9 +4,12 @@ a MutationRound, a slice and its VerificationRun, all under the chart's Role."""
 
 from __future__ import annotations
 
+import json
+import time
 from typing import Any
 
 import pytest
+import yaml
 
 from frontier.operator.jobstate import count_indexes
 from tests.cluster.conftest import Install
@@ -36,8 +39,6 @@ def phase(release: Install, kind: str, name: str) -> str | None:
     found = release.kubectl("get", kind, name, "-o", "json", check=False)
     if found.returncode != 0:
         return None
-    import json
-
     return json.loads(found.stdout).get("status", {}).get("phase")
 
 
@@ -46,7 +47,12 @@ def test_the_example_frontier_runs_a_whole_cycle_on_a_real_control_plane(
     installed: Install,
 ) -> None:
     release = installed
-    release.apply(example())
+    document = example()
+    release.apply(document)
+    first = release.wait(lambda: release.get("frontier", "shoppingbench-dev").get("status"),
+                         what="the Frontier's first status")  # fmt: skip
+    ready = next(c for c in first["conditions"] if c["type"] == "Ready")
+    assert "0 of 0" not in ready["message"], ready  # "profiling the base tasks" instead
     profile = release.wait(
         lambda: next(iter(release.get("profileruns")["items"]), None), what="the base ProfileRun"
     )
@@ -75,8 +81,21 @@ def test_the_example_frontier_runs_a_whole_cycle_on_a_real_control_plane(
         lambda: any(e["reason"] == "SaturationDetected" for e in release.events("shoppingbench-dev")),
         what="a SaturationDetected Event",
     )  # fmt: skip
-    release.wait(lambda: phase(release, "mutationround", "shoppingbench-dev-round-1") == "Succeeded",
-                 timeout=300, what="round 1 to succeed")  # fmt: skip
+    seen: list[tuple[str, str, str]] = []  # the round's (phase, stage, progress) as polled
+
+    def round_done() -> bool:
+        status = release.get("mutationrounds")["items"]
+        state = status[0].get("status", {}) if status else {}
+        if state.get("phase"):
+            seen.append((state["phase"], state.get("stage", ""), state.get("progress", "")))
+        return state.get("phase") == "Succeeded"
+
+    release.wait(round_done, timeout=300, what="round 1 to succeed")
+    phases = [p for p, *_ in seen]
+    assert "Pending" not in phases[phases.index("Running") :] if "Running" in phases else True, seen
+    assert all(
+        not progress.startswith("0/0") for _, stage, progress in seen if stage == "Verifying"
+    ), seen
     release.wait(
         lambda: any(phase(release, "verificationrun", v["metadata"]["name"]) == "Succeeded"
                     for v in release.get("verificationruns")["items"]),
@@ -92,3 +111,46 @@ def test_the_example_frontier_runs_a_whole_cycle_on_a_real_control_plane(
     ]
     assert len(saturations) == 1, [e["note"] for e in saturations]
     assert "forbidden" not in release.operator_logs().lower()  # no verb the Role lacks
+
+    # What a user reads: the printer columns and kubectl describe.
+    table = release.kubectl("get", "frontiers").stdout
+    assert table.split()[:8] == ["NAME", "SOLVER", "SATURATED", "HILLCLIMBABLE", "UNREACHABLE",
+                                 "SLICE", "PHASE", "AGE"], table  # fmt: skip
+    assert "shoppingbench-dev" in table and "Ready" in table
+    described = release.kubectl("describe", "frontier", "shoppingbench-dev").stdout
+    assert "Conditions:" in described and "SaturationDetected" in described, described
+
+    # A GitOps tool re-applies the same document (server-side, as Argo CD and Flux do):
+    # nothing the operator owns changes, and there is no drift to report.
+    generation = frontier["metadata"]["generation"]
+    release.apply(document, server_side=True)
+    again = release.get("frontier", "shoppingbench-dev")
+    assert again["metadata"]["generation"] == generation
+    diff = release.kubectl("diff", "--server-side", "-f", "-", input=yaml.safe_dump(document),
+                           check=False)  # fmt: skip
+    assert diff.returncode == 0, diff.stdout + diff.stderr
+
+    # The operator restarted (its pod deleted, the Deployment makes another) starts no Job
+    # twice and keeps what finished runs reported.
+    jobs_before = sorted(j["metadata"]["uid"] for j in release.get("jobs")["items"])
+    runs_before = {r["metadata"]["name"]: r["status"] for r in release.get("profileruns")["items"]}
+    old = [p["metadata"]["name"] for p in release.get("pods")["items"]
+           if p["metadata"]["labels"].get("app.kubernetes.io/component") == "operator"]  # fmt: skip
+    release.kubectl("delete", "pod", *old, "--wait=false")
+    release.wait(
+        lambda: any(p["metadata"]["name"] not in old and "running" in
+                    ((p.get("status", {}).get("containerStatuses") or [{}])[0].get("state") or {})
+                    for p in release.get("pods")["items"]
+                    if p["metadata"]["labels"].get("app.kubernetes.io/component") == "operator"),
+        what="a new operator pod",
+    )  # fmt: skip
+    release.wait(
+        lambda: "Resuming" in release.operator_logs() or "resum" in release.operator_logs().lower(),
+        timeout=60, what="the new operator to resume its objects",
+    )  # fmt: skip
+    time.sleep(6)  # three reconcile ticks (FRONTIER_RECONCILE_SECONDS=2)
+    assert sorted(j["metadata"]["uid"] for j in release.get("jobs")["items"]) == jobs_before
+    for run in release.get("profileruns")["items"]:
+        before = runs_before[run["metadata"]["name"]]
+        assert run["status"]["shardsSucceeded"] == before["shardsSucceeded"], run["status"]
+        assert run["status"]["phase"] == before["phase"]

@@ -40,6 +40,13 @@ Quantity = Annotated[
 ]
 """A resource quantity as Kubernetes takes it (`x-kubernetes-int-or-string`)."""
 Resources = dict[str, dict[str, Quantity]]
+MODELS_BY_NAME: dict[str, Any] = {
+    "x-kubernetes-list-type": "map",
+    "x-kubernetes-list-map-keys": ["name"],
+}
+"""A list of models is a map keyed by name to server-side apply: each model's fields are
+merged and owned one by one, so the defaults the API server fills in never make the whole
+list differ from what a GitOps tool applies (an atomic list conflicts on re-apply)."""
 """Requests and limits: {requests: {cpu: '1'}, limits: {nvidia.com/gpu: 1}}."""
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
@@ -437,7 +444,11 @@ class FrontierSpec(SpecModel):
     benchmark: BenchmarkSpec
     solver: ModelRef
     teacher: TeacherSpec = Field(default_factory=TeacherSpec)
-    verifiers: list[ModelRef] = Field(default_factory=list)
+    verifiers: list[ModelRef] = Field(
+        default_factory=list,
+        description="Stronger models that verify each slice version (names unique).",
+        json_schema_extra=MODELS_BY_NAME,
+    )
     bands: BandSpec = Field(default_factory=BandSpec)
     profile: ProfileSpec = Field(default_factory=ProfileSpec)
     mutation: MutationSpec = Field(default_factory=MutationSpec)
@@ -505,7 +516,7 @@ class MutationRoundSpec(SpecModel):
 class VerificationRunSpec(SpecModel):
     frontier: str = Field(min_length=1)
     slice_version: int = Field(ge=1)
-    models: list[ModelRef] = Field(min_length=1)
+    models: list[ModelRef] = Field(min_length=1, json_schema_extra=MODELS_BY_NAME)
     k: int = Field(DEFAULT_K, ge=1, le=1024)
     shards: int = Field(1, ge=1, le=10_000)
     seed: int = 0

@@ -233,7 +233,7 @@ def _convert(
         elif key == "exclusiveMaximum":
             out["maximum"] = value
             out["exclusiveMaximum"] = True
-        elif key in _KEPT:
+        elif key in _KEPT or key.startswith("x-kubernetes-"):
             out[key] = value
         else:
             raise SchemaConversionError(f"{path}: unsupported schema keyword {key!r}")

@@ -119,8 +119,13 @@ def frontier_status(
         phase, reason = "Ready", "FrontierReady"
     failed = sorted(r.name for r in state.runs if r.phase == "Failed")
     bands = state.bands
-    message = f"{bands.hillclimbable} of {bands.total} tasks hillclimbable" + (
-        f", slice v{state.slice_version}" if state.slice_version else ""
+    message = (
+        f"{bands.hillclimbable} of {bands.total} tasks hillclimbable"
+        + (f", slice v{state.slice_version}" if state.slice_version else "")
+        if bands.total
+        else "the base profile has failed"
+        if phase == "Failed"
+        else "profiling the base tasks"
     )
     conditions = with_conditions(
         body,

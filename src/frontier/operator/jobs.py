@@ -87,11 +87,17 @@ async def drive(
         if why is not None:
             outcome = replace(outcome, message=f"{outcome.message} ({why})")
     if outcome.phase in ("Pending", "Running"):
-        why = unschedulable(await _pods(rt, manifests))
+        pods = await _pods(rt, manifests)
+        why = unschedulable(pods)
         if why is not None:
             await rt.event(owner, "Unschedulable", why, key=digest(why), type="Warning")
+            # The Job controller counts a pod no node will take as active: the run has not
+            # started until some pod is on a node or some shard is done.
+            started = outcome.succeeded_shards or any(
+                p.get("spec", {}).get("nodeName") for p in pods
+            )
             return JobsOutcome(
-                outcome.phase,
+                outcome.phase if started else "Pending",
                 "Unschedulable",
                 why,
                 names,

@@ -110,7 +110,10 @@ async def step(
     slice_version: int | None = None
     if phase == "Verifying":
         fresh = await rt.db(store.get_round, ctx.frontier, number)
-        slice_version = (fresh.stats if fresh else record.stats).get("sliceVersion")
+        stats = fresh.stats if fresh else record.stats
+        slice_version = stats.get("sliceVersion")
+        # The candidates' rollouts are done: progress stays at what they spent.
+        done = total = int(stats.get("rolloutsSpent") or 0)
         verified = slice_version is None or not ctx.spec.verifiers
         if not verified:
             assert slice_version is not None
@@ -158,10 +161,15 @@ async def step(
         )
         await frontier.after_child(rt, ctx)
         return
+    run_phase = outcome.phase if outcome is not None and outcome.phase != "Succeeded" else "Running"
+    if run_phase == "Pending" and (
+        phase != "Mutating" or (body.get("status") or {}).get("phase") == "Running"
+    ):
+        run_phase = "Running"  # a later stage's Job starting: the round itself is under way
     status = jobs.run_status(
         body,
         outcome,
-        phase=outcome.phase if outcome is not None and outcome.phase != "Succeeded" else "Running",
+        phase=run_phase,
         reason=phase,
         message=outcome.message if outcome else f"round {number}: {phase}",
         done=done,

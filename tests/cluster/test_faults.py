@@ -1,0 +1,159 @@
+"""Faults with the real Job controller's semantics: retries per index, podFailurePolicy, failed
+indexes, a GPU Job no node can hold, suspend and resume, and the garbage collector."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from frontier.store import Store
+from tests.cluster.conftest import Install, install, operator_running, secret
+from tests.cluster.test_cycle import example
+from tests.support.control_plane import ControlPlane
+from tests.support.kubelet import Kubelet
+
+
+@pytest.fixture(scope="module")
+def release(
+    plane: ControlPlane, kubelet: Kubelet, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Install]:
+    """One install shared by the fault scenarios (each uses Frontiers of its own)."""
+    with install(plane, kubelet, tmp_path_factory.mktemp("faults")) as installed:
+        installed.wait(lambda: operator_running(installed), timeout=90, what="the operator pod")
+        yield installed
+
+
+def status(release: Install, kind: str, name: str) -> dict[str, Any]:
+    found = release.kubectl("get", kind, name, "-o", "json", check=False)
+    return json.loads(found.stdout).get("status", {}) if found.returncode == 0 else {}
+
+
+def condition(found: dict[str, Any], kind: str) -> dict[str, Any]:
+    return next((c for c in found.get("conditions") or [] if c["type"] == kind), {})
+
+
+def base_run(release: Install, frontier: str) -> str:
+    def named() -> str | None:
+        for run in release.get("profileruns")["items"]:
+            if run["spec"]["frontier"] == frontier:
+                return str(run["metadata"]["name"])
+        return None
+
+    return str(release.wait(named, what=f"{frontier}'s base ProfileRun"))
+
+
+def pods_of(release: Install, job: str) -> list[dict[str, Any]]:
+    return [
+        p
+        for p in release.get("pods")["items"]
+        if p["metadata"].get("labels", {}).get("job-name") == job
+    ]
+
+
+def worker_database(release: Install, name: str, dsn: str) -> dict[str, Any]:
+    """A Secret the workers of one Frontier read their DSN from (spec.job.databaseSecret)."""
+    release.kubectl(
+        "apply", "-f", "-", input=yaml.safe_dump(secret(release.namespace, name, {"dsn": dsn}))
+    )
+    return {"name": name, "key": "dsn"}
+
+
+def one_shard(name: str, **job: Any) -> dict[str, Any]:
+    document = example(name)
+    document["spec"]["profile"]["shards"] = 1
+    document["spec"]["job"].update(job)
+    return document
+
+
+@pytest.mark.slow
+def test_shards_are_retried_per_index_or_failed_at_once_and_the_run_says_why(
+    release: Install, tmp_path: Path
+) -> None:
+    # Exit 1 (the database is unreachable: may pass later) is retried per index; exit 3 (the
+    # workers' database holds no such frontier: cannot pass) fails the index at once.
+    unreachable = worker_database(
+        release, "unreachable-db", "postgresql+psycopg://postgres:s3cret-pw@127.0.0.1:1/x"
+    )
+    empty_dsn = f"sqlite:///{tmp_path / 'empty.db'}"
+    Store.connect(empty_dsn, auto_upgrade=True).close()
+    empty = worker_database(release, "empty-db", empty_dsn)
+    release.apply(one_shard("retried", databaseSecret=unreachable, backoffLimitPerIndex=1))
+    release.apply(one_shard("permanent", databaseSecret=empty, backoffLimitPerIndex=1))
+
+    for frontier, code, line, pods in [
+        ("retried", 1, "cannot reach database", 2),
+        ("permanent", 3, "no frontier", 1),
+    ]:
+        run = base_run(release, frontier)
+        found = release.wait(
+            lambda run=run: (s := status(release, "profilerun", run)).get("phase") == "Failed" and s,
+            timeout=150, what=f"{run} to fail",
+        )  # fmt: skip
+        message = condition(found, "Ready")["message"]
+        assert f"shard 0 exited {code}" in message and line in message, message
+        assert len(pods_of(release, found["jobName"])) == pods  # one try per allowed attempt
+        notes = [e["note"] for e in release.events(run) if e["reason"] == "RunFailed"]
+        assert len(notes) == 1 and f"exited {code}" in notes[0]
+        frontier_status = status(release, "frontier", frontier)
+        assert frontier_status.get("phase") == "Failed"
+    # The worker's last line names the database, never its password.
+    said = json.dumps(release.events()) + json.dumps(release.get("profileruns"))
+    assert "cannot reach database" in said and "s3cret-pw" not in said
+
+
+@pytest.mark.slow
+def test_a_gpu_job_no_node_can_hold_waits_says_why_and_suspends_and_resumes(
+    release: Install,
+) -> None:
+    document = one_shard(
+        "too-big",
+        resources={"limits": {"nvidia.com/gpu": 8}},
+        labels={"kueue.x-k8s.io/queue-name": "gpu"},
+    )
+    release.apply(document)
+    run = base_run(release, "too-big")
+    found = release.wait(
+        lambda: (s := status(release, "profilerun", run)).get("conditions") and
+        condition(s, "Progressing").get("reason") == "Unschedulable" and s,
+        timeout=90, what=f"{run} to report Unschedulable",
+    )  # fmt: skip
+    assert "Insufficient nvidia.com/gpu" in condition(found, "Progressing")["message"]
+    assert found["phase"] == "Pending"
+    job = release.get("job", found["jobName"])
+    assert job["metadata"]["labels"]["kueue.x-k8s.io/queue-name"] == "gpu"
+    assert job["spec"]["template"]["metadata"]["labels"]["kueue.x-k8s.io/queue-name"] == "gpu"
+
+    release.kubectl("patch", "profilerun", run, "--type=merge", "-p", '{"spec":{"suspend":true}}')
+    release.wait(lambda: status(release, "profilerun", run).get("phase") == "Suspended",
+                 what=f"{run} suspended")  # fmt: skip
+    assert release.get("job", found["jobName"])["spec"]["suspend"] is True
+    release.wait(
+        lambda: not pods_of(release, found["jobName"]), what="the suspended Job's pods to go"
+    )
+    release.kubectl("patch", "profilerun", run, "--type=merge", "-p", '{"spec":{"suspend":false}}')
+    release.wait(lambda: status(release, "profilerun", run).get("phase") == "Pending",
+                 what=f"{run} resumed")  # fmt: skip
+    assert release.get("job", found["jobName"])["spec"]["suspend"] is False
+
+
+@pytest.mark.slow
+def test_deleting_a_frontier_lets_the_garbage_collector_remove_its_runs_jobs_and_pods(
+    release: Install,
+) -> None:
+    release.apply(one_shard("deleted", resources={"limits": {"nvidia.com/gpu": 8}}))
+    run = base_run(release, "deleted")
+    job = release.wait(lambda: status(release, "profilerun", run).get("jobName"), what="its Job")
+    release.wait(lambda: pods_of(release, job), what="its pod")
+    # The operator's finalizer goes within seconds (kopf polled a running timer every 60 s).
+    release.kubectl("delete", "frontier", "deleted", "--timeout=20s", timeout=30)
+    release.wait(
+        lambda: release.kubectl("get", "profilerun", run, check=False).returncode != 0
+        and release.kubectl("get", "job", job, check=False).returncode != 0
+        and not pods_of(release, job),
+        timeout=60, what="the garbage collector to remove the run, its Job and its pods",
+    )  # fmt: skip
