@@ -15,6 +15,7 @@ import pytest
 from frontier.domain.manifest import parse_resource
 from frontier.domain.specs import FrontierSpec, SecretKeyRef
 from frontier.operator import manifests
+from frontier.operator.runtime import OperatorConfig
 from tests.deploy.support import MANIFESTS, load_documents, validation_errors
 
 EXAMPLES = {
@@ -44,7 +45,10 @@ def job_for(example: str) -> dict[str, Any]:
             stage="profile",
             command=manifests.rollouts_command(doc["metadata"]["name"], owner["metadata"]["name"]),
             models=[spec.solver],
-            template=spec.job,
+            # As the deployment's operator fills it in (FRONTIER_WORKER_SERVICE_ACCOUNT).
+            template=OperatorConfig(worker_service_account="frontier-operator-worker").job_template(
+                spec.job
+            ),
             shards=spec.profile.shards,
             default_database_secret=SecretKeyRef(name="frontier-database", key="dsn"),
         )

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from frontier.operator.jobstate import count_indexes, job_state, unschedulable
+from frontier.operator.jobstate import count_indexes, job_state, shard_failures, unschedulable
 
 
 def job(completions: int = 4, suspend: bool = False, **status: Any) -> dict[str, Any]:
@@ -69,3 +69,39 @@ def test_image_pull_backoff_counts_as_stuck() -> None:
         },
     }
     assert unschedulable([pod]) == "p-1: ImagePullBackOff: not found"
+
+
+def failed_pod(index: str, code: int, message: str, finished: str = "2026-01-01T00:00:00Z") -> Any:
+    return {
+        "metadata": {"annotations": {"batch.kubernetes.io/job-completion-index": index}},
+        "status": {
+            "phase": "Failed",
+            "containerStatuses": [
+                {"state": {"terminated": {"exitCode": code, "message": message,
+                                          "finishedAt": finished}}}
+            ],
+        },
+    }  # fmt: skip
+
+
+def test_failed_shards_are_named_with_exit_code_and_last_log_line() -> None:
+    pods = [
+        failed_pod("0", 1, "retrying\nerror: cannot reach database", "2026-01-01T00:00:00Z"),
+        failed_pod("0", 1, "error: cannot reach database again\n", "2026-01-01T00:01:00Z"),
+        failed_pod("2", 3, "error: 'x/*.jsonl' matches no file"),
+        {"metadata": {}, "status": {"phase": "Succeeded"}},
+    ]
+    assert shard_failures(pods) == (
+        "shard 0 exited 1: error: cannot reach database again; "
+        "shard 2 exited 3: error: 'x/*.jsonl' matches no file"
+    )
+    assert shard_failures([]) is None
+    assert shard_failures(pods, limit=1).endswith("; and 1 more")
+
+
+def test_a_finished_run_reconciled_without_its_job_keeps_its_shard_counts() -> None:
+    from frontier.operator.jobs import run_status
+
+    body = {"metadata": {"generation": 1}, "status": {"shardsSucceeded": 2, "shardsFailed": 1}}
+    status = run_status(body, None, phase="Succeeded", reason="Succeeded", message="done")
+    assert (status["shardsSucceeded"], status["shardsFailed"]) == (2, 1)

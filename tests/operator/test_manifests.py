@@ -129,3 +129,41 @@ def test_task_files_can_come_from_a_volume_the_job_template_names() -> None:
     mounts = pod["containers"][0]["volumeMounts"]
     assert {"name": "tasks", "mountPath": "/data", "readOnly": True} in mounts
     assert {"name": "tmp", "mountPath": "/tmp"} in mounts
+
+
+def test_gpu_cluster_settings_reach_the_pods_and_a_queue_label_the_job() -> None:
+    template = JobTemplate.model_validate(
+        {
+            "resources": {"limits": {"nvidia.com/gpu": 1, "memory": "4Gi"}},
+            "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {}}},
+            "priorityClassName": "gpu-batch",
+            "runtimeClassName": "nvidia",
+            "labels": {"kueue.x-k8s.io/queue-name": "gpu", "app.kubernetes.io/managed-by": "me"},
+            "annotations": {"team": "evals"},
+        }
+    )
+    job = build([ModelRef(name="solver")], template)
+    pod = job["spec"]["template"]
+    assert pod["spec"]["priorityClassName"] == "gpu-batch"
+    assert pod["spec"]["runtimeClassName"] == "nvidia"
+    assert pod["spec"]["affinity"] == template.affinity
+    assert pod["spec"]["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == 1
+    assert pod["metadata"]["annotations"] == {"team": "evals"}
+    for labels in (job["metadata"]["labels"], pod["metadata"]["labels"]):
+        assert labels["kueue.x-k8s.io/queue-name"] == "gpu"
+        # A user's label never takes over the operator's own (its Job watch selects on it).
+        assert labels["app.kubernetes.io/managed-by"] == manifests.MANAGED_BY
+
+
+def test_a_quantity_is_a_number_or_a_string_and_nothing_else() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    assert JobTemplate.model_validate({"resources": {"limits": {"cpu": "500m", "gpu": 2}}})
+    with pytest.raises(ValidationError):
+        JobTemplate.model_validate({"resources": {"limits": {"cpu": 0.5}}})
+
+
+def test_a_failed_shard_keeps_its_last_log_lines_as_its_termination_message() -> None:
+    worker = build([ModelRef(name="solver")])["spec"]["template"]["spec"]["containers"][0]
+    assert worker["terminationMessagePolicy"] == "FallbackToLogsOnError"

@@ -1,4 +1,19 @@
-"""A Kubernetes API for the operator tests: kmock's emulator, closer to a real API server.
+"""A Kubernetes API for the narrow operator tests: kmock's emulator, closer to a real API server.
+
+The operator's headline suite runs on a real control plane (tests/cluster, with
+tests/support/control_plane.py and tests/support/kubelet.py). This emulator stays for
+what a real server cannot do quickly or at all here:
+- tests/operator/test_cycle.py and test_profile.py: many restart-and-compare scenarios
+  (an operator stopped at every step, then compared with a fault-free run), where a test
+  finishes each Job by hand at the exact moment it wants, in-process, in seconds;
+- test_peering.py: several operator replicas at once (on the real control plane the
+  test kubelet runs pods on the host's one loopback, where two replicas of one
+  Deployment would bind the same ports);
+- test_metrics.py, test_conditions.py, test_jobs.py: what the operator computes from
+  given object states, including states a real controller reaches only slowly;
+- `refuse_creates`: a create refused as a ResourceQuota or webhook would, on demand.
+What the emulator lacks (a Job controller, pods, garbage collection, schemas, CEL, RBAC,
+server-side apply) is exactly what tests/cluster checks on the real server.
 
 kmock 0.8 serves objects and watch streams that kopf's reactor consumes, over real
 HTTP. Where it differs from an API server in ways the operator depends on, the

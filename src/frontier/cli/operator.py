@@ -53,10 +53,11 @@ def operator(
 
     kopf.configure(verbose=verbose, log_prefix=True)
     settings = kopf.OperatorSettings()
-    # Serving named namespaces needs no cluster-wide view: without this kopf lists and
-    # watches every Namespace and CRD to follow changes, which a namespaced Role forbids
-    # (403s retried for about a minute before it gives up and serves what it has).
-    settings.scanning.disabled = not all_namespaces and not any(
+    # Named namespaces (or all of them) need no scanning: without this kopf lists and
+    # watches every CRD, and every Namespace when serving some, to follow changes, which
+    # the chart's Role and ClusterRole do not grant (403s retried for about a minute before
+    # it serves what it found). Only namespace globs need the Namespace watch.
+    settings.scanning.disabled = not any(
         ch in pattern for pattern in namespace or () for ch in "*?[!"
     )
     kopf.run(
