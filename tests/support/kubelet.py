@@ -347,19 +347,14 @@ class Kubelet:
                 continue
             source = entry.get("valueFrom") or {}
             value: str | None = None
-            if "secretKeyRef" in source:
-                ref = source["secretKeyRef"]
-                value = (self._secret(namespace, ref["name"], ref) or {}).get(ref["key"])
+            keyed = next((k for k in ("secretKeyRef", "configMapKeyRef") if k in source), None)
+            if keyed is not None:
+                ref = source[keyed]
+                kind = "secret" if keyed == "secretKeyRef" else "configmap"
+                value = (self._data(kind, namespace, ref["name"], ref) or {}).get(ref["key"])
                 if value is None and not ref.get("optional"):
                     raise LookupError(
-                        f"couldn't find key {ref['key']} in Secret {namespace}/{ref['name']}"
-                    )
-            elif "configMapKeyRef" in source:
-                ref = source["configMapKeyRef"]
-                value = (self._config_map(namespace, ref["name"], ref) or {}).get(ref["key"])
-                if value is None and not ref.get("optional"):
-                    raise LookupError(
-                        f"couldn't find key {ref['key']} in ConfigMap {namespace}/{ref['name']}"
+                        f"couldn't find key {ref['key']} in {kind} {namespace}/{ref['name']}"
                     )
             elif "fieldRef" in source:
                 value = _field(pod, source["fieldRef"]["fieldPath"])
@@ -375,28 +370,34 @@ class Kubelet:
         return env
 
     def _secret(self, namespace: str, name: str, ref: Mapping[str, Any]) -> dict[str, str] | None:
-        try:
-            secret = self.core.read_namespaced_secret(name, namespace)
-        except ApiException as exc:
-            if exc.status == 404:
-                if ref.get("optional"):
-                    return None
-                raise LookupError(f'secret "{name}" not found') from None
-            raise
-        return {k: base64.b64decode(v).decode() for k, v in (secret.data or {}).items()}
+        return self._data("secret", namespace, name, ref)
 
     def _config_map(
         self, namespace: str, name: str, ref: Mapping[str, Any]
     ) -> dict[str, str] | None:
+        return self._data("configmap", namespace, name, ref)
+
+    def _data(
+        self, kind: str, namespace: str, name: str, ref: Mapping[str, Any]
+    ) -> dict[str, str] | None:
+        """A Secret's (decoded) or ConfigMap's data; None when missing and `optional`."""
+        read = (
+            self.core.read_namespaced_secret
+            if kind == "secret"
+            else self.core.read_namespaced_config_map
+        )
         try:
-            found = self.core.read_namespaced_config_map(name, namespace)
+            found = read(name, namespace)
         except ApiException as exc:
             if exc.status == 404:
                 if ref.get("optional"):
                     return None
-                raise LookupError(f'configmap "{name}" not found') from None
+                raise LookupError(f'{kind} "{name}" not found') from None
             raise
-        return dict(found.data or {})
+        data = found.data or {}
+        if kind == "secret":
+            return {k: base64.b64decode(v).decode() for k, v in data.items()}
+        return dict(data)
 
     # --- status ------------------------------------------------------------------
 
