@@ -238,3 +238,20 @@ def test_resource_quantities_take_numbers_and_strings_as_kubernetes_does() -> No
     limits = spec_schema("Frontier")["properties"]["job"]["properties"]["resources"]
     quantity = limits["additionalProperties"]["additionalProperties"]
     assert quantity["x-kubernetes-int-or-string"] is True and "type" not in quantity
+
+
+def test_every_spec_field_has_a_description_for_kubectl_explain() -> None:
+    missing: list[str] = []
+
+    def walk(node: dict[str, Any], path: str) -> None:
+        for name, sub in (node.get("properties") or {}).items():
+            if not sub.get("description"):
+                missing.append(f"{path}.{name}")
+            walk(sub, f"{path}.{name}")
+        for key in ("items", "additionalProperties"):
+            if isinstance(node.get(key), dict):
+                walk(node[key], f"{path}[]")
+
+    for kind in ("Frontier", "ProfileRun", "MutationRound", "VerificationRun"):
+        walk(spec_schema(kind), f"{kind}.spec")
+    assert missing == []

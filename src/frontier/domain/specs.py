@@ -80,21 +80,23 @@ class SecretKeyRef(SpecModel):
 class Pricing(SpecModel):
     """Prices in US dollars per million tokens, for cost accounting."""
 
-    input_per_million: float = Field(0.0, ge=0.0)
-    output_per_million: float = Field(0.0, ge=0.0)
+    input_per_million: float = Field(0.0, ge=0.0, description="USD per million prompt tokens.")
+    output_per_million: float = Field(0.0, ge=0.0, description="USD per million completion tokens.")
 
 
 class ModelServer(SpecModel):
     """A model server run as a sidecar of the worker Job (for example vLLM on a GPU node)."""
 
-    image: str = Field(min_length=1)
-    args: list[str] = Field(default_factory=list)
-    port: int = Field(8000, ge=1, le=65535)
+    image: str = Field(min_length=1, description="The server's image.")
+    args: list[str] = Field(default_factory=list, description="The server's arguments.")
+    port: int = Field(8000, ge=1, le=65535, description="Port the server listens on.")
     resources: Resources = Field(
         default_factory=dict,
         description="Kubernetes resource requests and limits of the server, e.g. {limits: {nvidia.com/gpu: 1}}.",
     )
-    readiness_path: str = Field("/health")
+    readiness_path: str = Field(
+        "/health", description="HTTP path of its readiness and startup probes."
+    )
 
 
 class ModelRef(SpecModel):
@@ -128,14 +130,20 @@ class ModelRef(SpecModel):
         "native",
         description="'native' function calling, or 'text' tool calls in tags for servers without a tool parser.",
     )
-    temperature: float = Field(0.7, ge=0.0, le=2.0)
-    max_tokens: int = Field(1024, ge=1)
-    max_steps: int = Field(30, ge=1, le=500)
+    temperature: float = Field(0.7, ge=0.0, le=2.0, description="Sampling temperature.")
+    max_tokens: int = Field(1024, ge=1, description="Largest completion per model call.")
+    max_steps: int = Field(
+        30, ge=1, le=500, description="Model calls (tool steps) per rollout before it stops."
+    )
     concurrency: int = Field(8, ge=1, le=4096, description="Upper bound of concurrent requests.")
-    timeout_seconds: float = Field(120.0, gt=0.0)
-    max_retries: int = Field(6, ge=0, le=50)
-    pricing: Pricing = Field(default_factory=Pricing)
-    server: ModelServer | None = None
+    timeout_seconds: float = Field(120.0, gt=0.0, description="Timeout of one model call.")
+    max_retries: int = Field(
+        6, ge=0, le=50, description="Retries of a failed call (429, 5xx, timeouts) with backoff."
+    )
+    pricing: Pricing = Field(default_factory=Pricing, description="Token prices, for cost.")
+    server: ModelServer | None = Field(
+        None, description="A model server run as a sidecar of each worker Job (e.g. vLLM)."
+    )
 
     @field_validator("name")
     @classmethod
@@ -197,10 +205,12 @@ class TaskSource(SpecModel):
 
 
 class BenchmarkSpec(SpecModel):
+    """Which benchmark, its base tasks, and its options."""
+
     name: str = Field(
         min_length=1, description="Benchmark plugin (entry point in group frontier.benchmarks)."
     )
-    source: TaskSource
+    source: TaskSource = Field(description="Where the base tasks come from.")
     options: dict[str, Any] = Field(
         default_factory=dict, description="Benchmark-specific options (catalog backend, seed, ...)."
     )
@@ -209,8 +219,13 @@ class BenchmarkSpec(SpecModel):
 class BandSpec(SpecModel):
     """Band edges on mean reward: unreachable <= a < hillclimbable <= b < saturated."""
 
-    unreachable_at_most: Fraction = DEFAULT_UNREACHABLE_AT_MOST
-    saturated_above: Fraction = DEFAULT_SATURATED_ABOVE
+    unreachable_at_most: Fraction = Field(
+        DEFAULT_UNREACHABLE_AT_MOST,
+        description="Mean reward at or below which a task is unreachable.",
+    )
+    saturated_above: Fraction = Field(
+        DEFAULT_SATURATED_ABOVE, description="Mean reward above which a task is saturated."
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -228,15 +243,15 @@ MODE_CONFIDENCE = {"budget": 0.7, "curtail": 0.9}
 class AdaptiveSpec(SpecModel):
     """Sequential allocation of rollouts: stop once a task's band is settled."""
 
-    enabled: bool = False
+    enabled: bool = Field(False, description="Allocate rollouts adaptively instead of k each.")
     mode: Literal["budget", "curtail"] = Field(
         "budget",
         description="budget: a mean of k rollouts per task, spent where bands are uncertain; "
         "curtail: fixed-k decisions with fewer rollouts (stop once the k-rollout band is "
         "certain or predicted with the given confidence).",
     )
-    min_rollouts: int = Field(1, ge=1)
-    max_rollouts: int = Field(16, ge=1)
+    min_rollouts: int = Field(1, ge=1, description="Rollouts every task gets first.")
+    max_rollouts: int = Field(16, ge=1, description="Most rollouts any one task gets.")
     confidence: float | None = Field(
         None,
         gt=0.5,
@@ -262,14 +277,22 @@ class AdaptiveSpec(SpecModel):
 
 
 class ProfileSpec(SpecModel):
+    """How the solver is profiled on the base tasks."""
+
     k: int = Field(DEFAULT_K, ge=1, le=1024, description="Rollouts per task.")
     shards: int = Field(1, ge=1, le=10_000, description="Indexed Job completions.")
-    seed: int = 0
-    adaptive: AdaptiveSpec = Field(default_factory=AdaptiveSpec)
+    seed: int = Field(0, description="Seed of the rollouts' sampling.")
+    adaptive: AdaptiveSpec = Field(
+        default_factory=AdaptiveSpec, description="Adaptive allocation of the rollouts."
+    )
 
 
 class TeacherSpec(SpecModel):
-    kind: Literal["procedural", "llm"] = "procedural"
+    """Who proposes mutated tasks near the boundary."""
+
+    kind: Literal["procedural", "llm"] = Field(
+        "procedural", description="Procedural mutations, or an LLM teacher (needs model)."
+    )
     model: ModelRef | None = Field(None, description="The teacher model (kind llm only).")
     motifs: list[str] = Field(
         default_factory=list,
@@ -286,18 +309,24 @@ class TeacherSpec(SpecModel):
 
 
 class MutationSpec(SpecModel):
-    parents_per_round: int = Field(40, ge=1, le=100_000)
-    candidates_per_parent: int = Field(3, ge=1, le=100)
+    """How a round picks parents and asks for candidates."""
+
+    parents_per_round: int = Field(40, ge=1, le=100_000, description="Parents chosen per round.")
+    candidates_per_parent: int = Field(
+        3, ge=1, le=100, description="Candidates the teacher proposes per parent."
+    )
     parent_selection: Literal["boundary", "random"] = Field(
         "boundary", description="'boundary' prefers parents near the band edges."
     )
     motif_selection: Literal["failure", "random"] = Field(
         "failure", description="'failure' picks motifs from the parent's failure trace."
     )
-    seed: int = 0
+    seed: int = Field(0, description="Seed of parent and motif choice.")
 
 
 class AdmissionSpec(SpecModel):
+    """How candidates are screened and rolled out before they join the slice."""
+
     k: int = Field(DEFAULT_K, ge=1, le=1024, description="Solver rollouts per candidate.")
     min_rollouts: int = Field(
         1,
@@ -318,14 +347,25 @@ class AdmissionSpec(SpecModel):
 
 
 class SliceSpec(SpecModel):
-    size: int = Field(DEFAULT_SLICE_SIZE, ge=1, le=1_000_000)
-    seed: int = 0
+    """The retained frontier slice."""
+
+    size: int = Field(
+        DEFAULT_SLICE_SIZE, ge=1, le=1_000_000, description="Tasks retained per slice version."
+    )
+    seed: int = Field(0, description="Seed of the diverse selection when more qualify.")
 
 
 class VerificationSpec(SpecModel):
-    k: int = Field(DEFAULT_K, ge=1, le=1024)
-    overlap_hard_below: Fraction = DEFAULT_OVERLAP_HARD_BELOW
-    adaptive: AdaptiveSpec = Field(default_factory=AdaptiveSpec)
+    """How the verifiers roll out each slice version."""
+
+    k: int = Field(DEFAULT_K, ge=1, le=1024, description="Rollouts per task and verifier.")
+    overlap_hard_below: Fraction = Field(
+        DEFAULT_OVERLAP_HARD_BELOW,
+        description="A task below this mean reward on every verifier is an overlap-hard canary.",
+    )
+    adaptive: AdaptiveSpec = Field(
+        default_factory=AdaptiveSpec, description="Adaptive allocation of the rollouts."
+    )
 
 
 class SaturationSpec(SpecModel):
@@ -341,8 +381,8 @@ class SaturationSpec(SpecModel):
     min_hillclimbable_fraction: Fraction | None = Field(
         None, description="Fewer hillclimbable tasks than this fraction also triggers a round."
     )
-    cooldown_seconds: float = Field(0.0, ge=0.0)
-    max_rounds: int = Field(10, ge=0, le=10_000)
+    cooldown_seconds: float = Field(0.0, ge=0.0, description="Least time between two rounds.")
+    max_rounds: int = Field(10, ge=0, le=10_000, description="Most rounds the operator starts.")
 
     @model_validator(mode="after")
     def _some_threshold(self) -> Self:
@@ -358,17 +398,29 @@ class SaturationSpec(SpecModel):
 class StopSpec(SpecModel):
     """When an embedded `frontier run` stops (the operator runs until deleted)."""
 
-    max_rounds: int | None = Field(None, ge=0)
-    max_duration_seconds: float | None = Field(None, gt=0)
-    target_slice_size: int | None = Field(None, ge=1)
+    max_rounds: int | None = Field(None, ge=0, description="Stop after this many rounds.")
+    max_duration_seconds: float | None = Field(
+        None, gt=0, description="Stop once the run has taken this long."
+    )
+    target_slice_size: int | None = Field(
+        None, ge=1, description="Stop once a slice version holds this many tasks."
+    )
 
 
 class Toleration(SpecModel):
-    key: str | None = None
-    operator: Literal["Exists", "Equal"] | None = None
-    value: str | None = None
-    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = None
-    toleration_seconds: int | None = None
+    """A taint the worker pods tolerate, as in a pod spec."""
+
+    key: str | None = Field(None, description="The taint's key (empty with Exists: every taint).")
+    operator: Literal["Exists", "Equal"] | None = Field(
+        None, description="Exists, or Equal (the default) to match value."
+    )
+    value: str | None = Field(None, description="The taint's value (operator Equal).")
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = Field(
+        None, description="The taint effect tolerated (empty: every effect)."
+    )
+    toleration_seconds: int | None = Field(
+        None, description="How long a NoExecute taint is tolerated."
+    )
 
 
 class JobTemplate(SpecModel):
@@ -478,9 +530,11 @@ class FrontierSpec(SpecModel):
 class TaskSetRef(SpecModel):
     """Which tasks a run rolls out."""
 
-    kind: Literal["base", "slice", "candidates"] = "base"
-    slice_version: int | None = Field(None, ge=1)
-    round: int | None = Field(None, ge=1)
+    kind: Literal["base", "slice", "candidates"] = Field(
+        "base", description="The base tasks, a slice version, or a round's candidates."
+    )
+    slice_version: int | None = Field(None, ge=1, description="The slice version (kind slice).")
+    round: int | None = Field(None, ge=1, description="The round (kind candidates).")
 
     @model_validator(mode="after")
     def _fields_for_kind(self) -> Self:
@@ -493,35 +547,47 @@ class TaskSetRef(SpecModel):
         return self
 
 
+_FRONTIER = "Name of the owning Frontier (same namespace)."
+_K = "Rollouts per task."
+_SHARDS = "Indexed Job completions the tasks are split over."
+_SEED = "Seed of the rollouts' sampling."
+_SUSPEND = "Suspend the run's Jobs (their pods stop; resume by setting false)."
+_ADAPTIVE = "Adaptive allocation of the rollouts."
+
+
 class ProfileRunSpec(SpecModel):
-    frontier: str = Field(min_length=1, description="Name of the owning Frontier.")
-    model: ModelRef
-    task_set: TaskSetRef = Field(default_factory=TaskSetRef)
-    k: int = Field(DEFAULT_K, ge=1, le=1024)
-    shards: int = Field(1, ge=1, le=10_000)
-    seed: int = 0
-    adaptive: AdaptiveSpec = Field(default_factory=AdaptiveSpec)
-    suspend: bool = False
-    parallelism: int | None = Field(None, ge=1)
+    frontier: str = Field(min_length=1, description=_FRONTIER)
+    model: ModelRef = Field(description="The model rolled out.")
+    task_set: TaskSetRef = Field(default_factory=TaskSetRef, description="Which tasks.")
+    k: int = Field(DEFAULT_K, ge=1, le=1024, description=_K)
+    shards: int = Field(1, ge=1, le=10_000, description=_SHARDS)
+    seed: int = Field(0, description=_SEED)
+    adaptive: AdaptiveSpec = Field(default_factory=AdaptiveSpec, description=_ADAPTIVE)
+    suspend: bool = Field(False, description=_SUSPEND)
+    parallelism: int | None = Field(None, ge=1, description="Shards running at once.")
 
 
 class MutationRoundSpec(SpecModel):
-    frontier: str = Field(min_length=1)
-    round: int = Field(ge=1)
+    frontier: str = Field(min_length=1, description=_FRONTIER)
+    round: int = Field(ge=1, description="The round's number.")
     trigger: str = Field("manual", description="Why the round started (e.g. SaturationDetected).")
-    from_slice_version: int | None = Field(None, ge=1)
-    suspend: bool = False
+    from_slice_version: int | None = Field(
+        None, ge=1, description="The slice version the round starts from."
+    )
+    suspend: bool = Field(False, description=_SUSPEND)
 
 
 class VerificationRunSpec(SpecModel):
-    frontier: str = Field(min_length=1)
-    slice_version: int = Field(ge=1)
-    models: list[ModelRef] = Field(min_length=1, json_schema_extra=MODELS_BY_NAME)
-    k: int = Field(DEFAULT_K, ge=1, le=1024)
-    shards: int = Field(1, ge=1, le=10_000)
-    seed: int = 0
-    adaptive: AdaptiveSpec = Field(default_factory=AdaptiveSpec)
-    suspend: bool = False
+    frontier: str = Field(min_length=1, description=_FRONTIER)
+    slice_version: int = Field(ge=1, description="The slice version verified.")
+    models: list[ModelRef] = Field(
+        min_length=1, description="The verifier models.", json_schema_extra=MODELS_BY_NAME
+    )
+    k: int = Field(DEFAULT_K, ge=1, le=1024, description=_K)
+    shards: int = Field(1, ge=1, le=10_000, description=_SHARDS)
+    seed: int = Field(0, description=_SEED)
+    adaptive: AdaptiveSpec = Field(default_factory=AdaptiveSpec, description=_ADAPTIVE)
+    suspend: bool = Field(False, description=_SUSPEND)
 
 
 SPEC_MODELS: dict[str, type[SpecModel]] = {
