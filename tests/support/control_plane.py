@@ -305,7 +305,12 @@ class ControlPlane:
         raise RuntimeError("the controller-manager never created the default ServiceAccount")
 
     def kubectl(
-        self, *args: str, check: bool = True, input: str | None = None, timeout: float = 60
+        self,
+        *args: str,
+        check: bool = True,
+        input: str | None = None,
+        timeout: float = 60,
+        cwd: Path | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """kubectl as the administrator; `check` raises with kubectl's stderr on failure."""
         done = subprocess.run(
@@ -314,17 +319,21 @@ class ControlPlane:
             text=True,
             input=input,
             timeout=timeout,
+            cwd=cwd,
         )
         if check and done.returncode != 0:
             raise AssertionError(f"kubectl {' '.join(args)} failed:\n{done.stderr}")
         return done
 
-    def helm(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def helm(
+        self, *args: str, check: bool = True, cwd: Path | None = None
+    ) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
             [str(self.bin / "helm"), f"--kubeconfig={self.admin_kubeconfig}", *args],
             capture_output=True,
             text=True,
             timeout=180,
+            cwd=cwd,
             env={**os.environ, "HELM_CACHE_HOME": str(self.root / "helm" / "cache"),
                  "HELM_CONFIG_HOME": str(self.root / "helm" / "config"),
                  "HELM_DATA_HOME": str(self.root / "helm" / "data")},
