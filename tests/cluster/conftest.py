@@ -231,6 +231,8 @@ def operator_running(release: Install) -> bool:
         labels = pod["metadata"].get("labels", {})
         if labels.get("app.kubernetes.io/component") != "operator":
             continue
+        if pod["metadata"].get("deletionTimestamp"):
+            continue  # on its way out
         statuses = pod.get("status", {}).get("containerStatuses") or []
         if any("running" in (s.get("state") or {}) for s in statuses):
             return True

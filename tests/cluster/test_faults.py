@@ -55,6 +55,22 @@ def pods_of(release: Install, job: str) -> list[dict[str, Any]]:
     ]
 
 
+def restart_operator(release: Install) -> None:
+    """Delete the operator's pod (as a node drain or a crash would) and wait for the next one."""
+
+    def operator_pods() -> list[str]:
+        return [
+            p["metadata"]["name"]
+            for p in release.get("pods")["items"]
+            if p["metadata"]["labels"].get("app.kubernetes.io/component") == "operator"
+        ]
+
+    old = operator_pods()
+    release.kubectl("delete", "pod", *old, "--grace-period=1")
+    release.wait(lambda: set(operator_pods()) - set(old) and operator_running(release),
+                 what="the next operator pod")  # fmt: skip
+
+
 def worker_database(release: Install, name: str, dsn: str) -> dict[str, Any]:
     """A Secret the workers of one Frontier read their DSN from (spec.job.databaseSecret)."""
     release.kubectl(
@@ -138,7 +154,15 @@ def test_a_gpu_job_no_node_can_hold_waits_says_why_and_suspends_and_resumes(
     release.kubectl("patch", "profilerun", run, "--type=merge", "-p", '{"spec":{"suspend":false}}')
     release.wait(lambda: status(release, "profilerun", run).get("phase") == "Pending",
                  what=f"{run} resumed")  # fmt: skip
-    assert release.get("job", found["jobName"])["spec"]["suspend"] is False
+    job = release.get("job", found["jobName"])
+    assert job["spec"]["suspend"] is False
+
+    # The operator killed mid-run: its successor adopts the Job and starts none twice.
+    restart_operator(release)
+    release.wait(lambda: condition(status(release, "profilerun", run), "Progressing").get(
+        "reason") == "Unschedulable", what=f"{run} reconciled by the new operator")  # fmt: skip
+    jobs = [j for j in release.get("jobs")["items"] if j["metadata"]["name"] == found["jobName"]]
+    assert [j["metadata"]["uid"] for j in jobs] == [job["metadata"]["uid"]]
 
 
 @pytest.mark.slow

@@ -260,6 +260,9 @@ class ControlPlane:
                 "--endpoint-reconciler-type=none",
                 "--allow-privileged=true",
                 "--disable-admission-plugins=DefaultStorageClass,StorageObjectInUseProtection",
+                # As OpenShift and many hardened clusters run: an ownerReference with
+                # blockOwnerDeletion needs `update` on the owner's finalizers.
+                "--enable-admission-plugins=OwnerReferencesPermissionEnforcement",
                 "--v=1",
             ],
         )
