@@ -105,3 +105,61 @@ def test_the_kustomize_base_runs_the_operator_in_its_namespace(
                             timeout=90)  # fmt: skip
             release.kubectl("delete", "deployment", "frontier-operator", check=False)
             plane.kubectl("delete", "namespace", namespace, "--wait=false", check=False)
+
+
+def replica_pod(release: Install, name: str, priority: int) -> dict[str, Any]:
+    """A second operator replica: the chart Deployment's own pod template, with ports of its
+    own (pods share the host's loopback here) and a fixed peering priority."""
+    deployment = release.get("deployment", "frontier-operator")
+    template = deployment["spec"]["template"]
+    container = template["spec"]["containers"][0]
+    container["args"] = [
+        f"--liveness=http://0.0.0.0:{free_port()}/healthz" if a.startswith("--liveness") else a
+        for a in container["args"]
+    ]
+    container["env"] = [e for e in container["env"] if e["name"] not in (
+        "FRONTIER_METRICS_PORT", "FRONTIER_PEERING_PRIORITY")] + [
+        {"name": "FRONTIER_METRICS_PORT", "value": str(free_port())},
+        {"name": "FRONTIER_PEERING_PRIORITY", "value": str(priority)},
+    ]  # fmt: skip
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        # Not the Deployment's selector labels, or its ReplicaSet would adopt and delete it.
+        "metadata": {"name": name, "labels": {"app.kubernetes.io/component": "operator"}},
+        "spec": template["spec"],
+    }
+
+
+@pytest.mark.slow
+def test_two_peered_replicas_keep_one_active_and_the_standby_takes_over(
+    plane: ControlPlane, kubelet: Kubelet, tmp_path: Path
+) -> None:
+    values = {"operator": {
+        "peering": {"enabled": True, "name": "frontier-peers"},
+        "extraEnv": [{"name": "FRONTIER_METRICS_PORT", "value": str(free_port())},
+                     {"name": "FRONTIER_PEERING_PRIORITY", "value": "100"},
+                     {"name": "FRONTIER_RECONCILE_SECONDS", "value": "2"}],
+    }}  # fmt: skip
+    with install(plane, kubelet, tmp_path, values=values) as release:
+        release.wait(lambda: operator_running(release), timeout=90, what="the first replica")
+        release.apply(replica_pod(release, "standby", priority=50))
+        standby = lambda: kubelet.logs(release.namespace, "standby")  # noqa: E731
+        # A replica starts paused and resumes only when no live peer outranks it.
+        release.wait(lambda: "Initial authentication has finished" in standby(), timeout=90,
+                     what="the standby to start")  # fmt: skip
+        release.apply(small("while-paused"))
+        release.wait(lambda: profiled(release, release.namespace, "while-paused"), timeout=180,
+                     what="the active replica to profile the Frontier")  # fmt: skip
+        assert "Resuming operations" not in standby(), "the standby became active beside it"
+        assert "while-paused" not in standby(), "the paused standby reconciled too"
+
+        # The active replica goes (a scale-down: it leaves the peering cleanly).
+        release.kubectl("scale", "deployment", "frontier-operator", "--replicas=0")
+        release.wait(lambda: "Resuming operations after the pause" in standby(), timeout=90,
+                     what="the standby to take over")  # fmt: skip
+        release.apply(small("after-takeover"))
+        release.wait(lambda: profiled(release, release.namespace, "after-takeover"), timeout=180,
+                     what="the standby to profile a new Frontier")  # fmt: skip
+        assert "after-takeover" in standby()
+        assert "forbidden" not in standby().lower()

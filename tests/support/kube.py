@@ -6,9 +6,9 @@ what a real server cannot do quickly or at all here:
 - tests/operator/test_cycle.py and test_profile.py: many restart-and-compare scenarios
   (an operator stopped at every step, then compared with a fault-free run), where a test
   finishes each Job by hand at the exact moment it wants, in-process, in seconds;
-- test_peering.py: several operator replicas at once (on the real control plane the
-  test kubelet runs pods on the host's one loopback, where two replicas of one
-  Deployment would bind the same ports);
+- test_peering.py: replicas started, stopped and raced in-process in many orders (the real
+  control plane runs two peered replicas once, in tests/cluster/test_install.py, each
+  pod with ports of its own since the test kubelet's pods share the host's loopback);
 - test_metrics.py, test_conditions.py, test_jobs.py: what the operator computes from
   given object states, including states a real controller reaches only slowly;
 - `refuse_creates`: a create refused as a ResourceQuota or webhook would, on demand.
