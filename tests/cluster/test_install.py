@@ -34,6 +34,7 @@ def profiled(release: Install, namespace: str, frontier: str) -> bool:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_the_chart_in_cluster_scope_serves_frontiers_in_every_namespace(
     plane: ControlPlane, kubelet: Kubelet, tmp_path: Path
 ) -> None:
@@ -65,6 +66,7 @@ def test_the_chart_in_cluster_scope_serves_frontiers_in_every_namespace(
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_the_kustomize_base_runs_the_operator_in_its_namespace(
     plane: ControlPlane, kubelet: Kubelet, tmp_path: Path
 ) -> None:
@@ -132,6 +134,7 @@ def replica_pod(release: Install, name: str, priority: int) -> dict[str, Any]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_two_peered_replicas_keep_one_active_and_the_standby_takes_over(
     plane: ControlPlane, kubelet: Kubelet, tmp_path: Path
 ) -> None:

@@ -96,6 +96,8 @@ def test_failed_shards_are_named_with_exit_code_and_last_log_line() -> None:
         "shard 2 exited 3: error: 'x/*.jsonl' matches no file"
     )
     assert shard_failures([]) is None
+    tenth = [failed_pod("10", 1, "x"), failed_pod("2", 1, "y")]
+    assert shard_failures(tenth) == "shard 2 exited 1: y; shard 10 exited 1: x"  # by number
     assert shard_failures(pods, limit=1).endswith("; and 1 more")
 
 

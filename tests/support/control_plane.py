@@ -18,6 +18,7 @@ tests/support/kubelet.py, which plays one.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import datetime
 import ipaddress
 import os
@@ -53,6 +54,17 @@ CONTROLLERS = [
     "ttl-after-finished-controller",
     "root-ca-certificate-publisher-controller",
 ]
+
+
+_PR_SET_PDEATHSIG = 1
+_prctl = ctypes.CDLL(None, use_errno=True).prctl  # resolved now: the child only calls it
+
+
+def die_with_parent() -> None:
+    """In a child before exec: SIGTERM it when the thread that started it ends, so a test
+    session killed from outside (a CI timeout) leaves no API server or pod process behind.
+    (Pods are started by the kubelet thread that also waits for them.)"""
+    _prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def binaries() -> Path | None:
@@ -162,7 +174,8 @@ class Process:
 
 @dataclass
 class ControlPlane:
-    """Start with `start()`, stop with `stop()` (every process by PID, then the data folder)."""
+    """Start with `start()`, stop with `stop()` (every process by its process group; the data
+    folder is the caller's, a pytest temporary folder)."""
 
     root: Path
     bin: Path
@@ -188,6 +201,7 @@ class ControlPlane:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                preexec_fn=die_with_parent,
             )
         process = Process(name, popen, log)
         self.processes.append(process)

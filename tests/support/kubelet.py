@@ -49,7 +49,7 @@ import kubernetes.client
 import kubernetes.config
 from kubernetes.client.rest import ApiException
 
-from tests.support.control_plane import ControlPlane
+from tests.support.control_plane import ControlPlane, die_with_parent
 
 TERMINATION_MESSAGE_LIMIT = 4096
 """The kubelet keeps at most 4096 bytes of a termination message (and 80 log lines)."""
@@ -95,6 +95,8 @@ class PodRun:
     current: Container | None = None
     stopping: threading.Event = field(default_factory=threading.Event)
     exit_codes: list[int] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    """Held while a container starts, so a kill never misses one that is starting."""
 
 
 class Kubelet:
@@ -175,13 +177,14 @@ class Kubelet:
     def stop(self) -> None:
         self.stopped.set()
         if self.thread is not None:
-            self.thread.join(10)
+            self.thread.join(60)  # a tick may be finishing a pod's deletion
         with self.lock:
             runs = list(self.pods.values())
         for run in runs:
             self._kill(run)
         for run in runs:
-            run.thread.join(10)
+            run.thread.join(15)
+            self._kill(run)  # a restart that raced the first kill
         self.api.close()  # type: ignore[no-untyped-call]
 
     def _loop(self) -> None:
@@ -214,7 +217,7 @@ class Kubelet:
                         )
                 continue
             phase = (pod.get("status") or {}).get("phase", "Pending")
-            if run is None and phase == "Pending":
+            if run is None and phase == "Pending" and not self.stopped.is_set():
                 run = PodRun(uid, meta["namespace"], meta["name"], threading.Thread())
                 run.thread = threading.Thread(
                     target=self._run_pod, args=(run, pod), name=f"pod-{meta['name']}", daemon=True
@@ -228,8 +231,9 @@ class Kubelet:
             self._kill(run)
 
     def _kill(self, run: PodRun) -> None:
-        run.stopping.set()
-        container = run.current
+        with run.lock:
+            run.stopping.set()
+            container = run.current
         if container is not None and container.popen.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(container.popen.pid, signal.SIGTERM)
@@ -307,7 +311,9 @@ class Kubelet:
         folder = self.root / "pods" / run.namespace / run.name
         folder.mkdir(parents=True, exist_ok=True)
         log = folder / f"{container['name']}-{restarts}.log"
-        with log.open("wb") as out:
+        with run.lock, log.open("wb") as out:
+            if run.stopping.is_set() or self.stopped.is_set():
+                return None  # deleted (or the kubelet stopped) while the container was set up
             out.write(f"$ {shlex.join(argv)}\n".encode())
             out.flush()
             popen = subprocess.Popen(
@@ -318,9 +324,9 @@ class Kubelet:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                preexec_fn=die_with_parent,
             )
-        started = now()
-        run.current = Container(container["name"], popen, log, started)
+            run.current = Container(container["name"], popen, log, now())
         if not init:
             self._report(run, pod, "Running", container, None, restarts=restarts)
         code = popen.wait()

@@ -92,9 +92,11 @@ async def drive(
         if why is not None:
             await rt.event(owner, "Unschedulable", why, key=digest(why), type="Warning")
             # The Job controller counts a pod no node will take as active: the run has not
-            # started until some pod is on a node or some shard is done.
-            started = outcome.succeeded_shards or any(
-                p.get("spec", {}).get("nodeName") for p in pods
+            # started until some pod is on a node or some shard has ended.
+            started = (
+                outcome.succeeded_shards
+                or outcome.failed_shards
+                or any(p.get("spec", {}).get("nodeName") for p in pods)
             )
             return JobsOutcome(
                 outcome.phase if started else "Pending",

@@ -144,7 +144,14 @@ def shard_failures(pods: Sequence[Mapping[str, Any]], limit: int = 3) -> str | N
         return None
     parts = [
         f"shard {shard} exited {code}" + (f": {line}" if line else "")
-        for shard, (_, code, line) in sorted(latest.items())[:limit]
+        for shard, (_, code, line) in sorted(
+            latest.items(),
+            key=lambda item: (
+                not item[0].isdigit(),
+                int(item[0]) if item[0].isdigit() else 0,
+                item[0],
+            ),
+        )[:limit]
     ]
     more = len(latest) - limit
     return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")

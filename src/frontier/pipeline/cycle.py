@@ -72,25 +72,26 @@ def plan_round(
 def record_saturation(ctx: Context, plan: RoundPlan) -> None:
     """Post the SaturationDetected event once per crossing.
 
-    A crossing is the saturation reason on one slice version (the base tasks before the
-    first): what is said about the next round (held by an active round, a cooldown) is
-    not part of it, so a crossing whose round has since started is not posted again.
+    A crossing is which thresholds are crossed, by which models, on one slice version (the
+    base tasks before the first). Neither the measured values (they move as rollouts land)
+    nor what is said about the next round (held by an active round, a cooldown) are part
+    of it, so a crossing whose round has since started is not posted again.
     """
     sat = plan.saturation
     if sat is None or not sat.detected:
         return
     current = ctx.store.get_slice(ctx.frontier)
     version = current.version if current else None
-    message = sat.reason + (f"; next round held by {plan.held_by}" if plan.held_by else "")
+    crossed = sorted(f"{c.threshold}/{c.model}" for c in sat.crossings)
     previous = ctx.store.events(ctx.frontier, reason="SaturationDetected", limit=1)
-    if previous and _crossing(previous[-1]) == (sat.reason, version):
+    if previous and _crossing(previous[-1]) == (crossed, version):
         return
+    message = sat.reason + (f"; next round held by {plan.held_by}" if plan.held_by else "")
     ctx.store.add_event(
         ctx.frontier,
         "SaturationDetected",
         message,
         data={
-            "crossing": sat.reason,
             "sliceVersion": version,
             "crossings": [
                 {"threshold": c.threshold, "model": c.model, "value": c.value, "limit": c.limit}
@@ -102,12 +103,12 @@ def record_saturation(ctx: Context, plan: RoundPlan) -> None:
     )
 
 
-def _crossing(event: EventRecord) -> tuple[str, int | None]:
-    """(reason, slice version) of a recorded crossing; events stored before both were kept
-    are told apart by their message up to the note about the next round."""
-    if "crossing" in event.data:
-        return str(event.data["crossing"]), event.data.get("sliceVersion")
-    return event.message.split("; next round held by ")[0], event.data.get("sliceVersion")
+def _crossing(event: EventRecord) -> tuple[list[str], int | None]:
+    """(crossed thresholds by model, slice version) of a recorded SaturationDetected."""
+    crossed = sorted(
+        f"{c.get('threshold')}/{c.get('model')}" for c in event.data.get("crossings") or []
+    )
+    return crossed, event.data.get("sliceVersion")
 
 
 def start_round(ctx: Context, plan: RoundPlan) -> RoundRecord:
