@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from rich.progress import Progress
 from typer.testing import CliRunner
 
@@ -75,6 +76,35 @@ def test_status_and_export_read_the_frontier_back(runner: CliRunner, tmp_path: P
     reloaded = load_benchmark("shoppingbench").load([str(out)])
     assert not reloaded.errors
     assert [t.id for t in reloaded.tasks] == list(members.task_ids)
+
+
+@pytest.mark.parametrize(
+    ("where", "cause"),
+    [("folder", "Is a directory"), ("/dev/full", "No space left on device")],
+)
+def test_export_to_a_place_it_cannot_write_says_so_in_one_line(
+    runner: CliRunner, tmp_path: Path, where: str, cause: str
+) -> None:
+    manifest = write_manifest(tmp_path, small_document(stop={"maxRounds": 1}))
+    db = f"sqlite:///{tmp_path / 'f.db'}"
+    assert runner.invoke(app, ["run", "-f", str(manifest), "--db", db]).exit_code == 0
+    target = tmp_path if where == "folder" else Path(where)
+    exported = runner.invoke(app, ["export", "-o", str(target), "--db", db])
+    assert exported.exit_code == 2, exported.output
+    assert f"cannot write {target}: {cause}" in exported.stderr
+    assert "Traceback" not in exported.output + exported.stderr
+
+
+@pytest.mark.parametrize("command", [["status"], ["export"], ["report", "-o", "r.html"]])
+def test_a_reading_command_never_creates_a_database(
+    runner: CliRunner, tmp_path: Path, command: list[str]
+) -> None:
+    missing = tmp_path / "nothing-here.db"
+    result = runner.invoke(app, [*command, "--db", f"sqlite:///{missing}"])
+    assert result.exit_code == 2, result.output
+    assert f"no database at {missing}: nothing has run there yet" in result.stderr
+    assert "frontier run -f" in result.stderr
+    assert not missing.exists()
 
 
 def test_status_of_an_unknown_frontier_exits_2(runner: CliRunner, tmp_path: Path) -> None:

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.text import Text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from frontier.store import Store, StoreError, default_dsn, safe_dsn
+from frontier.store import NotFoundError, Store, StoreError, default_dsn, safe_dsn
 
 console = Console(markup=False, emoji=False)
 errors = Console(stderr=True, soft_wrap=True, markup=False, emoji=False, highlight=False)
@@ -61,6 +63,17 @@ def expected_errors() -> Iterator[None]:
         raise typer.Exit(2) from None
 
 
+@contextmanager
+def writing(target: Path) -> Iterator[None]:
+    """A command's output file: a folder, a read-only place or a full disk ends the command
+    with one line naming the file and the cause (exit 2), never a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        print_error(f"cannot write {target}: {exc.strerror or exc}")
+        raise typer.Exit(2) from None
+
+
 def print_error(message: str) -> None:
     """`error: <message>` on stderr, the message exactly as given (brackets stay brackets)."""
     errors.print(Text.assemble(("error:", "bold red"), " ", message))
@@ -75,5 +88,19 @@ def database_failure(exc: DBAPIError, dsn: str | None = None) -> str:
 
 
 def open_store(db: str | None, *, create: bool = False) -> Store:
-    """The store at `db` (or the default); `create` brings a new or old schema up to date."""
-    return Store.connect(db or default_dsn(), auto_upgrade=create)
+    """The store at `db` (or the default); `create` brings a new or old schema up to date.
+
+    Without `create` (a command that only reads) an SQLite file that does not exist is an
+    error that says so: connecting would create an empty file where nothing has run.
+    """
+    dsn = db or default_dsn()
+    if not create:
+        url = make_url(dsn)
+        path = url.database or ""
+        sqlite_file = url.drivername.startswith("sqlite") and path not in ("", ":memory:")
+        if sqlite_file and not Path(path).exists():
+            raise NotFoundError(
+                f"no database at {path}: nothing has run there yet; "
+                "`frontier run -f FRONTIER.yaml` starts a run (or name one with --db)"
+            )
+    return Store.connect(dsn, auto_upgrade=create)

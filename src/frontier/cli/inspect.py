@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from frontier.cli.common import DbOption, console, expected_errors, open_store
+from frontier.cli.common import DbOption, console, expected_errors, open_store, writing
 from frontier.domain.tasks import Task
 from frontier.store import NotFoundError, Store
 
@@ -132,7 +132,8 @@ def export(
     if output is None:
         sys.stdout.write(text)
     else:
-        output.write_text(text, encoding="utf-8")
+        with writing(output):
+            output.write_text(text, encoding="utf-8")
         console.print(f"wrote {len(lines)} tasks of slice v{found.version} to {output}")
 
 

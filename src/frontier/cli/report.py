@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from frontier.cli.common import DbOption, console, expected_errors, open_store, print_error
+from frontier.cli.common import DbOption, console, expected_errors, open_store, writing
 from frontier.cli.inspect import NameArg, frontier_context
 
 DEFAULT_OUTPUT = {"html": Path("report.html"), "png": Path("report-figures")}
@@ -49,10 +49,7 @@ def report(
     with expected_errors():
         ctx = frontier_context(open_store(db), name)
         built = build_report(ctx, slice_version)
-    try:
+    with writing(target):
         written = write_report(built, target, "png" if fmt == "png" else "html")
-    except OSError as exc:
-        print_error(f"cannot write {target}: {exc.strerror or exc}")
-        raise typer.Exit(2) from None
     what = f"{len(written)} figures to {target}/" if fmt == "png" else str(target)
     console.print(f"wrote the report of {ctx.frontier} ({built.data.scope}) to {what}")
