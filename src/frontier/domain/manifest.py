@@ -6,6 +6,7 @@ invalid spec reads the same in a terminal and in a `SpecValid=False` condition.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -73,6 +74,16 @@ def parse_spec(model: type[S], spec: Any, source: str = "<spec>", prefix: str = 
         raise SpecError(source, field_errors(exc, prefix)) from None
 
 
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+def _quoted(value: Any, limit: int = 80) -> str:
+    """`value` as an error quotes it, cut to a readable length."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
 def parse_resource(doc: Any, source: str = "<document>") -> Resource[Any]:
     """Validate one custom-resource document (apiVersion, kind, metadata, spec)."""
     if not isinstance(doc, dict):
@@ -80,10 +91,14 @@ def parse_resource(doc: Any, source: str = "<document>") -> Resource[Any]:
     errors: list[FieldError] = []
     api_version = doc.get("apiVersion")
     if api_version != GROUP_VERSION:
-        errors.append(FieldError("apiVersion", f"must be {GROUP_VERSION!r}, got {api_version!r}"))
+        errors.append(
+            FieldError("apiVersion", f"must be {GROUP_VERSION!r}, got {_quoted(api_version)}")
+        )
     kind = doc.get("kind")
     if not isinstance(kind, str) or kind not in SPEC_MODELS:
-        errors.append(FieldError("kind", f"must be one of {', '.join(SPEC_MODELS)}, got {kind!r}"))
+        errors.append(
+            FieldError("kind", f"must be one of {', '.join(SPEC_MODELS)}, got {_quoted(kind)}")
+        )
     metadata = doc.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
         errors.append(FieldError("metadata", "must be a mapping"))
@@ -91,9 +106,27 @@ def parse_resource(doc: Any, source: str = "<document>") -> Resource[Any]:
     name = meta.get("name")
     if not isinstance(name, str) or not name:
         errors.append(FieldError("metadata.name", "is required"))
+    elif len(name) > 253 or not _DNS_SUBDOMAIN.match(name):
+        errors.append(
+            FieldError(
+                "metadata.name",
+                f"must be a DNS-1123 subdomain as Kubernetes names are (lower-case letters, "
+                f"digits, '-' and '.', at most 253), got {_quoted(name)}",
+            )
+        )
     namespace = meta.get("namespace")
     if namespace is not None and (not isinstance(namespace, str) or not namespace):
-        errors.append(FieldError("metadata.namespace", f"must be a string, got {namespace!r}"))
+        errors.append(
+            FieldError("metadata.namespace", f"must be a string, got {_quoted(namespace)}")
+        )
+    elif isinstance(namespace, str) and (len(namespace) > 63 or not _DNS_LABEL.match(namespace)):
+        errors.append(
+            FieldError(
+                "metadata.namespace",
+                f"must be a DNS-1123 label (lower-case letters, digits and '-', at most 63), "
+                f"got {_quoted(namespace)}",
+            )
+        )
     labels = meta.get("labels") or {}
     if not isinstance(labels, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in labels.items()

@@ -12,35 +12,23 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from frontier.agents import EndpointPool
 from frontier.domain import naming
 from frontier.domain.bands import BandSummary
 from frontier.domain.manifest import Resource, parse_resource
 from frontier.domain.specs import FrontierSpec, TaskSetRef
+from frontier.local.manifest import ManifestError, load_documents
 from frontier.pipeline.context import Context, load_base_tasks, open_context
 from frontier.pipeline.cycle import plan_round, record_saturation, solver_view, start_round
 from frontier.pipeline.profile import finish_run, register_run, run_shard
 from frontier.pipeline.rounds import ProgressFactory, RoundResult, no_progress, run_round
 from frontier.store import Store
 
-
-class ManifestError(ValueError):
-    """The manifest file could not be read as one Frontier."""
+__all__ = ["ManifestError", "load_manifest", "run_loop"]
 
 
 def load_manifest(path: Path) -> Resource[FrontierSpec]:
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise ManifestError(f"{path}: cannot read: {exc.strerror}") from None
-    try:
-        docs = [d for d in yaml.safe_load_all(text) if d is not None]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        raise ManifestError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    docs = load_documents(path)
     frontiers = [d for d in docs if isinstance(d, dict) and d.get("kind") == "Frontier"]
     if len(frontiers) != 1:
         raise ManifestError(
