@@ -107,6 +107,30 @@ def test_a_reading_command_never_creates_a_database(
     assert not missing.exists()
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [
+        ("benchmark.name", "nope", "spec.benchmark.name: unknown benchmark 'nope'"),
+        ("solver.profile", "nope", "spec.solver.profile: 'nope' is not one of shoppingbench's"),
+        ("teacher.motifs", ["nope"], "spec.teacher.motifs: ['nope'] are not motifs of"),
+    ],
+)
+def test_names_only_the_benchmark_knows_are_checked_before_any_database(
+    runner: CliRunner, tmp_path: Path, field: str, value: object, said: str
+) -> None:
+    doc = small_document()
+    section, key = field.split(".")
+    doc["spec"].setdefault(section, {})[key] = value
+    db = tmp_path / "never.db"
+    result = runner.invoke(
+        app, ["run", "-f", str(write_manifest(tmp_path, doc)), "--db", f"sqlite:///{db}"]
+    )
+    assert result.exit_code == 2, result.output
+    assert said in result.stderr.replace("\n", " ")
+    assert "Traceback" not in result.output + result.stderr
+    assert not db.exists()
+
+
 def test_status_of_an_unknown_frontier_exits_2(runner: CliRunner, tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'f.db'}"
     Store.connect(db, auto_upgrade=True).close()

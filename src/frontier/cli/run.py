@@ -94,9 +94,11 @@ def run(
     an interruption resumes where it stopped.
     """
     from frontier.local.runner import load_manifest, run_loop  # the pipeline: not at start-up
+    from frontier.pipeline.context import check_spec
 
     with expected_errors():
         resource = load_manifest(file)
+        check_spec(resource.spec, str(file))  # before a database is touched
         store = open_store(db, create=True)
         with Progress(
             TextColumn("{task.description}", markup=False),  # labels name models: plain text

@@ -7,6 +7,7 @@ answer into Kubernetes objects: a `SaturationDetected` Event and a MutationRound
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -22,7 +23,7 @@ from frontier.operator.jobs import digest
 from frontier.operator.kube import Ref
 from frontier.operator.runtime import RECONCILE_SECONDS, Runtime, runtime_of, with_conditions
 from frontier.pipeline import cycle
-from frontier.pipeline.context import Context, open_context, stored_context
+from frontier.pipeline.context import Context, check_spec, open_context, stored_context
 from frontier.store import NotFoundError
 
 GROUP, VERSION, PLURAL = "frontier.dev", "v1alpha1", "frontiers"
@@ -38,8 +39,10 @@ async def reconcile(rt: Runtime, body: Mapping[str, Any]) -> None:
     """Record the spec in the store, ensure the base ProfileRun, then advance and report."""
     meta = body.get("metadata") or {}
     namespace, name = meta.get("namespace") or "default", meta["name"]
+    source = f"Frontier {namespace}/{name}"
     try:
-        spec = parse_spec(FrontierSpec, body.get("spec"), source=f"Frontier {namespace}/{name}")
+        spec = parse_spec(FrontierSpec, body.get("spec"), source=source)
+        await asyncio.to_thread(check_spec, spec, source)  # the plugin's own names
     except SpecError as exc:
         await invalid(rt, body, exc)
         return

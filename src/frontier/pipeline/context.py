@@ -14,6 +14,7 @@ from pathlib import Path
 
 from frontier.benchmarks.registry import load_benchmark
 from frontier.domain.interfaces import Benchmark
+from frontier.domain.manifest import FieldError, SpecError
 from frontier.domain.specs import FrontierSpec
 from frontier.domain.tasks import LoadError, Task
 from frontier.store import NotFoundError, Store, parse_frontier_key
@@ -161,3 +162,41 @@ def load_base_tasks(ctx: Context) -> tuple[list[Task], list[LoadError]]:
         raise TaskSourceError("spec.benchmark.source: no task could be loaded")
     ctx.store.add_tasks(ctx.frontier, tasks)
     return tasks, list(result.errors)
+
+
+def check_spec(spec: FrontierSpec, source: str) -> Benchmark:
+    """What only the benchmark plugin can judge about a spec, checked before any store is
+    touched: that the benchmark exists, that each heuristic model names one of its
+    profiles, and that the teacher's motifs are its own. A SpecError names each field.
+
+    Returns the loaded benchmark.
+    """
+    try:
+        benchmark = load_benchmark(spec.benchmark.name, spec.benchmark.options)
+    except ValueError as exc:
+        raise SpecError(source, [FieldError("spec.benchmark.name", str(exc))]) from None
+    errors: list[FieldError] = []
+    profiles = benchmark.profiles()
+    models = [("spec.solver", spec.solver)]
+    models += [(f"spec.verifiers[{i}]", m) for i, m in enumerate(spec.verifiers)]
+    for path, model in models:
+        if model.provider == "heuristic" and model.profile and model.profile not in profiles:
+            errors.append(
+                FieldError(
+                    f"{path}.profile",
+                    f"{model.profile!r} is not one of {benchmark.name}'s profiles "
+                    f"({', '.join(profiles) or 'none'})",
+                )
+            )
+    motifs = benchmark.motifs()
+    unknown = [m for m in spec.teacher.motifs if m not in motifs]
+    if unknown:
+        errors.append(
+            FieldError(
+                "spec.teacher.motifs",
+                f"{unknown} are not motifs of {benchmark.name} ({', '.join(motifs)})",
+            )
+        )
+    if errors:
+        raise SpecError(source, errors)
+    return benchmark
