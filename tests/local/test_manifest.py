@@ -103,3 +103,13 @@ def test_an_error_quotes_a_huge_value_cut_to_a_readable_length(tmp_path: Path) -
         load_manifest(written(tmp_path, yaml.safe_dump(doc)))
     message = str(caught.value)
     assert "(100002 characters)" in message and len(message) < 1000
+
+
+@pytest.mark.parametrize("value", [True, "3", 3.0])
+def test_a_number_is_not_coerced_from_a_boolean_or_a_string_as_the_crd_would_not(
+    tmp_path: Path, value: object
+) -> None:
+    doc = small_document()
+    doc["spec"]["profile"]["k"] = value
+    with pytest.raises(SpecError, match=r"spec\.profile\.k: Input should be a valid integer"):
+        load_manifest(written(tmp_path, yaml.safe_dump(doc)))

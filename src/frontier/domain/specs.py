@@ -60,6 +60,8 @@ class SpecModel(BaseModel):
         extra="forbid",
         frozen=True,
         validate_default=True,
+        # As strict as the CRD's schema: `k: true` or `k: "3"` is refused, not coerced.
+        strict=True,
     )
 
     def to_wire(self) -> dict[str, Any]:
