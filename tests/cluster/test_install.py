@@ -33,16 +33,19 @@ def profiled(release: Install, namespace: str, frontier: str) -> bool:
     return bool(bands.get("total"))
 
 
+def peered(name: str, env: dict[str, str] | None = None, **operator: Any) -> dict[str, Any]:
+    """Chart values: kopf peering under `name`, a metrics port of its own, quick timers."""
+    settings = {"FRONTIER_METRICS_PORT": str(free_port()), "FRONTIER_RECONCILE_SECONDS": "2"}
+    extra = [{"name": k, "value": v} for k, v in {**settings, **(env or {})}.items()]
+    return {"operator": {"peering": {"enabled": True, "name": name}, "extraEnv": extra, **operator}}
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_the_chart_in_cluster_scope_serves_frontiers_in_every_namespace(
     plane: ControlPlane, kubelet: Kubelet, tmp_path: Path
 ) -> None:
-    values = {"operator": {
-        "scope": "cluster", "peering": {"enabled": True, "name": "frontier-cluster-test"},
-        "extraEnv": [{"name": "FRONTIER_METRICS_PORT", "value": str(free_port())},
-                     {"name": "FRONTIER_RECONCILE_SECONDS", "value": "2"}],
-    }}  # fmt: skip
+    values = peered("frontier-cluster-test", scope="cluster")
     with install(plane, kubelet, tmp_path, values=values) as release:
         release.wait(lambda: operator_running(release), timeout=90, what="the operator pod")
         # In cluster scope the DSN Secret must be in each namespace where Frontiers run.
@@ -138,16 +141,14 @@ def replica_pod(release: Install, name: str, priority: int) -> dict[str, Any]:
 def test_two_peered_replicas_keep_one_active_and_the_standby_takes_over(
     plane: ControlPlane, kubelet: Kubelet, tmp_path: Path
 ) -> None:
-    values = {"operator": {
-        "peering": {"enabled": True, "name": "frontier-peers"},
-        "extraEnv": [{"name": "FRONTIER_METRICS_PORT", "value": str(free_port())},
-                     {"name": "FRONTIER_PEERING_PRIORITY", "value": "100"},
-                     {"name": "FRONTIER_RECONCILE_SECONDS", "value": "2"}],
-    }}  # fmt: skip
+    values = peered("frontier-peers", env={"FRONTIER_PEERING_PRIORITY": "100"})
     with install(plane, kubelet, tmp_path, values=values) as release:
         release.wait(lambda: operator_running(release), timeout=90, what="the first replica")
         release.apply(replica_pod(release, "standby", priority=50))
-        standby = lambda: kubelet.logs(release.namespace, "standby")  # noqa: E731
+
+        def standby() -> str:
+            return kubelet.logs(release.namespace, "standby")
+
         # A replica starts paused and resumes only when no live peer outranks it.
         release.wait(lambda: "Initial authentication has finished" in standby(), timeout=90,
                      what="the standby to start")  # fmt: skip
