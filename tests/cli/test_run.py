@@ -58,6 +58,11 @@ def test_status_and_export_read_the_frontier_back(runner: CliRunner, tmp_path: P
     state = json.loads(status.stdout)
     assert state["sliceVersion"] == 1
     assert state["rounds"][0]["phase"] == "Succeeded"
+    [v1] = state["slices"]
+    assert v1["families"] and sum(v1["families"].values()) == v1["size"] == state["sliceSize"]
+    printed = runner.invoke(app, ["status", "--db", db])
+    assert "Slice versions" in printed.stdout
+    assert all(f"{family} {n}" in printed.stdout for family, n in v1["families"].items())
 
     out = tmp_path / "slice.jsonl"
     exported = runner.invoke(

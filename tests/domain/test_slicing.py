@@ -75,3 +75,15 @@ def test_different_seeds_may_choose_differently_but_each_is_stable() -> None:
     pool = [SliceCandidate(f"t{i}", "product", None) for i in range(20)]
     assert select_slice(pool, 5, 3) == select_slice(pool, 5, 3)
     assert len({tuple(select_slice(pool, 5, s)) for s in range(5)}) > 1
+
+
+@given(unique_candidates, st.integers(1, 40), st.integers(0, 5))
+def test_every_family_with_candidates_gets_its_floor(
+    pool: list[SliceCandidate], size: int, seed: int
+) -> None:
+    fam_of = {c.task_id: c.family for c in pool}
+    available = Counter(fam_of.values())
+    got = Counter(fam_of[t] for t in select_slice(pool, size, seed))
+    floor = size // max(len(available), 1)
+    for family, n in available.items():
+        assert got[family] >= min(n, floor)

@@ -89,6 +89,14 @@ def _print_status(s: dict[str, Any]) -> None:
         )
     console.print(table)
     console.print(f"slice: v{s['sliceVersion']} with {s['sliceSize']} tasks")
+    if s["slices"]:
+        versions = Table(title="Slice versions")
+        for column in ("version", "tasks", "families"):
+            versions.add_column(column)
+        for v in s["slices"]:
+            families = ", ".join(f"{f} {n}" for f, n in sorted(v["families"].items()))
+            versions.add_row(f"v{v['version']}", str(v["size"]), families or "-")
+        console.print(versions)
     if s["verification"]:
         for m in s["verification"]["models"]:
             console.print(f"  {m['model']}: {m['bands']}")

@@ -59,7 +59,14 @@ def frontier_summary(ctx: Context) -> dict[str, Any]:
             }
             for r in rounds
         ],
-        "slices": [{"version": s.version, "size": len(s.task_ids)} for s in slices],
+        "slices": [
+            {
+                "version": s.version,
+                "size": len(s.task_ids),
+                "families": s.stats.get("families", {}),
+            }
+            for s in slices
+        ],
         "sliceVersion": current.version if current else None,
         "sliceSize": len(current.task_ids) if current else 0,
         "verification": verification.as_dict() if verification else None,
