@@ -152,3 +152,54 @@ async def test_a_loop_cancelled_after_a_round_published_its_slice_resumes_withou
     resumed = snapshot(store, frontier)
     assert len(resumed["slices"]) >= 2
     assert resumed == snapshot(clean, frontier)
+
+
+class Crash(Exception):
+    """A process that died at a chosen point (the run is started again afterwards)."""
+
+
+NEXT_PHASE = {"Mutating": "Admitting", "Admitting": "Verifying", "Verifying": "Succeeded"}
+
+
+@pytest.fixture(scope="module")
+def parents_beyond_eligible(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Any]:
+    """A 2-round run asking for more parents than are eligible, run to the end uninterrupted."""
+    # the round takes every eligible task, and once its own children are admitted they would
+    # be eligible too if its parents were chosen again
+    doc = small_document(stop={"maxRounds": 2}, mutation={"parentsPerRound": 500})
+    tmp = tmp_path_factory.mktemp("clean")
+    store = asyncio.run(run_to_end(tmp, "clean.db", doc))
+    return doc, store
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stage", list(NEXT_PHASE))
+async def test_a_round_crashed_at_the_end_of_any_stage_resumes_with_the_parents_it_started_with(
+    tmp_path: Path, stage: str, parents_beyond_eligible: tuple[dict[str, Any], Store]
+) -> None:
+    doc, clean = parents_beyond_eligible
+    frontier = "default/shoppingbench-dev"
+    chosen = clean.get_round(frontier, 2)
+    assert chosen is not None and chosen.parents is not None and 0 < len(chosen.parents) < 500
+
+    store = Store.connect(f"sqlite:///{tmp_path / 'crashed.db'}", auto_upgrade=True)
+    resource = load_manifest(write_manifest(tmp_path, doc))
+    set_phase = store.set_round_phase
+
+    def crash_before_the_next_phase(frontier: str, number: int, phase: str, **kw: Any) -> Any:
+        if number == 2 and phase == NEXT_PHASE[stage]:
+            raise Crash(f"killed at the end of round 2's {stage}")
+        return set_phase(frontier, number, phase, **kw)
+
+    store.set_round_phase = crash_before_the_next_phase  # type: ignore[method-assign]
+    with pytest.raises(Crash):
+        await run_loop(store, resource, base_dir=tmp_path)
+    assert store.get_round(frontier, 2).phase == stage  # type: ignore[union-attr]
+    store.set_round_phase = set_phase  # type: ignore[method-assign]
+    await run_loop(store, resource, base_dir=tmp_path)
+    resumed = snapshot(store, frontier)
+    assert len(resumed["slices"]) == 2
+    assert resumed == snapshot(clean, frontier)
+    assert [r.parents for r in store.rounds(frontier)] == [
+        r.parents for r in clean.rounds(frontier)
+    ]

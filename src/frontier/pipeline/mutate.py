@@ -132,6 +132,21 @@ def choose_parents(ctx: Context, round_number: int) -> list[str]:
     )
 
 
+def round_parents(ctx: Context, round_number: int) -> list[str]:
+    """The round's parents: chosen and recorded when its teacher first starts, then read back.
+
+    Choosing again on resume would see the round's own admitted children (and
+    their means) and pick different parents, so the round would not finish as it began.
+    """
+    found = ctx.store.get_round(ctx.frontier, round_number)
+    if found is not None and found.parents is not None:
+        return list(found.parents)
+    chosen = choose_parents(ctx, round_number)
+    if found is None:
+        return chosen
+    return ctx.store.record_round_parents(ctx.frontier, round_number, chosen)
+
+
 def unrelated(pool: dict[str, frozenset[str]], kin: set[str]) -> dict[str, frozenset[str]]:
     """The similarity pool without the candidate's own mutation tree (same root task).
 
@@ -198,7 +213,7 @@ async def _mutate(
 ) -> MutateReport:
     report = MutateReport()
     scope = round_scope(ctx, round_number)
-    parents = choose_parents(ctx, round_number)
+    parents = round_parents(ctx, round_number)
     done = ctx.store.done_shards(ctx.frontier, STAGE, scope)
     done_parents = {parents[i] for i in done if i < len(parents)}
     round_candidates = ctx.store.candidates(ctx.frontier, round=round_number)

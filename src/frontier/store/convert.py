@@ -300,6 +300,7 @@ def round_record(row: Any) -> RoundRecord:
         started_at=row.started_at,
         finished_at=row.finished_at,
         concurrency_history=list(row.concurrency_history),
+        parents=tuple(row.parents) if row.parents is not None else None,
     )
 
 

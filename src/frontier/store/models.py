@@ -230,6 +230,8 @@ class RoundRow(Base):
     finished_at: Mapped[datetime | None]
     # the teacher endpoint's limit changes while mutating (a run's own history is on runs)
     concurrency_history: Mapped[list[Any]] = mapped_column(server_default=text("'[]'"))
+    # decided once when the teacher starts, so a resumed round mutates the same parents
+    parents: Mapped[list[Any] | None]
 
 
 class SliceRow(Base):

@@ -149,6 +149,8 @@ class RoundRecord:
     finished_at: datetime | None
     concurrency_history: list[dict[str, Any]] = field(default_factory=list)
     """The teacher endpoint's concurrency changes while it proposed this round's candidates."""
+    parents: tuple[str, ...] | None = None
+    """The parents chosen when the teacher started (None until then)."""
 
 
 @dataclass(frozen=True)

@@ -1002,6 +1002,22 @@ class Store:
             row = conn.execute(select(_rounds).where(_rounds.c.id == row.id)).one()
         return convert.round_record(row)
 
+    @retry_transient
+    def record_round_parents(self, frontier: str, number: int, parents: Sequence[str]) -> list[str]:
+        """Record the round's parents unless already recorded; return the recorded ones.
+
+        The first writer wins, so a resumed round, or a second shard of it, mutates
+        the parents chosen when the round's teacher first started.
+        """
+        with self._write() as conn:
+            row = self._locked_round(conn, frontier, number)
+            if row.parents is not None:
+                return list(row.parents)
+            conn.execute(
+                update(_rounds).where(_rounds.c.id == row.id).values(parents=list(parents))
+            )
+        return list(parents)
+
     def finish_round(
         self,
         frontier: str,
