@@ -203,3 +203,35 @@ async def test_a_round_crashed_at_the_end_of_any_stage_resumes_with_the_parents_
     assert [r.parents for r in store.rounds(frontier)] == [
         r.parents for r in clean.rounds(frontier)
     ]
+
+
+async def test_a_run_that_fails_before_its_first_rollout_leaves_the_store_as_it_was(
+    tmp_path: Path,
+) -> None:
+    good = small_document(stop={"maxRounds": 1})
+    store = await run_to_end(tmp_path, "f.db", good)
+    frontier = "default/shoppingbench-dev"
+    before = store.get_frontier(frontier)
+    assert before is not None
+    tasks_before = store.count_tasks(frontier)
+
+    missing_glob = small_document(stop={"maxRounds": 1}, profile={"k": 5})
+    missing_glob["spec"]["benchmark"]["source"]["paths"] = [str(tmp_path / "none-*.jsonl")]
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"not": "closed"\n')
+    bad_line = small_document(stop={"maxRounds": 1}, profile={"k": 5})
+    bad_line["spec"]["benchmark"]["source"] = {"paths": [str(broken)], "onError": "fail"}
+    for doc in (missing_glob, bad_line):
+        with pytest.raises(ValueError):
+            await run_loop(store, load_manifest(write_manifest(tmp_path, doc)), base_dir=tmp_path)
+        after = store.get_frontier(frontier)
+        assert after is not None
+        assert (after.generation, after.spec) == (before.generation, before.spec)
+        assert store.count_tasks(frontier) == tasks_before
+
+    empty = Store.connect(f"sqlite:///{tmp_path / 'empty.db'}", auto_upgrade=True)
+    with pytest.raises(ValueError):
+        await run_loop(
+            empty, load_manifest(write_manifest(tmp_path, missing_glob)), base_dir=tmp_path
+        )
+    assert empty.get_frontier(frontier) is None

@@ -18,7 +18,7 @@ from frontier.domain.bands import BandSummary
 from frontier.domain.manifest import Resource, parse_resource
 from frontier.domain.specs import FrontierSpec, TaskSetRef
 from frontier.local.manifest import ManifestError, load_documents
-from frontier.pipeline.context import Context, load_base_tasks, open_context
+from frontier.pipeline.context import Context, read_base_tasks, record_frontier
 from frontier.pipeline.cycle import plan_round, record_saturation, solver_view, start_round
 from frontier.pipeline.profile import finish_run, register_run, run_shard
 from frontier.pipeline.rounds import ProgressFactory, RoundResult, no_progress, run_round
@@ -82,11 +82,18 @@ async def run_loop(
     max_rounds: int | None = None,
 ) -> LoopResult:
     spec = resource.spec
-    ctx = open_context(
-        store, resource.name, spec, namespace=resource.namespace or "default", base_dir=base_dir
+    ctx = Context(
+        store=store,
+        namespace=resource.namespace or "default",
+        name=resource.name,
+        spec=spec,
+        base_dir=base_dir,
     )
+    # a task source that cannot be read fails the run before the store is written
+    tasks, errors = read_base_tasks(ctx)
+    record_frontier(ctx)
+    store.add_tasks(ctx.frontier, tasks)
     pool = EndpointPool()
-    _, errors = load_base_tasks(ctx)
     base = register_run(
         ctx,
         naming.base_profile_run_of(ctx.name, spec),

@@ -117,15 +117,20 @@ def open_context(
     base_dir: Path | None = None,
 ) -> Context:
     """Record the frontier and its spec in the store (idempotent) and return its context."""
-    record = store.upsert_frontier(f"{namespace}/{name}", spec)
-    return Context(
-        store=store,
-        namespace=namespace,
-        name=name,
-        spec=spec,
-        generation=record.generation,
-        base_dir=base_dir or Path.cwd(),
+    ctx = Context(
+        store=store, namespace=namespace, name=name, spec=spec, base_dir=base_dir or Path.cwd()
     )
+    record_frontier(ctx)
+    return ctx
+
+
+def record_frontier(ctx: Context) -> None:
+    """Write the frontier's row (a changed spec raises its generation).
+
+    The local runner calls this only once the task source has been read, so a run
+    that fails before its first rollout leaves the store as it found it.
+    """
+    ctx.generation = ctx.store.upsert_frontier(ctx.frontier, ctx.spec).generation
 
 
 def stored_context(store: Store, frontier: str, *, base_dir: Path | None = None) -> Context:
@@ -146,6 +151,13 @@ def stored_context(store: Store, frontier: str, *, base_dir: Path | None = None)
 
 def load_base_tasks(ctx: Context) -> tuple[list[Task], list[LoadError]]:
     """Read the task source and store its tasks (idempotent); honours limitPerFamily and onError."""
+    tasks, errors = read_base_tasks(ctx)
+    ctx.store.add_tasks(ctx.frontier, tasks)
+    return tasks, errors
+
+
+def read_base_tasks(ctx: Context) -> tuple[list[Task], list[LoadError]]:
+    """The task source's tasks and the lines it skipped, read without touching the store."""
     source = ctx.spec.benchmark.source
     result = ctx.benchmark.load(ctx.source_paths(), on_error=source.on_error)
     tasks = result.tasks
@@ -160,7 +172,6 @@ def load_base_tasks(ctx: Context) -> tuple[list[Task], list[LoadError]]:
         tasks = kept
     if not tasks:
         raise TaskSourceError("spec.benchmark.source: no task could be loaded")
-    ctx.store.add_tasks(ctx.frontier, tasks)
     return tasks, list(result.errors)
 
 
