@@ -409,6 +409,21 @@ class StopSpec(SpecModel):
     )
 
 
+class FailureSpec(SpecModel):
+    """When a run fails instead of finishing with fewer rollouts than planned."""
+
+    max_errored_share: Fraction = Field(
+        0.1,
+        description=(
+            "A run (or one worker shard of it) fails when more than this share of its "
+            "rollouts still ends in a harness error after their retries (an endpoint down, "
+            "a timeout, a server error; never a wrong answer). It fails naming the endpoint "
+            "and the last cause, publishes nothing, and running it again resumes. 0 fails on "
+            "any error left; 1 never fails, and the errored rollouts are left out of the bands."
+        ),
+    )
+
+
 class Toleration(SpecModel):
     """A taint the worker pods tolerate, as in a pod spec."""
 
@@ -511,6 +526,7 @@ class FrontierSpec(SpecModel):
     verification: VerificationSpec = Field(default_factory=VerificationSpec)
     saturation: SaturationSpec = Field(default_factory=SaturationSpec)
     stop: StopSpec = Field(default_factory=StopSpec)
+    failure: FailureSpec = Field(default_factory=FailureSpec)
     job: JobTemplate = Field(default_factory=JobTemplate)
 
     @model_validator(mode="after")

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from frontier.agents import EndpointPool, LimitChange, OpenAIAgent, build_agent
+from frontier.agents import EndpointPool, HarnessError, LimitChange, OpenAIAgent, build_agent
+from frontier.agents.base import endpoint_url
 from frontier.domain.admission import NOT_ROLLED_OUT
 from frontier.domain.bands import BandSummary
 from frontier.domain.specs import ModelRef, TaskSetRef
@@ -24,10 +25,13 @@ from frontier.pipeline.rollouts import (
     FixedK,
     ProgressHook,
     WaveReport,
+    errored_attempts,
+    retry_errored,
     roll_out,
     states_from,
 )
 from frontier.store import ConcurrencyChange, NotFoundError, RunKind, RunRecord, StoreError
+from frontier.store.scrub import scrub
 
 STAGE = "rollouts"
 
@@ -150,7 +154,9 @@ async def run_shard(
         load_base_tasks(ctx)
     benchmark = ctx.prepared_benchmark()
     tasks = shard_of(tasks_of(ctx, task_set), shard, run.shards)
-    states = states_from(ctx.store.rollouts_for(key, [t.id for t in tasks]))
+    stored = ctx.store.rollouts_for(key, [t.id for t in tasks])
+    states = states_from(stored)
+    retry_errored(states)
     own_pool = pool is None
     pool = pool if pool is not None else EndpointPool()
     agent = build_agent(model, pool=pool)
@@ -179,6 +185,17 @@ async def run_shard(
             ctx.store.record_concurrency(key, stored_changes(limits.changes()), shard=shard)
         if own_pool:
             await pool.aclose()
+    errored, attempts = errored_attempts(states)
+    limit = ctx.spec.failure.max_errored_share
+    if errored and errored > limit * attempts:
+        last = report.last_error or next((r.error for r in reversed(stored) if r.error), None)
+        message = (
+            f"run {run.name}: {errored} of {attempts} rollouts ended in a harness error "
+            f"against {_endpoint(model)} (more than spec.failure.maxErroredShare, {limit:.0%}); "
+            f"last cause: {last or 'unknown'}. Nothing was published; run again to resume"
+        )
+        ctx.store.shard_failed(ctx.frontier, STAGE, key, shard, error=message)
+        raise RunFailedError(message)
     ctx.store.shard_done(
         ctx.frontier,
         STAGE,
@@ -187,6 +204,20 @@ async def run_shard(
         detail={"tasks": len(tasks), "rollouts": report.rollouts, "errors": report.errors},
     )
     return ShardResult(run_name, shard, len(tasks), report)
+
+
+class RunFailedError(HarnessError):
+    """A run whose rollouts failed beyond `spec.failure.maxErroredShare`: never an empty success."""
+
+
+def _endpoint(model: ModelRef) -> str:
+    """The model and where it is served, without credentials, for a failure message."""
+    if model.provider == "heuristic":
+        return f"model {model.name} (heuristic)"
+    try:
+        return f"model {model.name} at {scrub(endpoint_url(model))}"
+    except ValueError:
+        return f"model {model.name}"
 
 
 def finish_run(ctx: Context, run_name: str) -> BandSummary:

@@ -143,6 +143,8 @@ class WaveReport:
     errors: int = 0
     waves: int = 0
     seconds: float = 0.0
+    last_error: str | None = None
+    """The cause of the last rollout that ended in a harness error, if any did."""
 
 
 ProgressHook = Callable[[int, int], None]
@@ -203,6 +205,7 @@ async def roll_out(
                     else:
                         state.errors[rollout.attempt] = state.errors.get(rollout.attempt, 0) + 1
                         report.errors += 1
+                        report.last_error = rollout.error or report.last_error
                     report.rollouts += 1
                     buffer.append(rollout)
                     if len(buffer) >= batch_size:
@@ -229,3 +232,19 @@ def states_from(rollouts: Sequence[Rollout]) -> dict[str, TaskState]:
         else:
             state.errors[r.attempt] = state.errors.get(r.attempt, 0) + 1
     return states
+
+
+def retry_errored(states: dict[str, TaskState]) -> None:
+    """Give every attempt that still ends in an error its retries again (in place).
+
+    Called when a run is resumed: the endpoint that failed it may be back, and an
+    attempt that used up its retries last time would otherwise never run again.
+    """
+    for state in states.values():
+        state.errors = {a: 0 for a in state.errors if a not in state.ok}
+
+
+def errored_attempts(states: dict[str, TaskState]) -> tuple[int, int]:
+    """(attempts that still end in a harness error, attempts made) over these tasks."""
+    errored = sum(1 for s in states.values() for a in s.errors if a not in s.ok)
+    return errored, errored + sum(len(s.ok) for s in states.values())
