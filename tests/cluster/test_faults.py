@@ -103,10 +103,24 @@ def test_shards_are_retried_per_index_or_failed_at_once_and_the_run_says_why(
     empty = worker_database(release, "empty-db", empty_dsn)
     release.apply(one_shard("retried", databaseSecret=unreachable, backoffLimitPerIndex=1))
     release.apply(one_shard("permanent", databaseSecret=empty, backoffLimitPerIndex=1))
+    # a solver endpoint that is down fails the run (never Succeeded with empty bands), and
+    # may come back, so the index is retried like an unreachable database
+    down = one_shard("solver-down", backoffLimitPerIndex=1)
+    down["spec"]["solver"] = {
+        "name": "solver-down",
+        "provider": "openai",
+        "baseUrl": "http://127.0.0.1:9/v1",
+        "model": "any",
+        "maxRetries": 0,
+        "timeoutSeconds": 5,
+    }
+    down["spec"]["verifiers"] = []
+    release.apply(down)
 
     for frontier, code, line, pods in [
         ("retried", 1, "cannot reach database", 2),
         ("permanent", 3, "no frontier", 1),
+        ("solver-down", 1, "maxErroredShare", 2),
     ]:
         run = base_run(release, frontier)
         found = release.wait(
@@ -120,6 +134,7 @@ def test_shards_are_retried_per_index_or_failed_at_once_and_the_run_says_why(
         assert notes and all(f"exited {code}" in note for note in notes)
         frontier_status = status(release, "frontier", frontier)
         assert frontier_status.get("phase") == "Failed"
+        assert not frontier_status.get("sliceVersion")
     # The worker's last line names the database, never its password.
     said = json.dumps(release.events()) + json.dumps(release.get("profileruns"))
     assert "cannot reach database" in said and "s3cret-pw" not in said

@@ -33,14 +33,18 @@ TRANSIENT_FAILURE = 1
 
 @contextmanager
 def worker_errors() -> Iterator[None]:
-    """Expected failures end with one clear line: a bad input exits 3 (permanent), an
-    unreachable database exits 1, so the Job's retry policy retries only what may pass."""
+    """Expected failures end with one clear line: a bad input exits 3 (permanent); an
+    unreachable database or a model endpoint that failed the shard exits 1, so the Job's
+    retry policy retries only what may pass."""
+    from frontier.agents.errors import HarnessError
+
     caught = expected()
     try:
         yield
     except caught as exc:
         print_error(str(exc))
-        code = TRANSIENT_FAILURE if isinstance(exc, StoreUnavailableError) else PERMANENT_FAILURE
+        transient = isinstance(exc, StoreUnavailableError | HarnessError)
+        code = TRANSIENT_FAILURE if transient else PERMANENT_FAILURE
         raise typer.Exit(code) from None
     except DBAPIError as exc:  # the store's retries gave up: let the Job try this shard again
         print_error(database_failure(exc))
