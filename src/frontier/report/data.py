@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from frontier.domain import naming
 from frontier.domain.bands import BandSummary, partition, summarize
+from frontier.domain.canaries import group_by_pattern
 from frontier.domain.metrics import SetMetrics, TaskMetrics, set_metrics
 from frontier.domain.specs import BandSpec
 from frontier.domain.tasks import Rollout, Task
@@ -115,12 +116,21 @@ class TraceView:
 
 @dataclass(frozen=True)
 class CanaryView:
+    """One group of canaries (same root task and motif), shown by its hardest member."""
+
     task_id: str
     family: str
     motif: str
     query: str
     rewards: dict[str, float]
     worst: TraceView | None
+    root_id: str
+    others: tuple[str, ...] = ()
+    """The group's other canaries, which the page lists without their text."""
+
+    @property
+    def count(self) -> int:
+        return 1 + len(self.others)
 
 
 @dataclass(frozen=True)
@@ -160,6 +170,8 @@ class ReportData:
     slices: list[SliceView]
     lineage: LineageView
     canaries: list[CanaryView]
+    """One per group of canaries; `canary_count` counts every canary task."""
+    canary_count: int
     canary_threshold: float
     canaries_evaluated: int
     saturations: list[SaturationView]
@@ -187,6 +199,11 @@ def collect(ctx: Context, slice_version: int | None = None) -> ReportData:
         scope = "base tasks"
     verification = latest_verification(ctx, current.version) if current else None
     tasks = {t.id: t for t in store.get_tasks(ctx.frontier, ids=task_ids)}
+    worst = (
+        _worst_rollouts(ctx, verification, list(verification.canaries.task_ids))
+        if verification
+        else {}
+    )
     rounds = _rounds(ctx)
     return ReportData(
         frontier=ctx.frontier,
@@ -202,7 +219,8 @@ def collect(ctx: Context, slice_version: int | None = None) -> ReportData:
         rounds=rounds,
         slices=[_slice_view(s) for s in store.slices(ctx.frontier)],
         lineage=_lineage(ctx),
-        canaries=_canaries(ctx, verification, tasks) if current and verification else [],
+        canaries=_canaries(verification, tasks, worst) if current and verification else [],
+        canary_count=verification.canaries.count if current and verification else 0,
         canary_threshold=ctx.spec.verification.overlap_hard_below,
         canaries_evaluated=verification.canaries.evaluated if verification else 0,
         saturations=_saturations(ctx, rounds),
@@ -325,12 +343,12 @@ def _lineage(ctx: Context) -> LineageView:
 
 
 def _canaries(
-    ctx: Context, verification: VerificationSummary, tasks: dict[str, Task]
+    verification: VerificationSummary, tasks: dict[str, Task], worst: dict[str, TraceView]
 ) -> list[CanaryView]:
-    ids = list(verification.canaries.task_ids)
-    worst = _worst_rollouts(ctx, verification, ids)
+    means = {v.model: v.means for v in verification.models}
     views = []
-    for task_id in ids:
+    for group in group_by_pattern(verification.canaries.task_ids, tasks, means):
+        task_id = group.representative
         task = tasks.get(task_id)
         views.append(
             CanaryView(
@@ -340,6 +358,8 @@ def _canaries(
                 query=redact_text(task.query) if task else "",
                 rewards={v.model: v.means[task_id] for v in verification.models},
                 worst=worst.get(task_id),
+                root_id=group.root_id,
+                others=group.others,
             )
         )
     return views
