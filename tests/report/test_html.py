@@ -100,6 +100,55 @@ def test_bands_per_model_match_the_rollouts_in_the_store(embedded: EmbeddedRun) 
         assert row["mean reward"] == f"{mean:.2f}"
 
 
+def test_each_bands_share_of_fully_successful_rollouts_matches_the_store(
+    embedded: EmbeddedRun,
+) -> None:
+    store, spec = embedded.store, embedded.ctx.spec
+    rows = {r["model"]: r for r in table(embedded.soup(), "bands-table")}
+    for model, run in verification_runs(store, latest_version(store)).items():
+        outcomes: dict[str, list[tuple[float, bool]]] = defaultdict(list)
+        for r in store.rollouts_for(run, status="ok"):
+            assert r.reward is not None
+            outcomes[r.task_id].append((r.reward, bool(r.success)))
+        tried: Counter[str] = Counter()
+        succeeded: Counter[str] = Counter()
+        for attempts in outcomes.values():
+            band = band_of(sum(a for a, _ in attempts) / len(attempts), spec.bands).value
+            tried[band] += len(attempts)
+            succeeded[band] += sum(s for _, s in attempts)
+        row = rows[model]
+        pass_at_1 = sum(sum(s for _, s in a) / len(a) for a in outcomes.values()) / len(outcomes)
+        assert row["pass@1"] == f"{pass_at_1:.2f}"
+        for band in ("saturated", "hillclimbable", "unreachable"):
+            cell = row[f"full success: {band}"]
+            if tried[band]:
+                rate = succeeded[band] / tried[band]
+                assert cell == f"{rate:.1%} ({succeeded[band]}/{tried[band]})", (model, band)
+            else:
+                assert cell == "–"
+
+
+def test_wherever_bands_or_mean_reward_sit_beside_pass_at_1_the_page_says_why_they_differ(
+    embedded: EmbeddedRun,
+) -> None:
+    soup = embedded.soup()
+    side_by_side = []
+    for section in soup.find_all("section"):
+        for found in section.find_all("table"):
+            headers = {th.get_text(strip=True) for th in found.find_all("th")}
+            if "pass@1" in headers and headers & {"mean reward", "saturated"}:
+                side_by_side.append(section)
+                break
+    assert [s["id"] for s in side_by_side] == ["bands", "pass-metrics"]
+    for section in side_by_side:
+        note = section.find("p", class_="bands-vs-pass")
+        assert isinstance(note, Tag), f"#{section['id']} shows both without saying why"
+        text = " ".join(note.get_text().split())
+        assert "partial credit" in text and "full successes" in text
+    caption = soup.find("figure", id="fig-bands")
+    assert isinstance(caption, Tag) and "only full successes" in caption.get_text()
+
+
 def band_counts_from_rollouts(store: Store, run: str, bands: BandSpec) -> dict[str, int]:
     rewards: dict[str, list[float]] = defaultdict(list)
     for r in store.rollouts_for(run, status="ok"):

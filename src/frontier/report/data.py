@@ -13,7 +13,14 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from frontier.domain import naming
-from frontier.domain.bands import BandSummary, partition, summarize
+from frontier.domain.bands import (
+    Band,
+    BandSuccess,
+    BandSummary,
+    partition,
+    success_by_band,
+    summarize,
+)
 from frontier.domain.canaries import group_by_pattern
 from frontier.domain.metrics import SetMetrics, TaskMetrics, set_metrics
 from frontier.domain.specs import BandSpec
@@ -29,16 +36,25 @@ NO_MOTIF = "(none)"
 
 @dataclass(frozen=True)
 class ModelView:
-    """One model over the reported task set: its bands and its pass metrics."""
+    """One model over the reported task set: its bands, its pass metrics, and how often each
+    band's rollouts fully succeeded (bands count partial credit; pass@1 does not)."""
 
     model: str
     role: Role
     bands: BandSummary
     metrics: SetMetrics | None
+    band_success: dict[Band, BandSuccess] = field(default_factory=dict)
 
     @property
     def mean_reward(self) -> float | None:
         return self.metrics.mean_reward.estimate if self.metrics else None
+
+    @property
+    def pass_at_1(self) -> float | None:
+        return self.metrics.pass_at_1.estimate if self.metrics else None
+
+    def success_in(self, band: str) -> BandSuccess:
+        return self.band_success.get(Band(band), BandSuccess())
 
 
 @dataclass(frozen=True)
@@ -257,6 +273,7 @@ def _solver_view(ctx: Context, task_ids: list[str]) -> ModelView:
         role="solver",
         bands=summarize(partition(means, ctx.spec.bands).values()),
         metrics=set_metrics(per_task, k, seed=ctx.spec.slice.seed),
+        band_success=success_by_band(per_task, ctx.spec.bands),
     )
 
 
@@ -266,7 +283,20 @@ def _verifier_views(ctx: Context, verification: VerificationSummary | None) -> l
         return []
     order = {m.name: i for i, m in enumerate(ctx.spec.verifiers)}
     verdicts = sorted(verification.models, key=lambda v: order.get(v.model, len(order)))
-    return [ModelView(v.model, "verifier", v.bands, v.metrics) for v in verdicts]
+    views = []
+    for v in verdicts:
+        run = ctx.run_key(naming.verification_run(ctx.name, verification.slice_version, v.model))
+        per_task = ctx.store.task_metrics(run)
+        views.append(
+            ModelView(
+                v.model,
+                "verifier",
+                v.bands,
+                v.metrics,
+                band_success=success_by_band(per_task, ctx.spec.bands),
+            )
+        )
+    return views
 
 
 def _band_history(ctx: Context) -> list[BandPoint]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from frontier.report.data import ReportData
+from frontier.report.data import ModelView, ReportData
 
 DPI = 110
 BAND_COLORS = {"saturated": "#4c78a8", "hillclimbable": "#54a24b", "unreachable": "#e45756"}
@@ -87,10 +87,9 @@ def bands_figure(data: ReportData) -> tuple[Figure, str]:
         )
         left = [a + b for a, b in zip(left, counts, strict=True)]
     for yi, m, width in zip(y, models, left, strict=True):
-        mean = f"mean reward {m.mean_reward:.2f}" if m.mean_reward is not None else "no data"
-        ax.text(width + max(left) * 0.01, yi, mean, va="center", fontsize=9)
+        ax.text(width + max(left) * 0.01, yi, _reward_and_pass(m), va="center", fontsize=9)
     ax.set_yticks(y, labels, fontsize=9)
-    ax.set_xlim(0, max(left) * 1.25 or 1)
+    ax.set_xlim(0, max(left) * 1.45 or 1)
     ax.set_xlabel(f"tasks of the {data.scope}")
     ax.legend(ncols=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=9)
     _tidy(ax)
@@ -98,8 +97,16 @@ def bands_figure(data: ReportData) -> tuple[Figure, str]:
     return fig, (
         f"Tasks of the {data.scope} by band of each model's mean reward over its rollouts "
         f"(unreachable ≤ {b.unreachable_at_most:g} < hillclimbable ≤ {b.saturated_above:g} "
-        "< saturated)."
+        "< saturated). Mean reward gives partial credit (CAR); pass@1 counts only full "
+        "successes (ASR), so a saturated task can still fail most attempts: the table below "
+        "gives each band's share of fully successful rollouts."
     )
+
+
+def _reward_and_pass(m: ModelView) -> str:
+    if m.mean_reward is None or m.pass_at_1 is None:
+        return "no data"
+    return f"mean reward {m.mean_reward:.2f}\npass@1 {m.pass_at_1:.2f}"
 
 
 MODEL_COLORS = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#9d755d"]
