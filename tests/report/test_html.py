@@ -231,6 +231,28 @@ def test_the_history_of_rounds_matches_the_candidates_in_the_store(
     ]
 
 
+def test_each_slice_version_shows_how_many_of_its_tasks_are_of_each_family(
+    embedded: EmbeddedRun,
+) -> None:
+    store = embedded.store
+    expected: dict[str, Counter[str]] = {}
+    for version in store.slice_versions(FRONTIER):
+        stored = store.get_slice(FRONTIER, version)
+        assert stored is not None
+        tasks = store.get_tasks(FRONTIER, ids=list(stored.task_ids))
+        expected[f"v{version}"] = Counter(t.family for t in tasks)
+    families = sorted({f for counts in expected.values() for f in counts})
+    assert len(families) > 1, "the embedded slices should mix families"
+    rows = table(embedded.soup(), "slices-table")
+    assert [r["slice version"] for r in rows] == list(expected)
+    for row in rows:
+        assert [c for c in row if c.startswith("family: ")] == [f"family: {f}" for f in families]
+        counts = expected[row["slice version"]]
+        for family in families:
+            assert row[f"family: {family}"] == str(counts[family]), (row["slice version"], family)
+        assert sum(int(row[f"family: {f}"]) for f in families) == int(row["tasks"])
+
+
 def test_lineage_counts_every_admitted_task_by_family_motif_and_depth(
     embedded: EmbeddedRun,
 ) -> None:

@@ -88,6 +88,8 @@ class SliceView:
     size: int
     round: int | None
     created_at: datetime
+    families: dict[str, int] = field(default_factory=dict)
+    """How many of the version's tasks are of each benchmark family."""
 
 
 @dataclass(frozen=True)
@@ -195,6 +197,11 @@ class ReportData:
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
+    def slice_families(self) -> list[str]:
+        """Every family any slice version holds, for one column each."""
+        return sorted({f for s in self.slices for f in s.families})
+
+    @property
     def traces(self) -> list[TraceView]:
         return [c.worst for c in self.canaries if c.worst is not None]
 
@@ -233,7 +240,7 @@ def collect(ctx: Context, slice_version: int | None = None) -> ReportData:
         verified=verification is not None,
         band_history=_band_history(ctx),
         rounds=rounds,
-        slices=[_slice_view(s) for s in store.slices(ctx.frontier)],
+        slices=_slice_views(ctx),
         lineage=_lineage(ctx),
         canaries=_canaries(verification, tasks, worst) if current and verification else [],
         canary_count=verification.canaries.count if current and verification else 0,
@@ -353,7 +360,12 @@ def _rounds(ctx: Context) -> list[RoundView]:
     return views
 
 
-def _slice_view(s: SliceRecord) -> SliceView:
+def _slice_views(ctx: Context) -> list[SliceView]:
+    families = ctx.store.slice_families(ctx.frontier)
+    return [_slice_view(s, families.get(s.version, {})) for s in ctx.store.slices(ctx.frontier)]
+
+
+def _slice_view(s: SliceRecord, families: dict[str, int]) -> SliceView:
     round_number = s.stats.get("round")
     return SliceView(
         version=s.version,
@@ -361,6 +373,7 @@ def _slice_view(s: SliceRecord) -> SliceView:
         size=s.size,
         round=round_number if isinstance(round_number, int) else None,
         created_at=s.created_at,
+        families=families,
     )
 
 
