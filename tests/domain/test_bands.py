@@ -2,7 +2,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from frontier.domain.bands import Band, band_of, boundary_distance, partition, summarize
+from frontier.domain.bands import (
+    Band,
+    BandSuccess,
+    band_of,
+    boundary_distance,
+    partition,
+    success_by_band,
+    summarize,
+)
+from frontier.domain.metrics import TaskMetrics
 from frontier.domain.specs import BandSpec
 
 DEFAULT = BandSpec()
@@ -79,3 +88,17 @@ def test_band_is_monotone_in_mean_reward(a: float, b: float) -> None:
     order = {Band.UNREACHABLE: 0, Band.HILLCLIMBABLE: 1, Band.SATURATED: 2}
     lo, hi = sorted((a, b))
     assert order[band_of(lo, DEFAULT)] <= order[band_of(hi, DEFAULT)]
+
+
+def test_success_by_band_counts_the_full_successes_of_each_bands_rollouts() -> None:
+    per_task = {
+        "nearly": TaskMetrics("nearly", n=4, successes=1, errors=0, mean_reward=0.9),
+        "solved": TaskMetrics("solved", n=4, successes=4, errors=0, mean_reward=1.0),
+        "partial": TaskMetrics("partial", n=4, successes=0, errors=1, mean_reward=0.5),
+    }
+    found = success_by_band(per_task, DEFAULT)
+    assert list(found) == [Band.SATURATED, Band.HILLCLIMBABLE, Band.UNREACHABLE]
+    assert found[Band.SATURATED] == BandSuccess(rollouts=8, successes=5)
+    assert found[Band.SATURATED].rate == 5 / 8  # saturated, yet 3 of 8 attempts fail
+    assert found[Band.HILLCLIMBABLE].rate == 0.0
+    assert found[Band.UNREACHABLE].rate is None

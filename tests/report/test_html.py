@@ -10,13 +10,15 @@ from __future__ import annotations
 import base64
 import io
 from collections import Counter, defaultdict
+from dataclasses import replace
 
-from bs4 import Tag
+from bs4 import BeautifulSoup, Tag
 from PIL import Image
 
 from frontier.domain.bands import band_of
 from frontier.domain.specs import BandSpec
 from frontier.pipeline.cycle import solver_view
+from frontier.report.html import render_html
 from frontier.store import Store
 from tests.report.conftest import FRONTIER, HOSTILE, PLANTED_KEY, EmbeddedRun
 from tests.report.pages import table
@@ -96,6 +98,55 @@ def test_bands_per_model_match_the_rollouts_in_the_store(embedded: EmbeddedRun) 
             assert row[band] == str(bands[band]), (model, band)
         mean = sum(means.values()) / len(means)
         assert row["mean reward"] == f"{mean:.2f}"
+
+
+def test_each_bands_share_of_fully_successful_rollouts_matches_the_store(
+    embedded: EmbeddedRun,
+) -> None:
+    store, spec = embedded.store, embedded.ctx.spec
+    rows = {r["model"]: r for r in table(embedded.soup(), "bands-table")}
+    for model, run in verification_runs(store, latest_version(store)).items():
+        outcomes: dict[str, list[tuple[float, bool]]] = defaultdict(list)
+        for r in store.rollouts_for(run, status="ok"):
+            assert r.reward is not None
+            outcomes[r.task_id].append((r.reward, bool(r.success)))
+        tried: Counter[str] = Counter()
+        succeeded: Counter[str] = Counter()
+        for attempts in outcomes.values():
+            band = band_of(sum(a for a, _ in attempts) / len(attempts), spec.bands).value
+            tried[band] += len(attempts)
+            succeeded[band] += sum(s for _, s in attempts)
+        row = rows[model]
+        pass_at_1 = sum(sum(s for _, s in a) / len(a) for a in outcomes.values()) / len(outcomes)
+        assert row["pass@1"] == f"{pass_at_1:.2f}"
+        for band in ("saturated", "hillclimbable", "unreachable"):
+            cell = row[f"full success: {band}"]
+            if tried[band]:
+                rate = succeeded[band] / tried[band]
+                assert cell == f"{rate:.1%} ({succeeded[band]}/{tried[band]})", (model, band)
+            else:
+                assert cell == "–"
+
+
+def test_wherever_bands_or_mean_reward_sit_beside_pass_at_1_the_page_says_why_they_differ(
+    embedded: EmbeddedRun,
+) -> None:
+    soup = embedded.soup()
+    side_by_side = []
+    for section in soup.find_all("section"):
+        for found in section.find_all("table"):
+            headers = {th.get_text(strip=True) for th in found.find_all("th")}
+            if "pass@1" in headers and headers & {"mean reward", "saturated"}:
+                side_by_side.append(section)
+                break
+    assert [s["id"] for s in side_by_side] == ["bands", "pass-metrics"]
+    for section in side_by_side:
+        note = section.find("p", class_="bands-vs-pass")
+        assert isinstance(note, Tag), f"#{section['id']} shows both without saying why"
+        text = " ".join(note.get_text().split())
+        assert "partial credit" in text and "full successes" in text
+    caption = soup.find("figure", id="fig-bands")
+    assert isinstance(caption, Tag) and "only full successes" in caption.get_text()
 
 
 def band_counts_from_rollouts(store: Store, run: str, bands: BandSpec) -> dict[str, int]:
@@ -180,6 +231,28 @@ def test_the_history_of_rounds_matches_the_candidates_in_the_store(
     ]
 
 
+def test_each_slice_version_shows_how_many_of_its_tasks_are_of_each_family(
+    embedded: EmbeddedRun,
+) -> None:
+    store = embedded.store
+    expected: dict[str, Counter[str]] = {}
+    for version in store.slice_versions(FRONTIER):
+        stored = store.get_slice(FRONTIER, version)
+        assert stored is not None
+        tasks = store.get_tasks(FRONTIER, ids=list(stored.task_ids))
+        expected[f"v{version}"] = Counter(t.family for t in tasks)
+    families = sorted({f for counts in expected.values() for f in counts})
+    assert len(families) > 1, "the embedded slices should mix families"
+    rows = table(embedded.soup(), "slices-table")
+    assert [r["slice version"] for r in rows] == list(expected)
+    for row in rows:
+        assert [c for c in row if c.startswith("family: ")] == [f"family: {f}" for f in families]
+        counts = expected[row["slice version"]]
+        for family in families:
+            assert row[f"family: {family}"] == str(counts[family]), (row["slice version"], family)
+        assert sum(int(row[f"family: {f}"]) for f in families) == int(row["tasks"])
+
+
 def test_lineage_counts_every_admitted_task_by_family_motif_and_depth(
     embedded: EmbeddedRun,
 ) -> None:
@@ -197,26 +270,68 @@ def test_lineage_counts_every_admitted_task_by_family_motif_and_depth(
     assert depths == {str(d): str(n) for d, n in Counter(t.lineage.depth for t in tasks).items()}
 
 
-def test_the_canary_table_lists_the_overlap_hard_tasks_and_links_their_worst_trace(
-    embedded: EmbeddedRun,
-) -> None:
+def overlap_hard_means(embedded: EmbeddedRun) -> tuple[dict[str, dict[str, float]], set[str]]:
+    """Each verifier's mean per task of the latest slice, and the overlap-hard tasks among them."""
     store = embedded.store
     below = embedded.ctx.spec.verification.overlap_hard_below
     runs = verification_runs(store, latest_version(store))
-    means = {model: store.task_means(run) for model, run in runs.items()}
-    common = set.intersection(*(set(m) for m in means.values()))
-    expected = {
-        t
-        for t in common
-        if all(
-            (m[t].mean_reward if m[t].mean_reward is not None else 1.0) < below
-            for m in means.values()
-        )
+    means = {
+        model: {
+            t: m.mean_reward for t, m in store.task_means(run).items() if m.mean_reward is not None
+        }
+        for model, run in runs.items()
     }
+    common = set.intersection(*(set(m) for m in means.values()))
+    return means, {t for t in common if all(m[t] < below for m in means.values())}
+
+
+def test_every_canary_is_in_one_group_of_its_root_task_and_motif_shown_by_the_hardest(
+    embedded: EmbeddedRun,
+) -> None:
+    store = embedded.store
+    means, expected = overlap_hard_means(embedded)
     assert expected, "the embedded run should have overlap-hard canaries to show"
+    rows = table(embedded.soup(), "canaries-table")
+    groups = {
+        r["task"]: [r["task"], *r["same root and motif"].replace("–", "").split()] for r in rows
+    }
+    listed = [t for members in groups.values() for t in members]
+    assert sorted(listed) == sorted(expected)
+    patterns = set()
+    for row in rows:
+        members = groups[row["task"]]
+        tasks = [store.get_task(FRONTIER, t) for t in members]
+        keys = {(t.root_id, t.lineage.motif) for t in tasks if t is not None}
+        assert len(keys) == 1, f"group {row['task']} mixes patterns {keys}"
+        patterns |= keys
+        assert row["canaries"] == str(len(members))
+        assert row["root task"] == tasks[0].root_id if tasks[0] else False
+        hardest = min(members, key=lambda t: (max(m[t] for m in means.values()), t))
+        assert row["task"] == hardest
+    assert len(patterns) == len(rows), "one row per pattern"
+
+
+def test_a_group_of_variants_is_one_row_counting_them_and_naming_the_others(
+    embedded: EmbeddedRun,
+) -> None:
+    data = embedded.report.data
+    first = data.canaries[0]
+    grouped = replace(first, others=("variant-a", "variant-b", "variant-c"))
+    page = render_html(replace(data, canaries=[grouped]), embedded.report.figures)
+    (row,) = table(BeautifulSoup(page, "html.parser"), "canaries-table")
+    assert row["task"] == first.task_id and row["canaries"] == "4"
+    assert row["same root and motif"] == "variant-a variant-b variant-c"
+    assert f"({data.canary_count} of {data.canaries_evaluated} evaluated, in 1 group)" in " ".join(
+        page.split()
+    )
+
+
+def test_each_canary_group_links_its_representatives_worst_trace(embedded: EmbeddedRun) -> None:
+    store = embedded.store
+    runs = verification_runs(store, latest_version(store))
+    means, _ = overlap_hard_means(embedded)
     soup = embedded.soup()
     rows = table(soup, "canaries-table")
-    assert {r["task"] for r in rows} == expected
     body = soup.find("table", id="canaries-table")
     assert isinstance(body, Tag)
     for tr in body.find_all("tr", attrs={"data-task-id": True}):
@@ -226,7 +341,7 @@ def test_the_canary_table_lists_the_overlap_hard_tasks_and_links_their_worst_tra
         row = next(r for r in rows if r["task"] == task_id)
         assert row["family"] == task.family and row["motif"] == task.lineage.motif
         for model in runs:
-            assert row[f"mean reward: {model}"] == f"{means[model][task_id].mean_reward:.2f}"
+            assert row[f"mean reward: {model}"] == f"{means[model][task_id]:.2f}"
         link = tr.find("a", class_="trace-link")
         assert isinstance(link, Tag)
         anchor = str(link["href"]).removeprefix("#")

@@ -152,3 +152,26 @@ def test_two_writers_publishing_the_same_version_at_once_both_get_the_one_slice(
     assert all(not isinstance(r, BaseException) for r in results), results
     assert {r.task_ids for r in results} == {tuple(ids)}  # type: ignore[attr-defined]
     assert store.slice_versions(FRONTIER) == [1]
+
+
+def test_slice_families_counts_each_versions_tasks_by_family_from_its_members(
+    store: Store,
+) -> None:
+    frontier = seeded(store)
+    products = [task(family="product") for _ in range(3)]
+    vouchers = [task(family="voucher") for _ in range(2)]
+    store.add_tasks(frontier, [*products, *vouchers])
+    store.publish_slice(FRONTIER, 1, [products[0].id, vouchers[0].id], stats={})
+    store.publish_slice(
+        FRONTIER, 2, [t.id for t in (*products, vouchers[1])], parent_version=1, stats={}
+    )
+    store.publish_slice(FRONTIER, 3, [], parent_version=2)
+    other = seeded(store, "default/other")
+    store.add_tasks(other, [products[0].model_copy(update={"family": "web"})])
+    store.publish_slice(other, 1, [products[0].id])
+    assert store.slice_families(FRONTIER) == {
+        1: {"product": 1, "voucher": 1},
+        2: {"product": 3, "voucher": 1},
+        3: {},
+    }
+    assert store.slice_families(other) == {1: {"web": 1}}

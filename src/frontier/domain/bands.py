@@ -8,6 +8,10 @@ written: (a, b]). The SQL aggregation in the store uses the same edges.
 A mean within EDGE_TOLERANCE of an edge counts as on it: rewards are fractions of
 checks, far coarser than that, but a mean computed from floats (by Python or by SQL's
 avg()) can land a few ulps on either side of an edge such as 0.70 or 2/3.
+
+Bands count partial credit (a task's mean reward, CAR); a full success (ASR) is
+rarer, so a saturated task can still fail most attempts. `success_by_band` says how
+often each band's rollouts fully succeeded, to show both side by side.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from frontier.domain.metrics import TaskMetrics
 from frontier.domain.specs import BandSpec
 
 
@@ -87,3 +92,27 @@ def boundary_distance(mean_reward: float, bands: BandSpec) -> float:
     return min(
         abs(mean_reward - bands.unreachable_at_most), abs(mean_reward - bands.saturated_above)
     )
+
+
+@dataclass(frozen=True)
+class BandSuccess:
+    """The ok rollouts of one band's tasks and how many of them were full successes."""
+
+    rollouts: int = 0
+    successes: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return self.successes / self.rollouts if self.rollouts else None
+
+
+def success_by_band(
+    per_task: Mapping[str, TaskMetrics], bands: BandSpec
+) -> dict[Band, BandSuccess]:
+    """Per band (in BAND_ORDER), the share of its tasks' rollouts that fully succeeded."""
+    totals = {band: [0, 0] for band in BAND_ORDER}
+    for m in per_task.values():
+        counts = totals[band_of(m.mean_reward, bands)]
+        counts[0] += m.n
+        counts[1] += m.successes
+    return {band: BandSuccess(n, s) for band, (n, s) in totals.items()}

@@ -13,7 +13,15 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from frontier.domain import naming
-from frontier.domain.bands import BandSummary, partition, summarize
+from frontier.domain.bands import (
+    Band,
+    BandSuccess,
+    BandSummary,
+    partition,
+    success_by_band,
+    summarize,
+)
+from frontier.domain.canaries import group_by_pattern
 from frontier.domain.metrics import SetMetrics, TaskMetrics, set_metrics
 from frontier.domain.specs import BandSpec
 from frontier.domain.tasks import Rollout, Task
@@ -28,16 +36,25 @@ NO_MOTIF = "(none)"
 
 @dataclass(frozen=True)
 class ModelView:
-    """One model over the reported task set: its bands and its pass metrics."""
+    """One model over the reported task set: its bands, its pass metrics, and how often each
+    band's rollouts fully succeeded (bands count partial credit; pass@1 does not)."""
 
     model: str
     role: Role
     bands: BandSummary
     metrics: SetMetrics | None
+    band_success: dict[Band, BandSuccess] = field(default_factory=dict)
 
     @property
     def mean_reward(self) -> float | None:
         return self.metrics.mean_reward.estimate if self.metrics else None
+
+    @property
+    def pass_at_1(self) -> float | None:
+        return self.metrics.pass_at_1.estimate if self.metrics else None
+
+    def success_in(self, band: str) -> BandSuccess:
+        return self.band_success.get(Band(band), BandSuccess())
 
 
 @dataclass(frozen=True)
@@ -71,6 +88,8 @@ class SliceView:
     size: int
     round: int | None
     created_at: datetime
+    families: dict[str, int] = field(default_factory=dict)
+    """How many of the version's tasks are of each benchmark family."""
 
 
 @dataclass(frozen=True)
@@ -115,12 +134,21 @@ class TraceView:
 
 @dataclass(frozen=True)
 class CanaryView:
+    """One group of canaries (same root task and motif), shown by its hardest member."""
+
     task_id: str
     family: str
     motif: str
     query: str
     rewards: dict[str, float]
     worst: TraceView | None
+    root_id: str
+    others: tuple[str, ...] = ()
+    """The group's other canaries, which the page lists without their text."""
+
+    @property
+    def count(self) -> int:
+        return 1 + len(self.others)
 
 
 @dataclass(frozen=True)
@@ -160,11 +188,18 @@ class ReportData:
     slices: list[SliceView]
     lineage: LineageView
     canaries: list[CanaryView]
+    """One per group of canaries; `canary_count` counts every canary task."""
+    canary_count: int
     canary_threshold: float
     canaries_evaluated: int
     saturations: list[SaturationView]
     events: list[EventView]
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def slice_families(self) -> list[str]:
+        """Every family any slice version holds, for one column each."""
+        return sorted({f for s in self.slices for f in s.families})
 
     @property
     def traces(self) -> list[TraceView]:
@@ -187,6 +222,11 @@ def collect(ctx: Context, slice_version: int | None = None) -> ReportData:
         scope = "base tasks"
     verification = latest_verification(ctx, current.version) if current else None
     tasks = {t.id: t for t in store.get_tasks(ctx.frontier, ids=task_ids)}
+    worst = (
+        _worst_rollouts(ctx, verification, list(verification.canaries.task_ids))
+        if verification
+        else {}
+    )
     rounds = _rounds(ctx)
     return ReportData(
         frontier=ctx.frontier,
@@ -200,9 +240,10 @@ def collect(ctx: Context, slice_version: int | None = None) -> ReportData:
         verified=verification is not None,
         band_history=_band_history(ctx),
         rounds=rounds,
-        slices=[_slice_view(s) for s in store.slices(ctx.frontier)],
+        slices=_slice_views(ctx),
         lineage=_lineage(ctx),
-        canaries=_canaries(ctx, verification, tasks) if current and verification else [],
+        canaries=_canaries(verification, tasks, worst) if current and verification else [],
+        canary_count=verification.canaries.count if current and verification else 0,
         canary_threshold=ctx.spec.verification.overlap_hard_below,
         canaries_evaluated=verification.canaries.evaluated if verification else 0,
         saturations=_saturations(ctx, rounds),
@@ -239,6 +280,7 @@ def _solver_view(ctx: Context, task_ids: list[str]) -> ModelView:
         role="solver",
         bands=summarize(partition(means, ctx.spec.bands).values()),
         metrics=set_metrics(per_task, k, seed=ctx.spec.slice.seed),
+        band_success=success_by_band(per_task, ctx.spec.bands),
     )
 
 
@@ -248,7 +290,20 @@ def _verifier_views(ctx: Context, verification: VerificationSummary | None) -> l
         return []
     order = {m.name: i for i, m in enumerate(ctx.spec.verifiers)}
     verdicts = sorted(verification.models, key=lambda v: order.get(v.model, len(order)))
-    return [ModelView(v.model, "verifier", v.bands, v.metrics) for v in verdicts]
+    views = []
+    for v in verdicts:
+        run = ctx.run_key(naming.verification_run(ctx.name, verification.slice_version, v.model))
+        per_task = ctx.store.task_metrics(run)
+        views.append(
+            ModelView(
+                v.model,
+                "verifier",
+                v.bands,
+                v.metrics,
+                band_success=success_by_band(per_task, ctx.spec.bands),
+            )
+        )
+    return views
 
 
 def _band_history(ctx: Context) -> list[BandPoint]:
@@ -305,7 +360,12 @@ def _rounds(ctx: Context) -> list[RoundView]:
     return views
 
 
-def _slice_view(s: SliceRecord) -> SliceView:
+def _slice_views(ctx: Context) -> list[SliceView]:
+    families = ctx.store.slice_families(ctx.frontier)
+    return [_slice_view(s, families.get(s.version, {})) for s in ctx.store.slices(ctx.frontier)]
+
+
+def _slice_view(s: SliceRecord, families: dict[str, int]) -> SliceView:
     round_number = s.stats.get("round")
     return SliceView(
         version=s.version,
@@ -313,6 +373,7 @@ def _slice_view(s: SliceRecord) -> SliceView:
         size=s.size,
         round=round_number if isinstance(round_number, int) else None,
         created_at=s.created_at,
+        families=families,
     )
 
 
@@ -325,12 +386,12 @@ def _lineage(ctx: Context) -> LineageView:
 
 
 def _canaries(
-    ctx: Context, verification: VerificationSummary, tasks: dict[str, Task]
+    verification: VerificationSummary, tasks: dict[str, Task], worst: dict[str, TraceView]
 ) -> list[CanaryView]:
-    ids = list(verification.canaries.task_ids)
-    worst = _worst_rollouts(ctx, verification, ids)
+    means = {v.model: v.means for v in verification.models}
     views = []
-    for task_id in ids:
+    for group in group_by_pattern(verification.canaries.task_ids, tasks, means):
+        task_id = group.representative
         task = tasks.get(task_id)
         views.append(
             CanaryView(
@@ -340,6 +401,8 @@ def _canaries(
                 query=redact_text(task.query) if task else "",
                 rewards={v.model: v.means[task_id] for v in verification.models},
                 worst=worst.get(task_id),
+                root_id=group.root_id,
+                others=group.others,
             )
         )
     return views

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from frontier.report.data import ReportData
+from frontier.report.data import ModelView, ReportData
 
 DPI = 110
 BAND_COLORS = {"saturated": "#4c78a8", "hillclimbable": "#54a24b", "unreachable": "#e45756"}
@@ -87,10 +87,9 @@ def bands_figure(data: ReportData) -> tuple[Figure, str]:
         )
         left = [a + b for a, b in zip(left, counts, strict=True)]
     for yi, m, width in zip(y, models, left, strict=True):
-        mean = f"mean reward {m.mean_reward:.2f}" if m.mean_reward is not None else "no data"
-        ax.text(width + max(left) * 0.01, yi, mean, va="center", fontsize=9)
+        ax.text(width + max(left) * 0.01, yi, _reward_and_pass(m), va="center", fontsize=9)
     ax.set_yticks(y, labels, fontsize=9)
-    ax.set_xlim(0, max(left) * 1.25 or 1)
+    ax.set_xlim(0, max(left) * 1.45 or 1)
     ax.set_xlabel(f"tasks of the {data.scope}")
     ax.legend(ncols=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=9)
     _tidy(ax)
@@ -98,8 +97,16 @@ def bands_figure(data: ReportData) -> tuple[Figure, str]:
     return fig, (
         f"Tasks of the {data.scope} by band of each model's mean reward over its rollouts "
         f"(unreachable ≤ {b.unreachable_at_most:g} < hillclimbable ≤ {b.saturated_above:g} "
-        "< saturated)."
+        "< saturated). Mean reward gives partial credit (CAR); pass@1 counts only full "
+        "successes (ASR), so a saturated task can still fail most attempts: the table below "
+        "gives each band's share of fully successful rollouts."
     )
+
+
+def _reward_and_pass(m: ModelView) -> str:
+    if m.mean_reward is None or m.pass_at_1 is None:
+        return "no data"
+    return f"mean reward {m.mean_reward:.2f}\npass@1 {m.pass_at_1:.2f}"
 
 
 MODEL_COLORS = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#9d755d"]
@@ -190,15 +197,20 @@ def pass_figure(data: ReportData) -> tuple[Figure, str]:
 
 def rounds_figure(data: ReportData) -> tuple[Figure, str]:
     """Per round: candidates by outcome, yield and cost per admitted task; slice size per version."""
-    fig = Figure(figsize=(12, 3.8), layout="constrained")
-    funnel, cost, sizes = fig.subplots(1, 3)
+    fig = Figure(figsize=(12, 4.2), layout="constrained")
+    grid = fig.add_gridspec(2, 3)
+    funnel = fig.add_subplot(grid[:, 0])
+    yields = fig.add_subplot(grid[0, 1])
+    cost = fig.add_subplot(grid[1, 1], sharex=yields)
+    sizes = fig.add_subplot(grid[:, 2])
     rounds = data.rounds
     if not rounds:
         _empty(funnel, "no rounds yet")
+        _empty(yields, "")
         _empty(cost, "")
     else:
         _funnel(funnel, data)
-        _cost(cost, data)
+        _yield_and_cost(yields, cost, data)
     if data.slices:
         versions = [s.version for s in data.slices]
         bars = sizes.bar(versions, [s.size for s in data.slices], color="#4c78a8", width=0.6)
@@ -212,8 +224,8 @@ def rounds_figure(data: ReportData) -> tuple[Figure, str]:
         _empty(sizes, "no slice published yet")
     return fig, (
         "Left: each round's candidates, admitted or rejected by reason (the number above a bar "
-        "is how many the teacher generated). Middle: admission yield and the candidate rollouts "
-        "spent per admitted task. Right: the size of each published slice version."
+        "is how many the teacher generated). Middle: admission yield (top) and the candidate "
+        "rollouts spent per admitted task (bottom). Right: the size of each published slice version."
     )
 
 
@@ -251,40 +263,58 @@ def _funnel(ax: Axes, data: ReportData) -> None:
     _tidy(ax)
 
 
-def _cost(ax: Axes, data: ReportData) -> None:
+MAX_VALUE_LABELS = 10
+"""Past this many rounds only every n-th round's values are printed (counting back from the
+latest, which is always shown), so neighbouring labels never collide."""
+
+
+def _labelled(count: int) -> list[bool]:
+    step = -(-count // MAX_VALUE_LABELS)
+    return [(count - 1 - i) % step == 0 for i in range(count)]
+
+
+def _yield_and_cost(yields: Axes, cost: Axes, data: ReportData) -> None:
+    """Yield and rollouts per admitted task on two stacked axes: their labels cannot collide
+    (on one axis with a twin scale they did, whenever a bar top met a point)."""
     rounds = data.rounds
     xs = [r.number for r in rounds]
-    yields = [r.counts.admission_yield * 100 for r in rounds]
-    bars = ax.bar(xs, yields, color="#72b7b2", width=0.6, label="yield (%)")
-    ax.bar_label(bars, labels=[f"{y:.0f}%" for y in yields], padding=2, fontsize=8)
-    ax.set_ylim(0, 115)
-    ax.set_ylabel("admission yield (%)")
-    ax.set_xticks(xs, [f"round {x}" for x in xs], fontsize=8)
-    ax.set_title("yield and rollouts per admitted task", fontsize=10)
-    spent = [r.rollouts_per_admitted for r in rounds]
-    twin = ax.twinx()
-    points = [(x, s) for x, s in zip(xs, spent, strict=True) if s is not None]
+    shown = _labelled(len(rounds))
+    percents = [r.counts.admission_yield * 100 for r in rounds]
+    bars = yields.bar(xs, percents, color="#72b7b2", width=0.6)
+    yields.bar_label(
+        bars,
+        labels=[f"{p:.0f}%" if keep else "" for p, keep in zip(percents, shown, strict=True)],
+        padding=2,
+        fontsize=8,
+    )
+    yields.set_ylim(0, 130)
+    yields.set_yticks([0, 50, 100])
+    yields.set_ylabel("yield (%)")
+    yields.set_title("admission yield and rollouts per admitted task", fontsize=10)
+    yields.tick_params(labelbottom=False)
+    _tidy(yields)
+    points = [
+        (x, r.rollouts_per_admitted, keep)
+        for x, r, keep in zip(xs, rounds, shown, strict=True)
+        if r.rollouts_per_admitted is not None
+    ]
     if points:
-        twin.plot(
-            [p[0] for p in points],
-            [p[1] for p in points],
-            color="#f58518",
-            marker="o",
-            label="rollouts / admitted",
-        )
-        for x, s in points:
-            twin.annotate(
-                f"{s:.1f}",
-                (x, s),
-                textcoords="offset points",
-                xytext=(0, 6),
-                ha="center",
-                fontsize=8,
-            )
-        twin.set_ylim(0, max(p[1] for p in points) * 1.3)
-    twin.set_ylabel("rollouts per admitted task", color="#f58518")
-    ax.spines["top"].set_visible(False)
-    twin.spines["top"].set_visible(False)
+        cost.plot([p[0] for p in points], [p[1] for p in points], color="#f58518", marker="o")
+        for x, spent, keep in points:
+            if keep:
+                cost.annotate(
+                    f"{spent:.1f}",
+                    (x, spent),
+                    textcoords="offset points",
+                    xytext=(0, 5),
+                    ha="center",
+                    fontsize=8,
+                )
+        cost.set_ylim(0, max(p[1] for p in points) * 1.5)
+    cost.set_ylabel("rollouts per\nadmitted task")
+    cost.set_xticks(xs, [f"round {x}" for x in xs], fontsize=8)
+    cost.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
+    _tidy(cost)
 
 
 def lineage_figure(data: ReportData) -> tuple[Figure, str]:

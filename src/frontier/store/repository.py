@@ -1166,6 +1166,38 @@ class Store:
         return [s for s in found if s is not None]
 
     @retry_transient
+    def slice_families(self, frontier: str) -> dict[int, dict[str, int]]:
+        """Per slice version (oldest first), how many of its tasks are of each family.
+
+        Counted from the members and their tasks, in SQL, so every slice version has
+        its spread even where the publisher recorded none; status and the report share it.
+        """
+        with self._read() as conn:
+            fid = self._frontier_id(conn, frontier)
+            rows = conn.execute(
+                select(_slices.c.version, _tasks.c.family, func.count().label("n"))
+                .select_from(_members)
+                .join(_slices, _slices.c.id == _members.c.slice_id)
+                .join(
+                    _tasks,
+                    and_(
+                        _tasks.c.frontier_id == _slices.c.frontier_id,
+                        _tasks.c.id == _members.c.task_id,
+                    ),
+                )
+                .where(_slices.c.frontier_id == fid)
+                .group_by(_slices.c.version, _tasks.c.family)
+                .order_by(_slices.c.version, _tasks.c.family)
+            )
+            versions = conn.execute(
+                select(_slices.c.version).where(_slices.c.frontier_id == fid)
+            ).scalars()
+            found: dict[int, dict[str, int]] = {int(v): {} for v in sorted(versions)}
+            for row in rows:
+                found[int(row.version)][str(row.family)] = int(row.n)
+        return found
+
+    @retry_transient
     def slice_versions(self, frontier: str) -> list[int]:
         with self._read() as conn:
             fid = self._frontier_id(conn, frontier)
