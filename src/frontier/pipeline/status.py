@@ -29,6 +29,7 @@ def frontier_summary(ctx: Context) -> dict[str, Any]:
     slices = [
         s for v in store.slice_versions(ctx.frontier) if (s := store.get_slice(ctx.frontier, v))
     ]
+    families = store.slice_families(ctx.frontier)
     return {
         "frontier": ctx.frontier,
         "solver": solver_name,
@@ -63,7 +64,7 @@ def frontier_summary(ctx: Context) -> dict[str, Any]:
             {
                 "version": s.version,
                 "size": len(s.task_ids),
-                "families": s.stats.get("families", {}),
+                "families": families.get(s.version, {}),
             }
             for s in slices
         ],
