@@ -478,3 +478,19 @@ async def test_the_operator_observes_reconciles_and_the_duration_of_a_finished_j
     assert value(samples, "frontier_job_duration_seconds_sum", frontier=frontier) == 60
     assert value(samples, "frontier_reconcile_duration_seconds_count") > reconciles
     assert value(samples, "frontier_reconcile_duration_seconds_sum") > 0
+
+
+def test_an_errored_attempt_that_a_later_wave_replays_stays_counted(store: Store) -> None:
+    registry = store_registry(store, max_age=0.0)
+    model = store.require_run(EXTRA_RUN).model_name
+    errors = {"frontier": FRONTIER, "model": model, "status": "error"}
+    tokens = {"frontier": FRONTIER, "model": model, "direction": "input"}
+    before = value(scrape(registry), "frontier_rollouts_total", **errors)
+    spent = value(scrape(registry), "frontier_tokens_total", **tokens)
+    task = store.task_ids(FRONTIER, origin="base")[2]
+    failed = Rollout(task_id=task, attempt=5, status="error", error="HTTP 503", input_tokens=9)
+    store.ingest_rollouts(EXTRA_RUN, [failed])
+    assert value(scrape(registry), "frontier_rollouts_total", **errors) == before + 1
+    store.ingest_rollouts(EXTRA_RUN, [Rollout(task_id=task, attempt=5, reward=1.0, input_tokens=4)])
+    assert value(scrape(registry), "frontier_rollouts_total", **errors) == before + 1
+    assert value(scrape(registry), "frontier_tokens_total", **tokens) == spent + 9 + 4

@@ -114,6 +114,15 @@ async def test_a_flaky_endpoint_changes_no_reward_and_no_band(
     )
     recorded = retry_kinds(written) + last_failures
     assert recorded == flaky.faults_by_kind()
+    # every errored attempt stays on record with its tokens, though a later wave replaced it
+    totals = store.run_totals("default/profile")
+    assert (totals.errors, totals.errored_attempts, totals.replayed) == (
+        0,
+        len(errored),
+        len(errored),
+    )
+    assert totals.attempted == len(written)
+    assert totals.input_tokens == sum(r.input_tokens for r in written)
     done = store.shards("default/shop", "rollouts", "default/profile")
     assert [s.detail for s in done] == [
         {"tasks": result.tasks, "rollouts": len(written), "errors": len(errored)}

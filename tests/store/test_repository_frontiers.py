@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
 from frontier.domain.specs import TaskSetRef
 from frontier.store import NotFoundError, Store, StoreError, parse_frontier_key
+from frontier.store.models import AttemptFailureRow
 from tests.store.builders import error, model, ok, profile_run, task
 
 
@@ -81,6 +83,9 @@ def test_deleting_a_frontier_removes_everything_it_owns(store: Store) -> None:
 
     assert store.get_frontier(run.frontier) is None
     assert store.get_run(run.name) is None
+    with store.engine.connect() as conn:
+        failures = conn.execute(select(func.count()).select_from(AttemptFailureRow)).scalar_one()
+    assert failures == 0
     assert store.get_run("other-run") is not None
     assert store.delete_frontier(run.frontier) is False
     recreated = store.upsert_frontier(run.frontier, {})

@@ -181,3 +181,53 @@ def test_a_large_batch_overwrites_retried_attempts_and_redacts_traces_like_a_sma
     assert all(back[(f"t{i}", 1)].reward == 0.2 for i in range(150))
     assert key not in str([r.trace for r in back.values()])
     assert "messages" in back[("t0", 0)].trace
+
+
+def test_an_errored_attempt_stays_on_record_with_its_tokens_when_a_later_wave_replays_it(
+    store: Store,
+) -> None:
+    run = profile_run(store)
+    store.ingest_rollouts(
+        run.name,
+        [ok("t", 0, 0.5, input_tokens=100), error("t", 1, "HTTP 503", input_tokens=40)],
+    )
+    # the next wave replays attempt 1: it fails once more, then succeeds
+    store.ingest_rollouts(run.name, [error("t", 1, "timeout", input_tokens=30, cost_usd=0.5)])
+    store.ingest_rollouts(run.name, [ok("t", 1, 1.0, input_tokens=20)])
+    totals = store.run_totals(run.name)
+    assert (totals.rollouts, totals.ok, totals.errors) == (2, 2, 0)
+    assert (totals.attempted, totals.errored_attempts, totals.replayed) == (4, 2, 2)
+    assert totals.input_tokens == 100 + 40 + 30 + 20
+    assert totals.cost_usd == pytest.approx(0.5)
+    assert totals.as_dict()["erroredAttempts"] == 2
+
+
+def test_an_attempt_still_failing_counts_once_as_an_error_and_its_earlier_tries_as_replayed(
+    store: Store,
+) -> None:
+    run = profile_run(store)
+    store.ingest_rollouts(run.name, [error("t", 0, "HTTP 500", input_tokens=7)])
+    store.ingest_rollouts(run.name, [error("t", 0, "HTTP 502", input_tokens=5)])
+    totals = store.run_totals(run.name)
+    assert (totals.rollouts, totals.errors, totals.errored_attempts, totals.replayed) == (
+        1,
+        1,
+        2,
+        1,
+    )
+    assert totals.input_tokens == 12
+
+
+def test_an_errored_attempt_replayed_in_the_same_batch_is_still_on_record(store: Store) -> None:
+    run = profile_run(store)
+    store.ingest_rollouts(run.name, [error("t", 0, "HTTP 503"), ok("t", 0, 0.5)])
+    totals = store.run_totals(run.name)
+    assert (totals.rollouts, totals.errored_attempts, totals.replayed) == (1, 1, 1)
+
+
+def test_the_same_failure_sent_twice_is_recorded_once(store: Store) -> None:
+    run = profile_run(store)
+    batch = [error("t", 0, "HTTP 503", latency_seconds=1.25)]
+    store.ingest_rollouts(run.name, batch)
+    store.ingest_rollouts(run.name, batch)
+    assert store.run_totals(run.name).errored_attempts == 1

@@ -75,6 +75,18 @@ def _print_status(s: dict[str, Any]) -> None:
         f"candidates: {c['generated']} generated, {c['admitted']} admitted "
         f"({c['admissionYield']:.1%}), {c['rejected']} rejected {c['rejectedByReason']}"
     )
+    totals = [t for t in s["rollouts"].values() if t]
+    if totals:
+
+        def total(key: str) -> int:
+            return sum(int(t.get(key, 0)) for t in totals)
+
+        console.print(
+            f"rollouts: {total('attempted') or total('rollouts')} attempted, "
+            f"{total('erroredAttempts') or total('errors')} ended in a harness error "
+            f"({total('replayed')} replayed), {total('errors')} still errored; "
+            f"tokens in {total('inputTokens')}, out {total('outputTokens')}"
+        )
     table = Table(title="Rounds")
     for column in ("round", "trigger", "phase", "admitted", "slice"):
         table.add_column(column)

@@ -253,7 +253,8 @@ def read_frontier(
     for run in runs:
         totals = cache.run_totals(store, run)
         out.rollouts[(run.model_name, "ok")] += totals.ok
-        out.rollouts[(run.model_name, "error")] += totals.errors
+        # every errored attempt, also those a later wave replayed: a counter never goes down
+        out.rollouts[(run.model_name, "error")] += totals.errored_attempts
         out.tokens[(run.model_name, "input")] += totals.input_tokens
         out.tokens[(run.model_name, "output")] += totals.output_tokens
         out.cost_usd[run.model_name] += totals.cost_usd
@@ -341,7 +342,8 @@ def families(numbers: list[FrontierNumbers]) -> list[Metric]:
     )
     rollouts = CounterMetricFamily(
         "frontier_rollouts",
-        "Rollouts by status; error is a harness error, never a model failure.",
+        "Rollouts by status; error counts every attempt that ended in a harness error (never "
+        "a model failure), also those a later wave replayed.",
         labels=["frontier", "model", "status"],
     )
     tokens = CounterMetricFamily(

@@ -44,6 +44,9 @@ class ModelView:
     bands: BandSummary
     metrics: SetMetrics | None
     band_success: dict[Band, BandSuccess] = field(default_factory=dict)
+    errored_attempts: int = 0
+    """Attempts that ended in a harness error, also those a later wave replayed."""
+    replayed: int = 0
 
     @property
     def mean_reward(self) -> float | None:
@@ -275,13 +278,22 @@ def _solver_view(ctx: Context, task_ids: list[str]) -> ModelView:
     # with fewer rollouts than the largest k counts pass@k over all of them (min(k, n)).
     k = max(ks, default=ctx.spec.profile.k)
     means = {t: m.mean_reward for t, m in per_task.items()}
+    errored, replayed = _errored_attempts(ctx, [r.name for r in _solver_runs(ctx)])
     return ModelView(
         model=ctx.spec.solver.name,
         role="solver",
         bands=summarize(partition(means, ctx.spec.bands).values()),
         metrics=set_metrics(per_task, k, seed=ctx.spec.slice.seed),
         band_success=success_by_band(per_task, ctx.spec.bands),
+        errored_attempts=errored,
+        replayed=replayed,
     )
+
+
+def _errored_attempts(ctx: Context, runs: list[str]) -> tuple[int, int]:
+    """(attempts that ended in a harness error, of those replayed) over these runs."""
+    totals = [ctx.store.run_totals(run) for run in runs]
+    return sum(t.errored_attempts for t in totals), sum(t.replayed for t in totals)
 
 
 def _verifier_views(ctx: Context, verification: VerificationSummary | None) -> list[ModelView]:
@@ -294,6 +306,7 @@ def _verifier_views(ctx: Context, verification: VerificationSummary | None) -> l
     for v in verdicts:
         run = ctx.run_key(naming.verification_run(ctx.name, verification.slice_version, v.model))
         per_task = ctx.store.task_metrics(run)
+        errored, replayed = _errored_attempts(ctx, [run])
         views.append(
             ModelView(
                 v.model,
@@ -301,6 +314,8 @@ def _verifier_views(ctx: Context, verification: VerificationSummary | None) -> l
                 v.bands,
                 v.metrics,
                 band_success=success_by_band(per_task, ctx.spec.bands),
+                errored_attempts=errored,
+                replayed=replayed,
             )
         )
     return views

@@ -6,6 +6,7 @@ values are checked against column lengths (Postgres enforces them, SQLite does n
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -232,6 +233,26 @@ def rollout_row(run_id: int, model: str, r: Rollout, now: datetime) -> dict[str,
         "cost_usd": r.cost_usd,
         "latency_seconds": r.latency_seconds,
         "trace": redacted_trace(r.trace),
+        "recorded_at": now,
+    }
+
+
+def failure_row(run_id: int, r: Rollout, now: datetime) -> dict[str, Any]:
+    """The record an errored attempt leaves even after a later wave replays it."""
+    retries = r.trace.get("retries", 0)
+    identity = compact_json(
+        [r.task_id, r.attempt, r.error, r.input_tokens, r.output_tokens, r.latency_seconds]
+    )
+    return {
+        "run_id": run_id,
+        "task_id": r.task_id,
+        "attempt": r.attempt,
+        "fingerprint": hashlib.blake2b(identity.encode(), digest_size=16).hexdigest(),
+        "error": clean_text(r.error) if r.error else r.error,
+        "retries": retries if isinstance(retries, int) and retries >= 0 else 0,
+        "input_tokens": r.input_tokens,
+        "output_tokens": r.output_tokens,
+        "cost_usd": r.cost_usd,
         "recorded_at": now,
     }
 

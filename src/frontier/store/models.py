@@ -183,6 +183,30 @@ class RolloutRow(Base):
     recorded_at: Mapped[datetime]
 
 
+class AttemptFailureRow(Base):
+    """An attempt that ended in a harness error, kept when a later wave replays the attempt.
+
+    The rollout row of a replayed attempt is overwritten; this keeps its cause, its
+    retries and the tokens it was billed for, so totals and cost count every attempt.
+    """
+
+    __tablename__ = "attempt_failures"
+    # the same failure stored twice (a batch re-sent after a lost commit) is one record
+    __table_args__ = (UniqueConstraint("run_id", "fingerprint"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    task_id: Mapped[str] = mapped_column(String(64))
+    attempt: Mapped[int] = mapped_column(Integer)
+    fingerprint: Mapped[str] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(Text)
+    retries: Mapped[int] = mapped_column(Integer)
+    input_tokens: Mapped[int] = mapped_column(BigInteger)
+    output_tokens: Mapped[int] = mapped_column(BigInteger)
+    cost_usd: Mapped[float]
+    recorded_at: Mapped[datetime]
+
+
 class CandidateRow(Base):
     """A teacher's proposal in one round and what became of it; a rejection always has a reason."""
 

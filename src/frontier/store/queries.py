@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Select, and_, case, func, select
 from frontier.domain.bands import EDGE_TOLERANCE, Band
 from frontier.domain.specs import BandSpec
 from frontier.store.records import CandidateCounts, EventRecord, RunTotals
-from frontier.store.tables import candidates, events, frontiers, rollouts, runs
+from frontier.store.tables import attempt_failures, candidates, events, frontiers, rollouts, runs
 
 MEAN_DECIMALS = 12
 """Means are returned rounded to this many decimals, so seven rewards of exactly 0.70
@@ -76,15 +76,45 @@ def run_totals(conn: Connection, run_id: int) -> RunTotals:
         ).where(rollouts.c.run_id == run_id)
     ).one()
     n, n_ok = int(row.n), int(row.ok or 0)
+    final_errors = conn.execute(
+        select(
+            func.coalesce(func.sum(rollouts.c.input_tokens), 0).label("input_tokens"),
+            func.coalesce(func.sum(rollouts.c.output_tokens), 0).label("output_tokens"),
+            func.coalesce(func.sum(rollouts.c.cost_usd), 0.0).label("cost"),
+        ).where(rollouts.c.run_id == run_id, rollouts.c.status == "error")
+    ).one()
+    failed = conn.execute(
+        select(
+            func.count().label("n"),
+            func.coalesce(func.sum(attempt_failures.c.input_tokens), 0).label("input_tokens"),
+            func.coalesce(func.sum(attempt_failures.c.output_tokens), 0).label("output_tokens"),
+            func.coalesce(func.sum(attempt_failures.c.cost_usd), 0.0).label("cost"),
+        ).where(attempt_failures.c.run_id == run_id)
+    ).one()
+    errors = n - n_ok
+    # each final error row is also the last failure on record of its attempt (rows stored
+    # before failures were kept have none: then nothing counts as replayed)
+    replayed = max(int(failed.n) - errors, 0)
+    extra = (
+        (
+            max(int(failed.input_tokens) - int(final_errors.input_tokens), 0),
+            max(int(failed.output_tokens) - int(final_errors.output_tokens), 0),
+            max(float(failed.cost) - float(final_errors.cost), 0.0),
+        )
+        if replayed
+        else (0, 0, 0.0)
+    )
     return RunTotals(
         rollouts=n,
         ok=n_ok,
-        errors=n - n_ok,
+        errors=errors,
         tasks=int(row.tasks),
-        input_tokens=int(row.input_tokens),
-        output_tokens=int(row.output_tokens),
-        cost_usd=float(row.cost),
+        input_tokens=int(row.input_tokens) + extra[0],
+        output_tokens=int(row.output_tokens) + extra[1],
+        cost_usd=float(row.cost) + extra[2],
         latency_seconds=float(row.latency),
+        errored_attempts=max(int(failed.n), errors),
+        replayed=replayed,
     )
 
 

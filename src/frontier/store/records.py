@@ -65,6 +65,12 @@ class TaskMean(NamedTuple):
 
 @dataclass(frozen=True)
 class RunTotals:
+    """A run's rollouts as they stand (`rollouts`, `ok`, `errors`) and every attempt made.
+
+    `errored_attempts` counts each attempt that ended in a harness error, including those
+    a later wave replayed (`replayed`); tokens and cost include the replayed ones.
+    """
+
     rollouts: int = 0
     ok: int = 0
     errors: int = 0
@@ -73,9 +79,18 @@ class RunTotals:
     output_tokens: int = 0
     cost_usd: float = 0.0
     latency_seconds: float = 0.0
+    errored_attempts: int = 0
+    replayed: int = 0
+
+    @property
+    def attempted(self) -> int:
+        return self.rollouts + self.replayed
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "attempted": self.attempted,
+            "erroredAttempts": self.errored_attempts,
+            "replayed": self.replayed,
             "rollouts": self.rollouts,
             "ok": self.ok,
             "errors": self.errors,

@@ -72,6 +72,7 @@ from frontier.store.records import (
 )
 from frontier.store.retry import enclosed, retry_transient
 from frontier.store.scrub import scrub
+from frontier.store.tables import attempt_failures as _attempt_failures
 from frontier.store.tables import candidates as _candidates
 from frontier.store.tables import events as _events
 from frontier.store.tables import frontiers as _frontiers
@@ -351,6 +352,7 @@ class Store:
                 return False
             run_ids = select(_runs.c.id).where(_runs.c.frontier_id == fid).scalar_subquery()
             conn.execute(delete(_rollouts).where(_rollouts.c.run_id.in_(run_ids)))
+            conn.execute(delete(_attempt_failures).where(_attempt_failures.c.run_id.in_(run_ids)))
             slice_ids = select(_slices.c.id).where(_slices.c.frontier_id == fid).scalar_subquery()
             conn.execute(delete(_members).where(_members.c.slice_id.in_(slice_ids)))
             for table in (_runs, _slices, _tasks, _candidates, _rounds, _events, _shards):
@@ -595,23 +597,37 @@ class Store:
     def ingest_rollouts(self, run: str, rollouts: Iterable[Rollout]) -> int:
         """Store rollouts in bulk; a (task, attempt) already stored is overwritten. Returns the count.
 
+        Every errored rollout is also kept as an attempt failure (its cause, retries
+        and tokens), so a replayed attempt still counts in the totals and the cost.
         Within one call the last rollout of a (task, attempt) wins. Error messages
         and traces are scanned for key-shaped tokens, which are redacted.
         """
         latest: dict[tuple[str, int], Rollout] = {}
+        failed: list[Rollout] = []
         for r in rollouts:
             latest[(r.task_id, r.attempt)] = r
+            if not r.ok:
+                failed.append(r)
         if not latest:
             return 0
-        return self._ingest_rollouts(run, list(latest.values()))
+        return self._ingest_rollouts(run, list(latest.values()), failed)
 
     @retry_transient
-    def _ingest_rollouts(self, run: str, rollouts: list[Rollout]) -> int:
+    def _ingest_rollouts(self, run: str, rollouts: list[Rollout], failed: list[Rollout]) -> int:
         now = utcnow()
         with self._write() as conn:
             run_id, model = self._run_id(conn, run)
             rows = [convert.rollout_row(run_id, model, r, now) for r in rollouts]
             convert.check_text(_rollouts, rows)
+            # an errored attempt stays on record when a later wave overwrites its row
+            failures = [convert.failure_row(run_id, r, now) for r in failed]
+            if failures:
+                conn.execute(
+                    self._insert(_attempt_failures).on_conflict_do_nothing(
+                        index_elements=["run_id", "fingerprint"]
+                    ),
+                    failures,
+                )
             if self.dialect == "postgresql" and len(rows) >= _COPY_AT_LEAST:
                 _copy_upsert(conn, rows)
                 return len(rows)

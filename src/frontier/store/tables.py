@@ -7,6 +7,7 @@ from typing import cast
 from sqlalchemy import Table
 
 from frontier.store.models import (
+    AttemptFailureRow,
     CandidateRow,
     EventRow,
     FrontierRow,
@@ -23,6 +24,7 @@ frontiers = cast(Table, FrontierRow.__table__)
 tasks = cast(Table, TaskRow.__table__)
 runs = cast(Table, RunRow.__table__)
 rollouts = cast(Table, RolloutRow.__table__)
+attempt_failures = cast(Table, AttemptFailureRow.__table__)
 candidates = cast(Table, CandidateRow.__table__)
 rounds = cast(Table, RoundRow.__table__)
 slices = cast(Table, SliceRow.__table__)
