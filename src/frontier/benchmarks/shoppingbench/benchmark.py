@@ -22,6 +22,7 @@ from frontier.benchmarks.shoppingbench.episode import ShoppingEpisode
 from frontier.benchmarks.shoppingbench.grader import grade_record, item_relevance
 from frontier.benchmarks.shoppingbench.http_catalog import HttpCatalog
 from frontier.benchmarks.shoppingbench.loader import BENCHMARK, load_tasks
+from frontier.benchmarks.shoppingbench.mentions import missing_mentions
 from frontier.benchmarks.shoppingbench.models import Product, ShoppingRecord, parse_record
 from frontier.benchmarks.shoppingbench.mutations import (
     MOTIFS,
@@ -30,7 +31,7 @@ from frontier.benchmarks.shoppingbench.mutations import (
     mutate_record,
 )
 from frontier.benchmarks.shoppingbench.policies import PROFILES, make_policy
-from frontier.benchmarks.shoppingbench.render import description_of, missing_mentions
+from frontier.benchmarks.shoppingbench.render import description_of
 from frontier.benchmarks.shoppingbench.text import LEXICAL, TitleMeasure
 from frontier.benchmarks.shoppingbench.websearch import (
     HttpWebSearch,
