@@ -8,6 +8,7 @@ import pytest
 
 from frontier.benchmarks.shoppingbench import ShoppingBench
 from frontier.benchmarks.shoppingbench.grader import item_relevance
+from frontier.benchmarks.shoppingbench.mutations import WEB_MOTIFS
 from frontier.domain.interfaces import Benchmark
 from frontier.domain.tasks import FinalAnswer, Task
 from tests.benchmarks.conftest import product_record, task_of
@@ -173,9 +174,11 @@ def test_mutation_is_deterministic_for_a_seed(dev_tasks: list[Task]) -> None:
     assert children(5) != children(6)
 
 
-def test_web_tasks_offer_no_procedural_motif(
+def test_a_web_task_is_offered_only_the_motifs_that_fit_it(
     dev_bench: ShoppingBench, dev_tasks: list[Task]
 ) -> None:
     web = next(t for t in dev_tasks if t.family == "web")
-    assert dev_bench.mutate(web, motifs=dev_bench.motifs(), rng=random.Random(0), round=1) == []
-    assert dev_bench.suggest_motifs(web, ["knowledge"]) == []
+    made = dev_bench.mutate(web, motifs=dev_bench.motifs(), rng=random.Random(0), round=1)
+    assert made and {p.motif for p in made} <= set(WEB_MOTIFS)
+    assert dev_bench.suggest_motifs(web, ["knowledge"]) == ["add_attribute", "add_sku"]
+    assert dev_bench.suggest_motifs(web, ["shop"]) == ["require_service", "price_shift"]

@@ -147,13 +147,16 @@ def test_a_shop_voucher_needs_one_shop() -> None:
         make_voucher(100.0, {"a", "b"}, random.Random(0), voucher_type="shop")
 
 
-def test_web_tasks_are_not_mutated(bench: ShoppingBench, dev_tasks: list[Task]) -> None:
+def test_web_tasks_refuse_the_motifs_that_need_structure(
+    bench: ShoppingBench, dev_tasks: list[Task]
+) -> None:
     from frontier.benchmarks.shoppingbench.mutations import mutate_record
 
     web = next(t for t in dev_tasks if t.family == "web")
     catalog: EmbeddedCatalog = bench.embedded
-    with pytest.raises(NotApplicable):
-        mutate_record(bench.record(web), "price_shift", catalog, random.Random(0))
+    for motif in ("add_shop_item", "to_voucher", "switch_voucher", "bind_web_fact"):
+        with pytest.raises(NotApplicable):
+            mutate_record(bench.record(web), motif, catalog, random.Random(0))
 
 
 def _seiko_child(bench: ShoppingBench, mutable: list[Task]) -> Task:

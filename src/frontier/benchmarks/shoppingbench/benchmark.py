@@ -22,15 +22,17 @@ from frontier.benchmarks.shoppingbench.episode import ShoppingEpisode
 from frontier.benchmarks.shoppingbench.grader import grade_record, item_relevance
 from frontier.benchmarks.shoppingbench.http_catalog import HttpCatalog
 from frontier.benchmarks.shoppingbench.loader import BENCHMARK, load_tasks
+from frontier.benchmarks.shoppingbench.mentions import missing_mentions
 from frontier.benchmarks.shoppingbench.models import Product, ShoppingRecord, parse_record
 from frontier.benchmarks.shoppingbench.mutations import (
     MOTIFS,
+    WEB_MOTIFS,
     GoldCatalog,
     NotApplicable,
     mutate_record,
 )
 from frontier.benchmarks.shoppingbench.policies import PROFILES, make_policy
-from frontier.benchmarks.shoppingbench.render import description_of, missing_mentions
+from frontier.benchmarks.shoppingbench.render import description_of
 from frontier.benchmarks.shoppingbench.text import LEXICAL, TitleMeasure
 from frontier.benchmarks.shoppingbench.websearch import (
     HttpWebSearch,
@@ -49,7 +51,7 @@ CHECK_MOTIFS = {
     "title": ["add_attribute", "add_sku", "bind_web_fact"],
     "shop": ["add_shop_item"],
     "voucher_budget": ["switch_voucher", "to_voucher"],
-    "knowledge": [],
+    "knowledge": ["add_attribute", "add_sku"],
     "answer": ["price_shift"],
 }
 
@@ -166,7 +168,7 @@ class ShoppingBench:
                 if m not in out:
                     out.append(m)
         if task.family == "web":
-            return []
+            return [m for m in out if m in WEB_MOTIFS] or ["require_service", "price_shift"]
         return out or ["price_shift", "require_service", "to_voucher"]
 
     def mutate(
@@ -239,8 +241,10 @@ class ShoppingBench:
         for i, it in enumerate(rec.items):
             prod = golds.get(it.product_id)
             probe = prod.model_copy(update={"product_id": "__probe__"}) if prod else None
-            score, checks = item_relevance(probe, it, titles=self.titles)
-            if score < 1.0 and rec.family != "web":
+            # a web item's title is the gold's own; only a web motif's constraints can fail
+            wanted = it.model_copy(update={"title": []}) if rec.family == "web" else it
+            score, checks = item_relevance(probe, wanted, titles=self.titles)
+            if score < 1.0:
                 failed = [c.detail for c in checks if not c.passed]
                 return Grounding(
                     grounded=False,
@@ -321,7 +325,7 @@ class ShoppingBench:
             known = self.offline_web.answer(query)
             if known is None or known.strip().lower() != answer:
                 return "the web search knows no answer to the task's question"
-        if answer in description_of(query).lower().replace(question_of(query).lower(), "", 1):
+        if answer in query.lower().replace(question_of(query).lower(), "", 1):
             return "the query gives the web fact's answer away"
         return None
 

@@ -480,7 +480,7 @@ class EmbeddedCatalog:
         if item.attributes:
             kinds.append("attribute")
         if record.family == "web":
-            kinds = ["knowledge"]
+            kinds = [*kinds, "knowledge"]
         elif record.family == "voucher" and not kinds:
             kinds = ["budget"]
         elif record.family == "shop" and not kinds:
@@ -530,7 +530,8 @@ class EmbeddedCatalog:
             assert record.knowledge is not None
             ka = record.knowledge
             replacement = rng.choice(
-                [w for w in ("Classic", "Deluxe", "Prime", "Royal") if w.lower() != ka.lower()]
+                # a replacement that contains the answer ("Lu" in "Deluxe") would still name it
+                [w for w in ("Classic", "Deluxe", "Prime", "Royal") if ka.lower() not in w.lower()]
             )
             update["title"] = _replace_ci(gold.title, ka, replacement)
             update["description"] = _replace_ci(gold.description, ka, replacement)

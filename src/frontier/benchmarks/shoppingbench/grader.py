@@ -27,6 +27,8 @@ reward (CAR) = mean relevance over the gold items. success (ASR) per family:
   budget fits without the voucher;
 - web: the knowledge attribute appears in the product's title or description and
   the title matches the gold title (>= the measure's web threshold); reward = mean of the two.
+  A web record's `constraints` (written by the web motifs) add their price, service,
+  sku and attribute checks: reward = mean of all, success = every check.
 """
 
 from __future__ import annotations
@@ -228,7 +230,9 @@ def _grade_web(
     gold = record.web_product
     assert gold is not None and record.knowledge is not None
     kw = record.knowledge.lower()
-    best: tuple[float, bool, bool, int] = (-1.0, False, False, -1)
+    # a web motif's constraints (price, service, sku, attribute) are checked as in other families
+    constraints = record.items[0].model_copy(update={"title": []})
+    best: tuple[float, bool, bool, list[Check], int] = (-1.0, False, False, [], -1)
     for idx, p in enumerate(recs[:MAX_RECOMMENDED]):
         if p is None:
             continue
@@ -237,16 +241,21 @@ def _grade_web(
         else:
             k_ok = kw in p.title.lower() or kw in p.description.lower()
             t_ok = titles.similarity(p.title, gold.title) >= titles.web_threshold
-        score = (k_ok + t_ok) / 2
+        _, extra = item_relevance(p, constraints, titles=titles)
+        extra = [c for c in extra if c.name != "gold_id"]
+        n = 2 + len(constraints.price) + len(constraints.service)
+        n += len(constraints.sku_options) + len(constraints.attributes)
+        passed = k_ok + t_ok + sum(c.passed for c in extra)
+        score = 1.0 if p.product_id == gold.product_id else passed / n
         if score > best[0]:
-            best = (score, k_ok, t_ok, idx)
+            best = (score, k_ok, t_ok, extra, idx)
     checks: list[Check] = []
-    if best[3] < 0:
+    if best[4] < 0:
         checks.append(
             Check(name="answer", passed=False, detail=f"unknown product ids: {', '.join(unknown)}")
         )
         return Grade(reward=0.0, success=False, checks=checks, details={"recommended": ids})
-    score, k_ok, t_ok, idx = best
+    score, k_ok, t_ok, extra, idx = best
     checks.append(
         Check(
             name="knowledge",
@@ -257,9 +266,10 @@ def _grade_web(
     checks.append(
         Check(name="title", passed=t_ok, detail=f"title match (need {titles.web_threshold})")
     )
+    checks += extra
     return Grade(
         reward=score,
-        success=k_ok and t_ok,
+        success=all(c.passed for c in checks),
         checks=checks,
         details={"recommended": ids, "matched": ids[idx]},
     )

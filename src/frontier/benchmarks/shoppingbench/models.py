@@ -4,7 +4,10 @@ The native record stays the task payload unchanged (it is what we export); these
 models are the validated reading of it that the grader, catalog and policies use.
 They accept the public format's variations: optional fields, price bounds with
 null ends, sku options as a list of dicts or one dict, attribute values as a
-string or list, string or integer Knowledge_Attribute, and full product records.
+string or list, string or integer Knowledge_Attribute, and full product records. A web record may
+carry `constraints` (our extension, written by the web motifs in mutations.py): price
+bounds, services, sku options and attributes in the reward's own format, which the
+product must also meet.
 """
 
 from __future__ import annotations
@@ -398,7 +401,15 @@ def parse_record(record: Any, file_hint: str | None = None) -> ShoppingRecord:
             if not isinstance(ka, str | int | float):
                 raise ValueError(f"Knowledge_Attribute: expected a string or number, got {ka!r}")
             product = WebProduct.model_validate(reward)
-            item = ItemRequest(product_id=product.product_id, title=[product.title])
+            constraints = record.get("constraints") or {}
+            if not isinstance(constraints, dict):
+                raise ValueError(
+                    "constraints: expected an object of price, service, sku and attributes"
+                )
+            item = ItemRequest.from_native(
+                {**constraints, "product_id": product.product_id, "title": [product.title]},
+                "constraints",
+            )
             return ShoppingRecord(
                 family="web", query=query, items=[item], knowledge=str(ka), web_product=product
             )

@@ -49,6 +49,8 @@ MOTIFS = (
     "switch_voucher",
     "bind_web_fact",
 )
+WEB_MOTIFS = ("price_shift", "add_attribute", "add_sku", "require_service")
+"""Motifs that also apply to a web task: a constraint from the gold record on top of its question."""
 MIN_FACT_LENGTH = 3
 """Shorter answers ("7", "Up") match too many titles by accident to stand for a fact."""
 SLACK = {"hard": (0.0, 0.01), "medium": (0.01, 0.05), "easy": (0.05, 0.10)}
@@ -167,6 +169,23 @@ def bind_web_fact(
     return native, f"product {gold.product_id}: {answer!r} bound to the web fact {question!r}"
 
 
+def _web_native(record: ShoppingRecord, item: ItemRequest, description: str) -> dict[str, Any]:
+    """A web task with a constraint on top of its question: the product must meet it too.
+
+    The question and its fact stay the parent's, so the answer still names the same
+    gold product; the constraint is drawn from that product's own record and stated in
+    a Requirements block (it names no title, so the answer stays masked).
+    """
+    assert record.web_product is not None and record.knowledge is not None
+    constraints = {k: v for k, v in item.to_native().items() if k not in ("product_id", "title")}
+    return {
+        "query": render_query(description, [item.model_copy(update={"title": []})], None),
+        "Knowledge_Attribute": record.knowledge,
+        "reward": record.web_product.model_dump(),
+        "constraints": constraints,
+    }
+
+
 def mutate_record(
     record: ShoppingRecord,
     motif: str,
@@ -180,8 +199,8 @@ def mutate_record(
     """
     if motif == "bind_web_fact":
         return bind_web_fact(record, catalog, facts, rng)
-    if record.family == "web":
-        raise NotApplicable("web tasks carry no structured constraints to mutate")
+    if record.family == "web" and motif not in WEB_MOTIFS:
+        raise NotApplicable(f"{motif} needs a product, shop or voucher task")
     golds = _golds(record, catalog)
     items = list(record.items)
     family = record.family
@@ -191,6 +210,8 @@ def mutate_record(
     note = ""
     description = description_of(record.query)
     if motif == "price_shift":
+        if gold.price <= 0:
+            raise NotApplicable("the gold product has no known price")
         below = rng.uniform(0.03, 0.3)
         above = rng.uniform(0.03, 0.3)
         lo, hi = math.floor(gold.price * (1 - below)), math.ceil(gold.price * (1 + above))
@@ -225,6 +246,9 @@ def mutate_record(
                 None,
             )
             pool = [(k, v) for k, v in (variant or {}).items() if (k, v) not in have]
+        if record.knowledge is not None:  # a web task's constraint must not name its answer
+            answer = record.knowledge.strip().lower()
+            pool = [(k, v) for k, v in pool if answer not in v.lower()]
         if not pool:
             raise NotApplicable(f"the gold record has no unused {motif[4:]} pair")
         k, v = rng.choice(sorted(pool))
@@ -310,6 +334,8 @@ def mutate_record(
         note = f"now a {voucher.voucher_type} {voucher.discount_type} voucher"
     else:
         raise ValueError(f"unknown motif {motif!r}; available: {', '.join(MOTIFS)}")
+    if family == "web":
+        return _web_native(record, items[0], description), note
     out_family = "product" if family == "product" and len(items) == 1 else family
     if out_family == "product" and len(items) > 1:
         out_family = "shop"

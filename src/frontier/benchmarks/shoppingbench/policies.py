@@ -64,11 +64,7 @@ def visible_request(payload: dict[str, Any], query: str) -> VisibleRequest:
         lo, hi = it.price_interval()
         return VisibleItem(list(it.sku_options), list(it.attributes), list(it.service), lo, hi)
 
-    items = (
-        [VisibleItem([], [], [], None, None)]
-        if record.family == "web"
-        else [vis(i) for i in record.items]
-    )
+    items = [vis(i) for i in record.items]  # a web item states only its motif's constraints
     voucher = (
         record.voucher.model_copy(update={"price_after_voucher": None}) if record.voucher else None
     )

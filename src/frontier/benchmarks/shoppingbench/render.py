@@ -2,7 +2,8 @@
 
 The original description is kept; a "Requirements:" block lists each item's sku,
 attribute, service and price constraints, and the voucher block uses
-ShoppingBench's own wording. `mentions` is the check the grounding verifier uses.
+ShoppingBench's own wording. Whether a query states a record's constraints is
+read by mentions.py, the check the grounding verifier uses.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ REQUIREMENTS = "\n\nRequirements:"
 VOUCHER_INTRO = "\n\nMy budget is only"
 
 
-def _num(x: float) -> str:
+def number_text(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:.2f}"
 
 
@@ -46,15 +47,15 @@ def voucher_text(v: Voucher) -> str:
         else "1. The voucher applies to all products."
     )
     lines = [
-        f"My budget is only `{_num(v.budget)}`, but I have a voucher with the following rules:",
+        f"My budget is only `{number_text(v.budget)}`, but I have a voucher with the following rules:",
         scope,
-        f"2. It is valid only when the total price of the products exceeds `{_num(v.threshold)}`.",
+        f"2. It is valid only when the total price of the products exceeds `{number_text(v.threshold)}`.",
     ]
     if v.discount_type == "fixed":
-        lines.append(f"3. It provides a fixed discount of `{_num(v.face_value or 0)}`.")
+        lines.append(f"3. It provides a fixed discount of `{number_text(v.face_value or 0)}`.")
     else:
         pct = round((v.discount or 0) * 100)
-        cap = f" with a cap of `{_num(v.cap)}`" if v.cap is not None else ""
+        cap = f" with a cap of `{number_text(v.cap)}`" if v.cap is not None else ""
         lines.append(f"3. It provides a percentage discount of `{pct}%`{cap}.")
     return "\n".join(lines)
 
@@ -72,35 +73,3 @@ def render_query(description: str, items: list[ItemRequest], voucher: Voucher | 
     if voucher is not None:
         text += "\n\n" + voucher_text(voucher)
     return text
-
-
-def missing_mentions(query: str, items: list[ItemRequest], voucher: Voucher | None) -> list[str]:
-    """Constraints whose values the query does not state (empty when it states them all)."""
-    q = query.lower()
-    missing = []
-    for i, item in enumerate(items):
-        for k, v in [*item.sku_options, *item.attributes]:
-            if v.lower() not in q:
-                missing.append(f"item {i + 1} {k}={v}")
-        for s in item.service:
-            if s.lower() not in q:
-                missing.append(f"item {i + 1} service {s}")
-        for b in item.price:
-            for end in (b.low, b.high):
-                if end is not None and _num(end) not in q:
-                    missing.append(f"item {i + 1} price {b.describe()}")
-    if voucher is not None:
-        nums: list[float | None] = [voucher.budget, voucher.threshold]
-        nums += (
-            [voucher.face_value]
-            if voucher.discount_type == "fixed"
-            else [round((voucher.discount or 0) * 100)]
-        )
-        if voucher.discount_type == "percentage" and voucher.cap is not None:
-            nums.append(voucher.cap)
-        for n in nums:
-            if n is not None and f"`{_num(float(n))}" not in q:
-                missing.append(f"voucher value {_num(float(n))}")
-        if (voucher.voucher_type == "shop") != ("same shop" in q):
-            missing.append(f"voucher scope {voucher.voucher_type}")
-    return missing
