@@ -96,4 +96,5 @@ def test_reasons_form_a_closed_set() -> None:
         "unreachable",
         "insufficient_rollouts",
         "predicted_saturated",
+        "injection",
     }

@@ -27,10 +27,18 @@ class Reason(StrEnum):
     UNREACHABLE = "unreachable"
     INSUFFICIENT_ROLLOUTS = "insufficient_rollouts"
     PREDICTED_SATURATED = "predicted_saturated"
+    INJECTION = "injection"
+    """Task text that addresses the grader, the evaluator or the model's instructions."""
 
 
 SCREEN_REASONS: frozenset[Reason] = frozenset(
-    {Reason.UNGROUNDED, Reason.DUPLICATE, Reason.NEAR_DUPLICATE, Reason.MALFORMED}
+    {
+        Reason.UNGROUNDED,
+        Reason.DUPLICATE,
+        Reason.NEAR_DUPLICATE,
+        Reason.MALFORMED,
+        Reason.INJECTION,
+    }
 )
 """Reasons decided before any rollout: such candidates never reach the solver."""
 
