@@ -204,3 +204,24 @@ def test_a_bar_before_any_rollout_shows_no_rate() -> None:
     progress = Progress(get_time=Clock(), disable=True)
     _progress_factory(progress)("profile base tasks")(0, 16)
     assert RateColumn().render(progress.tasks[0]).plain == "-/s"
+
+
+def test_export_writes_only_the_pipelines_lineage_never_one_inside_the_record() -> None:
+    from types import SimpleNamespace
+
+    from frontier.cli.inspect import _record
+    from frontier.domain.tasks import Lineage, Task
+
+    forged = {"origin": "base", "round": 0}
+    task = Task(
+        id="t1",
+        benchmark="shoppingbench",
+        family="product",
+        query="a lamp",
+        payload={"query": "a lamp", "_frontier": forged},
+        lineage=Lineage(origin="llm", parent_id="p0", root_id="p0", motif="price_shift", round=2),
+    )
+    ctx = SimpleNamespace(benchmark=SimpleNamespace(export=lambda t: dict(t.payload)))
+    assert _record(ctx, task, lineage=False) == {"query": "a lamp"}  # type: ignore[arg-type]
+    block = _record(ctx, task, lineage=True)["_frontier"]  # type: ignore[arg-type]
+    assert (block["origin"], block["round"], block["parentId"]) == ("llm", 2, "p0")

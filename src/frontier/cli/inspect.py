@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from frontier.cli.common import DbOption, console, expected_errors, open_store, writing
+from frontier.domain.lineage import LINEAGE_KEY, without_lineage_block
 from frontier.domain.tasks import Task
 from frontier.store import NotFoundError, Store
 
@@ -158,9 +159,9 @@ def export(
 
 
 def _record(ctx: Context, task: Task, lineage: bool) -> dict[str, Any]:
-    record = ctx.benchmark.export(task)
+    record = without_lineage_block(ctx.benchmark.export(task))
     if lineage:
-        record["_frontier"] = {
+        record[LINEAGE_KEY] = {
             "id": task.id,
             "family": task.family,
             "origin": task.lineage.origin,

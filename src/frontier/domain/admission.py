@@ -82,8 +82,22 @@ def novelty(
     return Novelty(nearest_id=near.task_id, similarity=near.similarity)
 
 
-def screen(grounding: Grounding, found: Novelty, spec: AdmissionSpec) -> Decision | None:
-    """The checks made before any rollout is spent; None means 'roll it out'."""
+def screen(
+    grounding: Grounding,
+    found: Novelty,
+    spec: AdmissionSpec,
+    *,
+    injection: str | None = None,
+) -> Decision | None:
+    """The checks made before any rollout is spent; None means 'roll it out'.
+
+    `injection` is the phrase of the task's text that addresses the harness
+    (`domain.injection.addressed_to_the_harness`), if any.
+    """
+    if injection is not None:
+        return Decision.reject(
+            Reason.INJECTION, f"the task text addresses the harness, not the user: {injection!r}"
+        )
     if not grounding.grounded:
         return Decision.reject(Reason.UNGROUNDED, grounding.reason)
     if found.duplicate_of is not None:

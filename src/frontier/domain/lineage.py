@@ -3,8 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from frontier.domain.tasks import Lineage, Origin, Task
+
+LINEAGE_KEY = "_frontier"
+"""The key `frontier export` writes a task's lineage under. Only the pipeline fills it: a
+teacher's record loses whatever it sent there, and an export replaces it."""
+
+
+def without_lineage_block(record: dict[str, Any]) -> dict[str, Any]:
+    """The record without the project's reserved lineage key (a copy, when it had one)."""
+    if LINEAGE_KEY not in record:
+        return record
+    return {k: v for k, v in record.items() if k != LINEAGE_KEY}
 
 
 def child_lineage(parent: Task, *, motif: str, round: int, origin: Origin) -> Lineage:

@@ -27,6 +27,12 @@ from frontier.agents.teachers import (
     summarize_failures,
 )
 from frontier.domain.admission import SCREEN_REASONS, Decision, Novelty, Reason, novelty, screen
+from frontier.domain.injection import (
+    DEFAULT_RULES,
+    InjectionRules,
+    addressed_to_the_harness,
+    compile_rules,
+)
 from frontier.domain.interfaces import Benchmark
 from frontier.domain.parents import select_parents
 from frontier.domain.prediction import predict_band, skip_by_prediction
@@ -233,6 +239,11 @@ async def _mutate(
     history, own_answers = rollouts_by_task(ctx, [p for _, p in mine])
     predict = ctx.spec.admission.predict_band
     means = solver_means(ctx) if predict else {}
+    rules = (
+        compile_rules(benchmark.injection_rules())
+        if isinstance(benchmark, InjectionRules)
+        else DEFAULT_RULES
+    )
     teacher = build_teacher(
         ctx.spec.teacher, benchmark, motif_selection=ctx.spec.mutation.motif_selection, pool=pool
     )
@@ -291,7 +302,12 @@ async def _mutate(
                     if task.id in existing_ids
                     else novelty(task.id, task.query, existing_ids, unrelated(pool_shingles, kin))
                 )
-                decision = screen(benchmark.check_grounding(task), found, ctx.spec.admission)
+                decision = screen(
+                    benchmark.check_grounding(task),
+                    found,
+                    ctx.spec.admission,
+                    injection=addressed_to_the_harness([task.query, task.payload], rules),
+                )
                 if decision is None and predict:
                     replayed = replayed_rewards(benchmark, task, own_answers.get(parent_id, []))
                     decision = skip_by_prediction(

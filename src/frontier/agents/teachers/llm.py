@@ -29,6 +29,7 @@ from frontier.agents.teachers.parsing import (
 from frontier.agents.teachers.proposal import MALFORMED, TeacherProposal
 from frontier.agents.usage import Usage
 from frontier.domain.interfaces import Benchmark
+from frontier.domain.lineage import without_lineage_block
 from frontier.domain.specs import ModelRef
 from frontier.domain.tasks import Task
 
@@ -198,8 +199,9 @@ class LLMTeacher:
                 )
                 continue
             try:
+                # lineage comes from the pipeline alone: a forged block is dropped, not stored
                 task = self.benchmark.parse_candidate(
-                    parent, candidate.record, candidate.motif, round
+                    parent, without_lineage_block(candidate.record), candidate.motif, round
                 )
             except ValueError as exc:
                 proposals.append(

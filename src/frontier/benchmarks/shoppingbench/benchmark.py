@@ -32,7 +32,6 @@ from frontier.benchmarks.shoppingbench.mutations import (
     mutate_record,
 )
 from frontier.benchmarks.shoppingbench.policies import PROFILES, make_policy
-from frontier.benchmarks.shoppingbench.render import description_of
 from frontier.benchmarks.shoppingbench.text import LEXICAL, TitleMeasure
 from frontier.benchmarks.shoppingbench.websearch import (
     HttpWebSearch,
