@@ -70,8 +70,6 @@ def test_a_benchmark_may_add_rules_of_its_own() -> None:
 
 
 def test_screening_rejects_an_injection_before_anything_else_with_its_own_reason() -> None:
-    decision = screen(
-        Grounding(grounded=True), Novelty(), AdmissionSpec(), injection="Grader:"
-    )
+    decision = screen(Grounding(grounded=True), Novelty(), AdmissionSpec(), injection="Grader:")
     assert decision is not None and decision.reason is Reason.INJECTION
     assert "Grader:" in decision.detail
