@@ -55,3 +55,49 @@ def test_a_missing_file_is_an_error_naming_it(tmp_path: Path) -> None:
         and err.message == "file not found"
         and "missing.jsonl" in err.file
     )
+
+
+def test_a_byte_that_is_not_utf8_costs_its_line_and_the_rest_of_the_file_is_read(
+    tmp_path: Path,
+) -> None:
+    f = tmp_path / "t.jsonl"
+    f.write_bytes(b'{"a": 1}\n{"a": "caf\xe9"}\n{"a": 3}\n')
+    first, (line, err), last = read(f)
+    assert first == (1, {"a": 1}) and last == (3, {"a": 3})
+    assert line == 2 and isinstance(err, LoadError)
+    assert str(err) == f"{f}:2: not UTF-8 (byte 0xe9 at column 11); task files must be UTF-8"
+
+
+def test_a_line_that_is_not_utf8_is_never_joined_to_a_broken_string_before_it(
+    tmp_path: Path,
+) -> None:
+    f = tmp_path / "t.jsonl"
+    f.write_bytes(b'{"a": "never closed\nstill \xff open"}\n{"b": 2}\n')
+    (l1, e1), (l2, e2), ok = read(f)
+    assert isinstance(e1, LoadError) and l1 == 1 and "truncated" in e1.message
+    assert isinstance(e2, LoadError) and l2 == 2 and "not UTF-8 (byte 0xff" in e2.message
+    assert ok == (3, {"b": 2})
+
+
+def test_a_utf8_byte_order_mark_at_the_start_is_not_part_of_the_first_record(
+    tmp_path: Path,
+) -> None:
+    f = tmp_path / "t.jsonl"
+    f.write_bytes(b'\xef\xbb\xbf{"a": 1}\n{"a": 2}\n')
+    assert read(f) == [(1, {"a": 1}), (2, {"a": 2})]
+
+
+def test_what_no_task_may_hold_is_an_error_at_its_line_naming_the_field(tmp_path: Path) -> None:
+    f = tmp_path / "t.jsonl"
+    f.write_text('{"a": 1}\n{"query": "x\\u0000"}\n{"p": NaN}\n' + "[" * 10_000 + "\n")
+    ok, (l2, nul), (l3, nan), (l4, deep) = read(f)
+    assert ok == (1, {"a": 1})
+    assert (
+        isinstance(nul, LoadError) and l2 == 2 and nul.message.startswith("query: contains a NUL")
+    )
+    assert (
+        isinstance(nan, LoadError) and l3 == 3 and nan.message.startswith("p: NaN is not a finite")
+    )
+    assert (
+        isinstance(deep, LoadError) and l4 == 4 and deep.message == "nested deeper than 100 levels"
+    )

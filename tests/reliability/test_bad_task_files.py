@@ -110,12 +110,14 @@ def test_a_broken_task_file_stops_the_run_naming_file_and_line(
     assert "Traceback" not in result.stderr
 
 
-def test_a_file_that_is_not_utf8_is_named(tmp_path: Path) -> None:
+def test_a_byte_that_is_not_utf8_is_named_at_its_line(tmp_path: Path) -> None:
     paths = write_tasks(tmp_path / "tasks")
-    paths["shop"].write_bytes(b'{"query": "caf\xe9 table", "reward": []}\n')
+    lines = paths["shop"].read_bytes().split(b"\n")
+    lines[2] = b'{"query": "caf\xe9 table", "reward": []}'
+    paths["shop"].write_bytes(b"\n".join(lines))
     result = run(manifest(tmp_path), f"sqlite:///{tmp_path / 'f.db'}")
     assert result.exit_code == 2
-    assert f"{paths['shop']}:0: not UTF-8" in result.stderr
+    assert f"{paths['shop']}:3: not UTF-8 (byte 0xe9 at column 15)" in result.stderr
 
 
 def test_task_files_without_a_single_task_are_a_source_error(tmp_path: Path) -> None:
@@ -139,6 +141,57 @@ def test_with_on_error_skip_the_broken_lines_are_counted_and_every_good_task_is_
     summary = json.loads(result.stdout)
     assert summary["loadErrors"] == 2
     assert summary["bandsBefore"]["total"] == len(FAMILIES) * PER_FILE
+
+
+HOSTILE_LINES = [
+    '{"query": "a lamp\\u0000 with a NUL", "reward": {"product_id": "1"}}',
+    '{"query": "deep", "reward": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    '{"query": "nan", "reward": {"product_id": "1", "price": [{"less than": [null, NaN]}]}}',
+    '{"query": "infinite", "reward": {"product_id": "1", "score": Infinity}}',
+    '{"query": "overflow", "reward": {"product_id": "1", "score": 1e999}}',
+]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_with_on_error_skip_hostile_lines_are_named_and_only_the_good_tasks_are_stored(
+    tmp_path: Path, request: pytest.FixtureRequest, backend: str
+) -> None:
+    """A NUL, a 100,000-deep record, NaN, Infinity and 1e999 used to abort a run (a
+    RecursionError, or PostgreSQL refusing the row) and a Latin-1 byte dropped its file."""
+    paths = write_tasks(tmp_path / "tasks")
+    good = paths["product"].read_bytes().split(b"\n")[:PER_FILE]
+    hostile = [line.encode() for line in HOSTILE_LINES] + [b'{"query": "caf\xe9", "reward": {}}']
+    mixed = [good[0], *hostile[:3], good[1], good[2], *hostile[3:], good[3]]
+    paths["product"].write_bytes(b"\n".join(mixed) + b"\n")
+    if backend == "sqlite":
+        dsn = f"sqlite:///{tmp_path / 'f.db'}"
+        result, stored = run_and_read(tmp_path, dsn)
+    else:
+        admin = request.getfixturevalue("admin")
+        with admin.scratch_database() as dsn:
+            result, stored = run_and_read(tmp_path, dsn)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["loadErrors"] == len(hostile)
+    assert summary["bandsBefore"]["total"] == len(FAMILIES) * PER_FILE
+    bad_lines = [i + 1 for i, line in enumerate(mixed) if line in hostile]
+    where = f"{paths['product']}:"
+    warned = [e for e in result.stderr.splitlines() if e.startswith(f"warning: skipped {where}")]
+    assert [int(w[len(f"warning: skipped {where}") :].split(":")[0]) for w in warned] == bad_lines
+    assert summary["skipped"] == [w.removeprefix("warning: skipped ") for w in warned]
+    assert len(stored) == len(FAMILIES) * PER_FILE
+    assert {json.loads(line)["query"] for line in good} <= stored
+
+
+def run_and_read(tmp_path: Path, dsn: str) -> tuple[Any, set[str]]:
+    """`frontier run` with onError: skip on `dsn`, and the queries of the stored base tasks."""
+    result = run(manifest(tmp_path, onError="skip"), dsn)
+    store = Store.connect(dsn)
+    try:
+        stored = {t.query for t in store.get_tasks(FRONTIER) if t.lineage.parent_id is None}
+    finally:
+        store.close()
+    return result, stored
 
 
 def snapshot(store: Store) -> dict[str, Any]:

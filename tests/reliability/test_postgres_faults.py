@@ -48,7 +48,6 @@ from tests.support.faults import (
     ShoppingSolver,
     Unavailable,
     free_port,
-    pg_admin_url,
 )
 from tests.support.frontiers import scripted_model, small_document
 from tests.support.openai_server import RecordedRequest, Reply, ScriptedOpenAIServer, ScriptItem
@@ -170,23 +169,6 @@ def assert_same_rollouts(store: Store, expected: list[Row]) -> None:
 
 
 # --- the shared server: connections terminated -------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def admin() -> Iterator[PostgresAdmin]:
-    url = pg_admin_url()
-    if url is None:
-        pytest.skip("FRONTIER_TEST_POSTGRES=skip: the PostgreSQL fault tests are off")
-    found = PostgresAdmin(url)
-    problem = found.reachable()
-    if problem is not None:
-        pytest.fail(
-            f"PostgreSQL is not reachable at {url.render_as_string()} ({problem}); start it "
-            "with scripts/ensure-postgres or set FRONTIER_TEST_POSTGRES=skip",
-            pytrace=False,
-        )
-    yield found
-    found.close()
 
 
 def test_a_worker_whose_connections_are_terminated_mid_shard_loses_and_duplicates_nothing(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import secrets
 import sqlite3
 import subprocess
 import sys
@@ -201,3 +202,76 @@ async def test_a_key_cut_short_in_an_error_message_is_still_redacted(
     # What a rollout would hold (the cause), and what the store would write (scrubbed).
     stored = scrub.redact_text(str(info.value))
     assert leaks(f"x-{key}", error=str(info.value), stored=stored) == []
+
+
+class EchoesMaskedKeys:
+    """The ShoppingBench solver on a server that refuses one task (the first it sees) with
+    OpenAI's own 401 message, which echoes the key masked as its first 8 and last 4
+    characters. One task only, so the run's errored share stays small."""
+
+    def __init__(self) -> None:
+        self.solver = ShoppingSolver()
+        self.refused = 0
+        self.victim: str | None = None
+
+    def __call__(self, request: RecordedRequest) -> ScriptItem:
+        key = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        query = next(m["content"] for m in request.messages if m.get("role") == "user")
+        self.victim = self.victim or query
+        if query == self.victim:
+            self.refused += 1
+            masked = f"{key[:8]}{'*' * 24}{key[-4:]}"
+            return Status(401, message=f"Incorrect API key provided: {masked}. You can find it")
+        return self.solver(request)
+
+
+def test_a_key_in_a_base_url_query_or_echoed_masked_leaves_nothing_in_store_status_report_or_logs(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Some providers take the key as `?key=...`; OpenAI echoes a wrong key as sk-abcd****wxyz.
+    Neither the query key nor the head or tail of the echoed key may be kept anywhere."""
+    api_key = f"sk-Q{secrets.token_hex(12)}Zq9W"
+    query_key = f"AIzaQUERY{secrets.token_hex(8)}"
+    monkeypatch.setenv(KEY_ENV, api_key)
+    caplog.set_level(logging.DEBUG)
+    db_path = tmp_path / "frontier.db"
+    db = f"sqlite:///{db_path}"
+    hostile = EchoesMaskedKeys()
+    runner = CliRunner()
+    with ScriptedOpenAIServer(handler=hostile) as server:
+        doc = small_document(per_family=3, stop={"maxRounds": 1})
+        spec = doc["spec"]
+        spec["solver"] = scripted_model(server.url, "solver-scripted", apiKeyEnv=KEY_ENV)
+        spec["verifiers"] = [
+            scripted_model(f"{server.url}?alt=json&key={query_key}", "verifier-scripted")
+        ]
+        spec["profile"]["k"] = spec["admission"]["k"] = spec["verification"]["k"] = 1
+        path = tmp_path / "frontier.yaml"
+        path.write_text(yaml.safe_dump(doc))
+        done = runner.invoke(app, ["run", "-f", str(path), "--db", db])
+    assert done.exit_code == 0, done.output
+
+    assert hostile.refused > 0, "no key was echoed, so the test proves nothing"
+    status = runner.invoke(app, ["status", "--db", db, "--json"])
+    report_app, report_args = report_command()
+    report_file = tmp_path / "report.html"
+    report = runner.invoke(report_app, [*report_args, "--db", db, "-o", str(report_file)])
+    assert status.exit_code == 0 and report.exit_code == 0, status.output + report.output
+    store = Store.connect(db)
+    errors = [r.error or "" for run in store.runs(FRONTIER) for r in store.rollouts_for(run.name)]
+    stored_spec = store.get_frontier(FRONTIER)
+    called = [r for r in store.runs(FRONTIER) if r.model_name == "verifier-scripted"]
+    store.close()
+    assert called, "the model with the query-string key was never played"
+    assert any("Incorrect API key provided: <redacted>" in e for e in errors), errors
+    assert stored_spec is not None and "key=<redacted>" in str(stored_spec.spec)
+    places = {
+        "run output": done.output,
+        "log records": caplog.text,
+        "status --json": status.output,
+        "report": report.output + report_file.read_text(encoding="utf-8"),
+        "stored errors": "\n".join(errors),
+        "database dump": database_dump(db_path),
+    }
+    fragments = (query_key, query_key[4:], api_key[:8], api_key[-4:])
+    assert [name for name, text in places.items() if any(f in text for f in fragments)] == []

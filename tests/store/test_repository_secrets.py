@@ -103,3 +103,36 @@ def test_a_redacted_trace_is_still_the_same_json_structure(store: Store) -> None
     (back,) = store.rollouts_for(run.name)
     assert back.trace["steps"] == [{"out": "key <redacted> end", "n": 1}]
     assert "PLANTED" not in repr(back.trace)
+
+
+QUERY_KEY = "AIzaPLANTEDquery0123456789"
+ECHOED = "sk-proj-QPLANTEDechoedKEY0123456789Zq9W"
+
+
+def test_a_key_in_a_base_url_query_string_or_masked_in_an_echo_is_absent_from_every_table(
+    store: Store,
+) -> None:
+    url = f"https://llm.example/v1?alt=json&key={QUERY_KEY}"
+    store.upsert_frontier(
+        FRONTIER,
+        {
+            "solver": {"name": "solver", "baseUrl": url},
+            "benchmark": {"options": {"base_url": f"http://search/?API-KEY={QUERY_KEY}"}},
+        },
+    )
+    solver = ModelRef(name="solver", provider="openai", base_url=url, model="m")
+    run = store.create_run(
+        "run-1", frontier=FRONTIER, kind="profile", model=solver, task_set=TaskSetRef(), k=2
+    )
+    masked = f"{ECHOED[:8]}{'*' * 20}{ECHOED[-4:]}"
+    store.ingest_rollouts(
+        run.name,
+        [
+            ok("t", 0, 0.5, trace={"base_url": url, "note": f"GET {url}"}),
+            error("t", 1, f"http_error (HTTP 401): Incorrect API key provided: {masked}. See"),
+        ],
+    )
+    dump = _dump(store)
+    assert "PLANTED" not in dump and "Zq9W" not in dump
+    assert "alt=json" in dump  # parameters that carry no credential stay
+    assert "key=<redacted>" in dump and "API-KEY=<redacted>" in dump

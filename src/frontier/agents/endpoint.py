@@ -29,6 +29,7 @@ from frontier.agents.retry import (
     budget_exhausted,
     retry_after_seconds,
 )
+from frontier.domain.redaction import redact_deep, redact_url
 from frontier.domain.specs import ModelRef
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,9 @@ class Endpoint:
         self.client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0)
 
     def redact(self, value: Any) -> Any:
-        return redact(value, self._api_key)
+        """The key itself, and anything credential-shaped (a masked echo of it, a `?key=`
+        in a URL), replaced: nothing of a key is kept."""
+        return redact_deep(redact(value, self._api_key))
 
     async def aclose(self) -> None:
         await self.client.close()
@@ -147,7 +150,7 @@ class Endpoint:
             )
             log.info(
                 "endpoint %s: %s; retry %d/%d in %.2fs",
-                self.base_url,
+                redact_url(self.base_url),
                 cause,
                 retry + 1,
                 max_retries,

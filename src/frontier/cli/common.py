@@ -79,6 +79,11 @@ def print_error(message: str) -> None:
     errors.print(Text.assemble(("error:", "bold red"), " ", message))
 
 
+def print_warning(message: str) -> None:
+    """`warning: <message>` on stderr, the message exactly as given."""
+    errors.print(Text.assemble(("warning:", "bold yellow"), " ", message))
+
+
 def database_failure(exc: DBAPIError, dsn: str | None = None) -> str:
     """One line for a database error the store's retries gave up on, without credentials."""
     where = f" {safe_dsn(dsn)}" if dsn else ""

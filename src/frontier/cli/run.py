@@ -22,7 +22,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from frontier.cli.common import DbOption, console, expected_errors, open_store
+from frontier.cli.common import DbOption, console, expected_errors, open_store, print_warning
 
 if TYPE_CHECKING:
     from frontier.local.runner import LoopResult
@@ -129,6 +129,8 @@ def run(
                 raise typer.Exit(130) from None
             finally:
                 _restore(previous)
+    for line in result.skipped:
+        print_warning(f"skipped {line}")
     if as_json:
         typer.echo(json.dumps(result_dict(result), indent=2))
     else:
@@ -139,6 +141,7 @@ def result_dict(result: LoopResult) -> dict[str, Any]:
     return {
         "frontier": result.frontier,
         "loadErrors": result.load_errors,
+        "skipped": result.skipped,
         "bandsBefore": result.bands_before.as_dict(),
         "bandsAfter": result.bands_after.as_dict() if result.bands_after else None,
         "rounds": [

@@ -47,6 +47,8 @@ class LoopResult:
     rounds: list[RoundResult] = field(default_factory=list)
     stopped_because: str = ""
     load_errors: int = 0
+    skipped: list[str] = field(default_factory=list)
+    """Each task line skipped under onError: skip, as `FILE:LINE: what is wrong`."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ async def run_loop(
         frontier=ctx.frontier,
         bands_before=store.band_counts(base.name, spec.bands),
         load_errors=len(errors),
+        skipped=[str(e) for e in errors],
     )
     stop = StopAt(
         max_rounds=max_rounds if max_rounds is not None else spec.stop.max_rounds,

@@ -5,8 +5,10 @@ name, a file path), so a spec stored as `to_wire()` holds no key. This module
 is the second line of defence for everything the store writes that a user or
 an endpoint controls: a field named like a credential that holds something
 other than a reference, a `--api-key` argument of a model server, an env entry
-with a literal value, credentials inside a URL, and key-shaped tokens in
-error messages and traces are all replaced by REDACTED before they are stored.
+with a literal value, credentials inside a URL (userinfo, or a query parameter such
+as `?key=`), and key-shaped tokens in error messages and traces are all replaced by
+REDACTED before they are stored. The URL and text rules live in domain.redaction,
+shared with the agents' logs.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-REDACTED = "<redacted>"
+from frontier.domain.redaction import REDACTED, redact_text, redact_url
+
+__all__ = ["REDACTED", "has_credential_field", "redact_text", "redact_url", "scrub"]
 
 _SECRETISH_NAME = re.compile(
     r"(api[-_]?key|secret|passw(or)?d|credential|authorization|(key|token)$)", re.I
@@ -25,17 +28,6 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 _SECRET_FLAG = re.compile(
     r"^--?(api[-_]?key|token|password|secret|auth[-_]?token|hf[-_]?token)(=.*)?$", re.I
 )
-_TOKEN_PATTERNS = (
-    # OpenAI-style and similar provider keys, HuggingFace tokens, bearer headers.
-    re.compile(r"\b(?:sk|rk|pk)-[A-Za-z0-9_\-]{16,}"),
-    re.compile(r"\bhf_[A-Za-z0-9]{20,}"),
-    re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._\-~+/]{12,}=*"),
-    re.compile(r"(?i)(api[-_]?key[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]{8,}"),
-)
-
-
-_HINT = re.compile(r"sk-|rk-|pk-|hf_|(?i:bearer|api[-_]?key)")
-
 
 _CREDENTIAL_FIELD_IN_JSON = re.compile(
     r'"[^"\\]*(?:api[-_]?key|secret|passw(?:or)?d|credential|authorization)[^"\\]*"\s*:', re.I
@@ -45,18 +37,6 @@ _CREDENTIAL_FIELD_IN_JSON = re.compile(
 def has_credential_field(json_text: str) -> bool:
     """Whether serialized JSON has an object field named like a credential (cheap pre-check)."""
     return bool(_CREDENTIAL_FIELD_IN_JSON.search(json_text))
-
-
-def redact_text(text: str) -> str:
-    """Replace key-shaped tokens in free text (error messages, serialized traces)."""
-    if not text or not _HINT.search(text):
-        return text
-    for pattern in _TOKEN_PATTERNS:
-        if pattern.groups:
-            text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
-        else:
-            text = pattern.sub(REDACTED, text)
-    return text
 
 
 def _is_reference(field: str, value: Any) -> bool:
@@ -76,17 +56,6 @@ def _is_reference(field: str, value: Any) -> bool:
     if lowered in ("key",):  # the key inside a SecretKeyRef-like mapping, handled by the caller
         return redact_text(value) == value
     return False
-
-
-def _scrub_url(value: str) -> str:
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return value
-    if parts.password is None and "@" not in parts.netloc:
-        return value
-    host = parts.netloc.rsplit("@", 1)[-1]
-    return urlunsplit((parts.scheme, f"{REDACTED}@{host}", parts.path, parts.query, parts.fragment))
 
 
 def _scrub_args(args: list[Any]) -> list[Any]:
@@ -128,7 +97,7 @@ def scrub(value: Any, field: str = "") -> Any:
             elif isinstance(v, list):
                 out[key] = _scrub_args(v)
             elif isinstance(v, str):
-                out[key] = _scrub_url(redact_text(v)) if "url" in key.lower() else redact_text(v)
+                out[key] = redact_url(v) if "url" in key.lower() else redact_text(v)
             else:
                 out[key] = v
         return out
