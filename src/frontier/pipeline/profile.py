@@ -15,6 +15,7 @@ from frontier.agents import EndpointPool, HarnessError, LimitChange, OpenAIAgent
 from frontier.agents.base import endpoint_url
 from frontier.domain.admission import NOT_ROLLED_OUT
 from frontier.domain.bands import BandSummary
+from frontier.domain.redaction import redact_url
 from frontier.domain.specs import ModelRef, TaskSetRef
 from frontier.domain.tasks import Task
 from frontier.pipeline.context import Context, load_base_tasks
@@ -31,7 +32,6 @@ from frontier.pipeline.rollouts import (
     states_from,
 )
 from frontier.store import ConcurrencyChange, NotFoundError, RunKind, RunRecord, StoreError
-from frontier.store.scrub import scrub
 
 STAGE = "rollouts"
 
@@ -215,7 +215,7 @@ def _endpoint(model: ModelRef) -> str:
     if model.provider == "heuristic":
         return f"model {model.name} (heuristic)"
     try:
-        return f"model {model.name} at {scrub(endpoint_url(model))}"
+        return f"model {model.name} at {redact_url(endpoint_url(model))}"
     except ValueError:
         return f"model {model.name}"
 
