@@ -287,12 +287,14 @@ def test_a_worker_that_loses_its_database_mid_shard_says_so_in_one_line_and_a_re
     ingest = Store._ingest_rollouts
     batches = 0
 
-    def lost_after_the_first_batch(self: Store, run: str, rollouts: list[Rollout]) -> int:
+    def lost_after_the_first_batch(
+        self: Store, run: str, rollouts: list[Rollout], *failed: list[Rollout]
+    ) -> int:
         nonlocal batches
         batches += 1
         if batches > 1:  # what the store raises once its retries gave up
             raise OperationalError("INSERT", {}, Exception("server closed the connection"))
-        return ingest(self, run, rollouts)
+        return ingest(self, run, rollouts, *failed)
 
     monkeypatch.setattr(Store, "_ingest_rollouts", lost_after_the_first_batch)
     command = ["worker", "rollouts", "--frontier", FRONTIER, "--run", "profile", "--db", db]
