@@ -246,6 +246,8 @@ def test_a_key_in_a_base_url_query_or_echoed_masked_leaves_nothing_in_store_stat
             scripted_model(f"{server.url}?alt=json&key={query_key}", "verifier-scripted")
         ]
         spec["profile"]["k"] = spec["admission"]["k"] = spec["verification"]["k"] = 1
+        # every call with the query-string key is refused (404); let the run finish anyway
+        spec["failure"] = {"maxErroredShare": 1.0}
         path = tmp_path / "frontier.yaml"
         path.write_text(yaml.safe_dump(doc))
         done = runner.invoke(app, ["run", "-f", str(path), "--db", db])
