@@ -169,6 +169,30 @@ class RoundRecord:
 
 
 @dataclass(frozen=True)
+class TeacherSpend:
+    """What a teacher spent on one parent: its requests, tokens and their price in USD."""
+
+    model: str
+    requests: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    missing_usage: int = 0
+    """Replies that carried no usage numbers (their tokens are unknown, not zero)."""
+    cost_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class TeacherUsageRecord:
+    """The teacher's spend on one parent of a round, in one attempt at that parent."""
+
+    round: int
+    parent_id: str
+    attempt: int
+    spend: TeacherSpend
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
 class SliceRecord:
     version: int
     parent_version: int | None
