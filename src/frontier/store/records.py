@@ -81,6 +81,8 @@ class RunTotals:
     latency_seconds: float = 0.0
     errored_attempts: int = 0
     replayed: int = 0
+    successes: int = 0
+    """Ok rollouts that fully succeeded (the benchmark's binary success)."""
 
     @property
     def attempted(self) -> int:
@@ -93,6 +95,7 @@ class RunTotals:
             "replayed": self.replayed,
             "rollouts": self.rollouts,
             "ok": self.ok,
+            "successes": self.successes,
             "errors": self.errors,
             "tasks": self.tasks,
             "inputTokens": self.input_tokens,

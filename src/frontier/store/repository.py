@@ -711,6 +711,13 @@ class Store:
             run_id, _ = self._run_id(conn, run)
             return queries.run_totals(conn, run_id)
 
+    @retry_transient
+    def run_cost_since(self, run: str, since: datetime) -> float:
+        """The run's cost recorded at or after `since` (see `run_totals` for what counts)."""
+        with self._read() as conn:
+            run_id, _ = self._run_id(conn, run)
+            return queries.run_cost_since(conn, run_id, since)
+
     def task_means(self, run: str, task_ids: Iterable[str] | None = None) -> dict[str, TaskMean]:
         """Per task: mean reward over ok rollouts (None if all errored), n_ok, n_error. In SQL."""
         ok = queries.ok_condition()
