@@ -12,17 +12,24 @@ from collections.abc import Callable
 from datetime import datetime
 
 from frontier.domain.cost import CostSummary, RoundSpend, Spend
+from frontier.domain.specs import BudgetSpec
 from frontier.pipeline.context import Context
-from frontier.store import RunRecord, RunTotals
+from frontier.store import RunRecord, RunTotals, Store
 
 Totals = Callable[[RunRecord], RunTotals]
 
 
 def cost_summary(ctx: Context, *, totals: Totals | None = None) -> CostSummary:
     """The frontier's spend; `totals` may serve finished runs' totals from a cache."""
-    store = ctx.store
+    return spend_of(ctx.store, ctx.frontier, ctx.spec.budget, totals=totals)
+
+
+def spend_of(
+    store: Store, frontier: str, budget: BudgetSpec | None = None, *, totals: Totals | None = None
+) -> CostSummary:
+    """`cost_summary` for a frontier known by its key (the metrics read frontiers this way)."""
     read: Totals = totals or (lambda run: store.run_totals(run.name))
-    latest = store.latest_slice(ctx.frontier)
+    latest = store.latest_slice(frontier)
     since = latest.created_at if latest is not None else None
     lines: dict[tuple[str, str], Spend] = {}
     rounds: dict[int, RoundSpend] = {}
@@ -32,7 +39,7 @@ def cost_summary(ctx: Context, *, totals: Totals | None = None) -> CostSummary:
         key = (line.stage, line.model)
         lines[key] = lines[key].plus(line) if key in lines else line
 
-    for run in store.runs(ctx.frontier):
+    for run in store.runs(frontier):
         t = read(run)
         add(
             Spend(
@@ -52,8 +59,8 @@ def cost_summary(ctx: Context, *, totals: Totals | None = None) -> CostSummary:
             rounds[number] = RoundSpend(
                 number, r.teacher_usd, r.candidates_usd + t.cost_usd, r.admitted
             )
-        since_last += _run_cost_since(ctx, run, t, since)
-    for u in store.teacher_usage(ctx.frontier):
+        since_last += _run_cost_since(store, run, t, since)
+    for u in store.teacher_usage(frontier):
         s = u.spend
         add(
             Spend(
@@ -71,10 +78,10 @@ def cost_summary(ctx: Context, *, totals: Totals | None = None) -> CostSummary:
         )
         if since is None or u.recorded_at >= since:
             since_last += s.cost_usd
-    for c in store.candidates(ctx.frontier, decision="admitted"):
+    for c in store.candidates(frontier, decision="admitted"):
         r = rounds.get(c.round, RoundSpend(c.round))
         rounds[c.round] = RoundSpend(c.round, r.teacher_usd, r.candidates_usd, r.admitted + 1)
-    budget = ctx.spec.budget
+    budget = budget or BudgetSpec()
     return CostSummary(
         lines=tuple(lines.values()),
         admitted=sum(r.admitted for r in rounds.values()),
@@ -87,7 +94,7 @@ def cost_summary(ctx: Context, *, totals: Totals | None = None) -> CostSummary:
 
 
 def _run_cost_since(
-    ctx: Context, run: RunRecord, totals: RunTotals, since: datetime | None
+    store: Store, run: RunRecord, totals: RunTotals, since: datetime | None
 ) -> float:
     """The run's cost at or after `since`: all of it for a run created since, none for one
     finished before, and read from the store for a run that spans the moment."""
@@ -95,4 +102,4 @@ def _run_cost_since(
         return totals.cost_usd
     if run.finished_at is not None and run.finished_at < since:
         return 0.0
-    return ctx.store.run_cost_since(run.name, since)
+    return store.run_cost_since(run.name, since)
