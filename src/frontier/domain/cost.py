@@ -182,3 +182,34 @@ class CostSummary:
                 for r in self.rounds
             ],
         }
+
+
+class BudgetExceededError(Exception):
+    """The next wave of rollouts (or teacher call) would cross the frontier's budget.
+
+    Not a harness error: nothing failed, the work stopped cleanly before spending and
+    resumes when the budget is raised (everything done so far is stored).
+    """
+
+
+def would_cross(
+    spent: float, estimate: float, limit: float | None, what: str
+) -> BudgetExceededError | None:
+    """The error to raise when spending `estimate` more on top of `spent` crosses `limit`.
+
+    Reaching the limit exactly is allowed; with nothing spent yet the estimate is 0, so
+    the first wave runs and measures what a rollout costs.
+    """
+    if limit is None or spent + estimate <= limit:
+        return None
+    return BudgetExceededError(
+        f"{what} ({limit:.4f} USD) would be crossed: {spent:.4f} USD spent, the next step "
+        f"is estimated at {estimate:.4f} USD; raise it to resume"
+    )
+
+
+def mean_cost(lines: Iterable[Spend], model: str, stage: str | None = None) -> float:
+    """The mean cost per attempt of a model so far (of one stage, or of every stage)."""
+    found = [s for s in lines if s.model == model and (stage is None or s.stage == stage)]
+    attempts = sum(s.attempts for s in found)
+    return sum(s.cost_usd for s in found) / attempts if attempts else 0.0

@@ -34,6 +34,7 @@ from frontier.domain.parents import select_parents
 from frontier.domain.prediction import predict_band, skip_by_prediction
 from frontier.domain.similarity import shingle_pool, shingles
 from frontier.domain.tasks import FinalAnswer, Rollout, Task
+from frontier.pipeline.budget import check_teacher
 from frontier.pipeline.context import Context
 from frontier.pipeline.profile import stored_changes
 from frontier.pipeline.rollouts import ProgressHook
@@ -266,6 +267,7 @@ async def _mutate(
     progress: ProgressHook | None,
 ) -> MutateReport:
     report = MutateReport()
+    model = ctx.spec.teacher.model if ctx.spec.teacher.kind == "llm" else None
     scope = round_scope(ctx, round_number)
     parents = round_parents(ctx, round_number)
     done = ctx.store.done_shards(ctx.frontier, STAGE, scope)
@@ -291,6 +293,7 @@ async def _mutate(
         ctx.spec.teacher, benchmark, motif_selection=ctx.spec.mutation.motif_selection, pool=pool
     )
     meter = SpendMeter(teacher)
+    spender = model.name if model is not None else PROCEDURAL
     if progress is not None:
         progress(0, len(mine))
     for handled, (index, parent_id) in enumerate(mine, start=1):
@@ -306,6 +309,7 @@ async def _mutate(
         in_round -= prior
         for task_id in own:
             pool_shingles.pop(task_id, None)
+        check_teacher(ctx, spender, round_number)
         attempt = ctx.store.shard_started(ctx.frontier, STAGE, scope, index).attempts
         meter.take()
         report.parents += 1

@@ -17,6 +17,7 @@ from frontier.domain.admission import NOT_ROLLED_OUT
 from frontier.domain.bands import BandSummary
 from frontier.domain.specs import ModelRef, TaskSetRef
 from frontier.domain.tasks import Task
+from frontier.pipeline.budget import check_wave
 from frontier.pipeline.context import Context, load_base_tasks
 from frontier.pipeline.rollouts import (
     Allocation,
@@ -174,6 +175,7 @@ async def run_shard(
             concurrency=model.concurrency,
             sink=lambda batch: ctx.store.ingest_rollouts(key, batch),
             progress=progress,
+            before_wave=lambda n: check_wave(ctx, run, n),
         )
     except BaseException as exc:
         ctx.store.shard_failed(
