@@ -163,6 +163,43 @@ def test_tokens_and_cost_equal_the_run_totals_of_each_model(store: Store) -> Non
     ) == pytest.approx(1240)
 
 
+def test_cost_by_stage_and_model_equals_the_run_totals_and_the_teachers_usage(
+    store: Store,
+) -> None:
+    samples = scrape(store_registry(store))
+    solver = store.get_run(EXTRA_RUN)
+    assert solver is not None
+    totals = [store.run_totals(r.name) for r in store.runs(FRONTIER, kind="profile")]
+    labels = {"frontier": FRONTIER, "stage": "profile", "model": solver.model_name}
+    cost = sum(t.cost_usd for t in totals)
+    assert cost == pytest.approx(0.0125)
+    assert value(samples, "frontier_stage_cost_usd_total", **labels) == pytest.approx(cost)
+    assert value(samples, "frontier_stage_tokens_total", direction="input", **labels) == sum(
+        t.input_tokens for t in totals
+    )
+    attempted = sum(t.attempted for t in totals)
+    assert value(samples, "frontier_cost_per_rollout_usd", **labels) == pytest.approx(
+        cost / attempted
+    )
+    successes, scored = sum(t.successes for t in totals), sum(t.ok for t in totals)
+    assert value(samples, "frontier_cost_per_success_usd", **labels) == pytest.approx(
+        cost / successes
+    )
+    assert value(samples, "frontier_accuracy_per_dollar", **labels) == pytest.approx(
+        (successes / scored) / (cost / attempted)
+    )
+    teacher = {"frontier": FRONTIER, "stage": "teacher", "model": "procedural"}
+    assert value(samples, "frontier_stage_cost_usd_total", **teacher) == 0
+    # free stages have no accuracy per dollar: the series is absent, never infinite
+    free = {"frontier": FRONTIER, "stage": "candidates", "model": solver.model_name}
+    assert ("frontier_accuracy_per_dollar", frozenset(free.items())) not in samples
+    assert value(samples, "frontier_cost_per_admitted_task_usd", frontier=FRONTIER) == 0
+    # the extra run's rollouts were recorded after the round's slice was published
+    assert value(
+        samples, "frontier_spend_since_last_slice_usd", frontier=FRONTIER
+    ) == pytest.approx(0.0125)
+
+
 def test_candidates_by_decision_and_reason_equal_the_stores_candidate_counts(store: Store) -> None:
     samples = scrape(store_registry(store))
     counts = store.candidate_counts(FRONTIER)

@@ -24,7 +24,16 @@ from tests.report.conftest import FRONTIER, HOSTILE, PLANTED_KEY, EmbeddedRun
 from tests.report.pages import table
 
 FIGURES = ("bands", "band-history", "pass-metrics", "rounds", "lineage")
-SECTIONS = ("bands", "pass-metrics", "rounds", "lineage", "canaries", "saturation", "events")
+SECTIONS = (
+    "bands",
+    "pass-metrics",
+    "cost",
+    "rounds",
+    "lineage",
+    "canaries",
+    "saturation",
+    "events",
+)
 
 
 def verification_runs(store: Store, version: int) -> dict[str, str]:

@@ -43,11 +43,20 @@ def expected() -> tuple[type[Exception], ...]:
     start-up (they live beside the pipeline, which imports the OpenAI SDK)."""
     from frontier.agents.errors import HarnessError
     from frontier.benchmarks.jsonlines import TaskFileError
+    from frontier.domain.cost import BudgetExceededError
     from frontier.domain.manifest import SpecError
     from frontier.local.runner import ManifestError
     from frontier.pipeline.context import TaskSourceError
 
-    return (ManifestError, SpecError, TaskFileError, TaskSourceError, StoreError, HarnessError)
+    return (
+        ManifestError,
+        SpecError,
+        TaskFileError,
+        TaskSourceError,
+        StoreError,
+        HarnessError,
+        BudgetExceededError,
+    )
 
 
 @contextmanager

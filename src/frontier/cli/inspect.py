@@ -88,6 +88,7 @@ def _print_status(s: dict[str, Any]) -> None:
             f"({total('replayed')} replayed), {total('errors')} still errored; "
             f"tokens in {total('inputTokens')}, out {total('outputTokens')}"
         )
+    _print_cost(s["cost"])
     table = Table(title="Rounds")
     for column in ("round", "trigger", "phase", "admitted", "slice"):
         table.add_column(column)
@@ -114,6 +115,50 @@ def _print_status(s: dict[str, Any]) -> None:
         for m in s["verification"]["models"]:
             console.print(f"  {m['model']}: {m['bands']}")
         console.print(f"overlap-hard: {s['overlapHard']}")
+
+
+def usd(value: float | None) -> str:
+    """A dollar figure as status shows it; n/a when it has no denominator."""
+    return "n/a" if value is None else f"${value:,.4f}"
+
+
+def _print_cost(cost: dict[str, Any]) -> None:
+    budget = cost["budget"]
+    limit = (
+        f" of {usd(budget['maxCostUsd'])} budget ({usd(budget['remainingUsd'])} left)"
+        if budget["maxCostUsd"] is not None
+        else ""
+    )
+    since = f"v{cost['lastSliceVersion']}" if cost["lastSliceVersion"] is not None else "start"
+    console.print(
+        f"spend: {usd(cost['totalUsd'])}{limit}; since {since}: {usd(cost['sinceLastSliceUsd'])}; "
+        f"per admitted task: {usd(cost['costPerAdmittedTask'])}"
+    )
+    table = Table(title="Cost by stage and model")
+    for column in (
+        "stage",
+        "model",
+        "tokens in",
+        "tokens out",
+        "cost",
+        "per rollout",
+        "per success",
+        "accuracy/$",
+    ):
+        table.add_column(column)
+    for line in cost["lines"]:
+        apd = line["accuracyPerDollar"]
+        table.add_row(
+            line["stage"],
+            line["model"],
+            str(line["inputTokens"]),
+            str(line["outputTokens"]),
+            usd(line["costUsd"]),
+            usd(line["costPerRollout"]),
+            usd(line["costPerSuccess"]),
+            "n/a" if apd is None else f"{apd:,.1f}",
+        )
+    console.print(table)
 
 
 def export(

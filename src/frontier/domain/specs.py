@@ -409,6 +409,28 @@ class StopSpec(SpecModel):
     )
 
 
+class BudgetSpec(SpecModel):
+    """What a frontier may spend, in USD from its models' pricing (the operator and `frontier run`)."""
+
+    max_cost_usd: float | None = Field(
+        None,
+        gt=0,
+        description=(
+            "Total spend of the frontier (every stage, the teacher included). No round starts "
+            "once it is reached, and no wave of rollouts or teacher call starts when it would "
+            "cross it (estimated from the mean cost so far); raising it resumes."
+        ),
+    )
+    max_round_cost_usd: float | None = Field(
+        None,
+        gt=0,
+        description=(
+            "Spend of one round's teacher and candidate rollouts; the round stops before "
+            "a wave or teacher call that would cross it, and resumes when raised."
+        ),
+    )
+
+
 class FailureSpec(SpecModel):
     """When a run fails instead of finishing with fewer rollouts than planned."""
 
@@ -526,6 +548,7 @@ class FrontierSpec(SpecModel):
     verification: VerificationSpec = Field(default_factory=VerificationSpec)
     saturation: SaturationSpec = Field(default_factory=SaturationSpec)
     stop: StopSpec = Field(default_factory=StopSpec)
+    budget: BudgetSpec = Field(default_factory=BudgetSpec)
     failure: FailureSpec = Field(default_factory=FailureSpec)
     job: JobTemplate = Field(default_factory=JobTemplate)
 

@@ -15,11 +15,18 @@ from pathlib import Path
 from frontier.agents import EndpointPool
 from frontier.domain import naming
 from frontier.domain.bands import BandSummary
+from frontier.domain.cost import BudgetExceededError
 from frontier.domain.manifest import Resource, parse_resource
 from frontier.domain.specs import FrontierSpec, TaskSetRef
 from frontier.local.manifest import ManifestError, load_documents
 from frontier.pipeline.context import Context, read_base_tasks, record_frontier
-from frontier.pipeline.cycle import plan_round, record_saturation, solver_view, start_round
+from frontier.pipeline.cycle import (
+    BUDGET_HOLD,
+    plan_round,
+    record_saturation,
+    solver_view,
+    start_round,
+)
 from frontier.pipeline.profile import finish_run, register_run, run_shard
 from frontier.pipeline.rounds import ProgressFactory, RoundResult, no_progress, run_round
 from frontier.store import Store
@@ -105,15 +112,35 @@ async def run_loop(
         k=spec.profile.k,
         seed=spec.profile.seed,
     )
-    if base.phase != "Succeeded":
-        await run_shard(ctx, base.name, 0, progress=progress("profile base tasks"))
-        finish_run(ctx, base.name)
     result = LoopResult(
         frontier=ctx.frontier,
         bands_before=store.band_counts(base.name, spec.bands),
         load_errors=len(errors),
         skipped=[str(e) for e in errors],
     )
+    try:
+        await _loop(ctx, base.name, result, pool, progress, max_rounds)
+    except BudgetExceededError as exc:
+        result.stopped_because = f"stopped before the next wave: {exc}"
+        store.add_event(ctx.frontier, "BudgetReached", str(exc), type="Warning")
+    result.bands_after = solver_view(ctx)[1]
+    return result
+
+
+async def _loop(
+    ctx: Context,
+    base_run: str,
+    result: LoopResult,
+    pool: EndpointPool,
+    progress: ProgressFactory,
+    max_rounds: int | None,
+) -> None:
+    store, spec = ctx.store, ctx.spec
+    base = store.require_run(base_run)
+    if base.phase != "Succeeded":
+        await run_shard(ctx, base.name, 0, progress=progress("profile base tasks"))
+        finish_run(ctx, base.name)
+        result.bands_before = store.band_counts(base.name, spec.bands)
     stop = StopAt(
         max_rounds=max_rounds if max_rounds is not None else spec.stop.max_rounds,
         deadline=(time.monotonic() + spec.stop.max_duration_seconds)
@@ -142,6 +169,11 @@ async def run_loop(
                 if plan.held_by
                 else "the slice is full and not saturated"
             )
+            if plan.held_by == BUDGET_HOLD:
+                result.stopped_because += (
+                    f": budget.maxCostUsd ({spec.budget.max_cost_usd} USD) is spent; "
+                    "raise it to resume"
+                )
             break
         number = start_round(ctx, plan).number
         finished = await run_round(ctx, number, progress=progress, pool=pool)
@@ -153,5 +185,3 @@ async def run_loop(
                 f"{', '.join(ctx.benchmark.motifs()) or 'none'})"
             )
             break
-    result.bands_after = solver_view(ctx)[1]
-    return result

@@ -40,7 +40,9 @@ from pydantic import ValidationError
 
 from frontier.domain.admission import Reason
 from frontier.domain.bands import BAND_ORDER, BandSummary, partition, summarize
+from frontier.domain.cost import CostSummary
 from frontier.domain.specs import BandSpec, FrontierSpec
+from frontier.pipeline.cost import spend_of
 from frontier.store import FrontierRecord, RunRecord, RunTotals, Store, StoreUnavailableError
 
 log = logging.getLogger(__name__)
@@ -175,6 +177,7 @@ class FrontierNumbers:
     saturation_events: int = 0
     rounds_without_admission: int = 0
     runs: list[RunPhase] = field(default_factory=list)
+    spend: CostSummary = field(default_factory=lambda: CostSummary(lines=()))
 
 
 class _FinishedRuns:
@@ -186,6 +189,7 @@ class _FinishedRuns:
         self.totals: dict[tuple[str, str, datetime | None], RunTotals] = {}
         self.means: dict[tuple[str, str, datetime | None], dict[str, float]] = {}
         self.used: set[tuple[str, str, datetime | None]] = set()
+        self.this_pass: dict[tuple[str, str, datetime | None], RunTotals] = {}
 
     def mark(self, run: RunRecord) -> tuple[str, str, datetime | None]:
         """The run's cache key, noted as read in this pass."""
@@ -197,9 +201,13 @@ class _FinishedRuns:
         key = self.mark(run)
         if key in self.totals:
             return self.totals[key]
+        if key in self.this_pass:
+            return self.this_pass[key]
         totals = store.run_totals(run.name)
         if run.phase in TERMINAL:
             self.totals[key] = totals
+        else:  # read once per pass (rollouts and spend both use it)
+            self.this_pass[key] = totals
         return totals
 
     def task_means(self, store: Store, run: RunRecord) -> dict[str, float]:
@@ -220,6 +228,7 @@ class _FinishedRuns:
         self.totals = {k: v for k, v in self.totals.items() if k in self.used}
         self.means = {k: v for k, v in self.means.items() if k in self.used}
         self.used = set()
+        self.this_pass = {}
 
 
 def read_frontier(
@@ -265,6 +274,12 @@ def read_frontier(
     if spec is not None:
         _task_numbers(store, key, spec, runs, cache, out)
 
+    out.spend = spend_of(
+        store,
+        key,
+        spec.budget if spec is not None else None,
+        totals=lambda run: cache.run_totals(store, run),
+    )
     counts = store.candidate_counts(key)
     # Only decided candidates count: a decision is final, so the counter never goes down.
     out.candidates[("admitted", "")] = counts.admitted
@@ -382,8 +397,59 @@ def families(numbers: list[FrontierNumbers]) -> list[Metric]:
         "Seconds since each run in progress was created (the store keeps no per-phase times).",
         labels=["frontier", "run", "kind", "phase"],
     )
+    stage_tokens = CounterMetricFamily(
+        "frontier_stage_tokens",
+        "Tokens by stage (profile, teacher, candidates, verification) and model.",
+        labels=["frontier", "stage", "model", "direction"],
+    )
+    stage_cost = CounterMetricFamily(
+        "frontier_stage_cost_usd",
+        "Cost in USD by stage and model, from each model's pricing (the teacher's included).",
+        labels=["frontier", "stage", "model"],
+    )
+    per_rollout = GaugeMetricFamily(
+        "frontier_cost_per_rollout_usd",
+        "Cost / attempted rollouts, by rollout stage and model (absent when none).",
+        labels=["frontier", "stage", "model"],
+    )
+    per_success = GaugeMetricFamily(
+        "frontier_cost_per_success_usd",
+        "Cost / fully successful rollouts, by rollout stage and model (absent when none).",
+        labels=["frontier", "stage", "model"],
+    )
+    per_dollar = GaugeMetricFamily(
+        "frontier_accuracy_per_dollar",
+        "Success rate / mean cost per rollout in USD (CLEAR's cost-normalized accuracy / 100); "
+        "absent when nothing was paid.",
+        labels=["frontier", "stage", "model"],
+    )
+    per_admitted = GaugeMetricFamily(
+        "frontier_cost_per_admitted_task_usd",
+        "(Teacher + candidate rollouts cost) / admitted candidates (absent before one).",
+        labels=["frontier"],
+    )
+    since_slice = GaugeMetricFamily(
+        "frontier_spend_since_last_slice_usd",
+        "Cost recorded since the latest slice version was published (all of it before one).",
+        labels=["frontier"],
+    )
     for n in numbers:
         f = n.frontier
+        for line in n.spend.lines:
+            labels = [f, line.stage, line.model]
+            stage_tokens.add_metric([*labels, "input"], line.input_tokens)
+            stage_tokens.add_metric([*labels, "output"], line.output_tokens)
+            stage_cost.add_metric(labels, line.cost_usd)
+            for family, figure in (
+                (per_rollout, line.cost_per_rollout),
+                (per_success, line.cost_per_success),
+                (per_dollar, line.accuracy_per_dollar),
+            ):
+                if figure is not None:
+                    family.add_metric(labels, figure)
+        if n.spend.cost_per_admitted is not None:
+            per_admitted.add_metric([f], n.spend.cost_per_admitted)
+        since_slice.add_metric([f], n.spend.since_last_slice_usd)
         for model, summary in n.bands.items():
             for band in BAND_ORDER:
                 tasks.add_metric([f, model, band.value], summary.count(band))
@@ -409,6 +475,13 @@ def families(numbers: list[FrontierNumbers]) -> list[Metric]:
         rollouts,
         tokens,
         cost,
+        stage_tokens,
+        stage_cost,
+        per_rollout,
+        per_success,
+        per_dollar,
+        per_admitted,
+        since_slice,
         candidates,
         yield_,
         saturations,

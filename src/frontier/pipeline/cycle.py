@@ -9,16 +9,20 @@ the next round from starting.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from frontier.domain import naming
 from frontier.domain.bands import BandSummary, partition, summarize
 from frontier.domain.saturation import RoundPlan, decide, plan_next_round
+from frontier.pipeline.budget import over_budget
 from frontier.pipeline.context import Context
 from frontier.pipeline.mutate import solver_means
 from frontier.pipeline.verify import latest_verification
 from frontier.store import EventRecord, RoundRecord, RunRecord
+
+BUDGET_HOLD = "budget"
+"""What holds the next round once the frontier's spend has reached spec.budget.maxCostUsd."""
 
 
 def solver_view(ctx: Context) -> tuple[str, BandSummary]:
@@ -58,7 +62,7 @@ def plan_round(
         active_round=active,
         seconds_since_last_round=since,
     )
-    return plan_next_round(
+    plan = plan_next_round(
         ctx.spec.saturation,
         saturation=saturation,
         slice_size=len(current.task_ids) if current else None,
@@ -67,6 +71,10 @@ def plan_round(
         active_round=active,
         seconds_since_last_round=since,
     )
+    if plan.start and over_budget(ctx):
+        # the spend has reached spec.budget.maxCostUsd: raising it releases the hold
+        return replace(plan, start=False, held_by=BUDGET_HOLD, number=None)
+    return plan
 
 
 def record_saturation(ctx: Context, plan: RoundPlan) -> None:

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from frontier.agents import EndpointPool, HarnessError
 from frontier.agents.base import endpoint_url
 from frontier.agents.teachers import (
+    LLMTeacher,
+    Teacher,
     TeacherProposal,
     build_teacher,
     failed_checks,
@@ -38,12 +40,15 @@ from frontier.domain.parents import select_parents
 from frontier.domain.prediction import predict_band, skip_by_prediction
 from frontier.domain.similarity import shingle_pool, shingles
 from frontier.domain.tasks import FinalAnswer, Rollout, Task
+from frontier.pipeline.budget import check_teacher
 from frontier.pipeline.context import Context
 from frontier.pipeline.profile import stored_changes
 from frontier.pipeline.rollouts import ProgressHook
-from frontier.store import NewCandidate, RunRecord
+from frontier.store import NewCandidate, RunRecord, TeacherSpend
 
 STAGE = "mutate"
+PROCEDURAL = "procedural"
+"""The model name the procedural teacher's (zero) spend is stored under."""
 
 
 @dataclass
@@ -164,6 +169,56 @@ def unrelated(pool: dict[str, frozenset[str]], kin: set[str]) -> dict[str, froze
     return {task_id: s for task_id, s in pool.items() if task_id not in kin}
 
 
+class SpendMeter:
+    """What a teacher spent on each parent: the change of its usage across one proposal.
+
+    The procedural teacher calls no model, so it spends nothing (stored as 0 tokens).
+    """
+
+    def __init__(self, teacher: Teacher) -> None:
+        self.teacher = teacher
+        self.mark = self._now()
+
+    def _now(self) -> tuple[int, int, int, int]:
+        if not isinstance(self.teacher, LLMTeacher):
+            return (0, 0, 0, 0)
+        u = self.teacher.usage
+        return (u.requests, u.input_tokens, u.output_tokens, u.missing_usage)
+
+    def take(self) -> TeacherSpend:
+        """The spend since the last `take` (or since the meter started)."""
+        now = self._now()
+        requests, tokens_in, tokens_out, missing = (
+            a - b for a, b in zip(now, self.mark, strict=True)
+        )
+        self.mark = now
+        if not isinstance(self.teacher, LLMTeacher):
+            return TeacherSpend(model=PROCEDURAL)
+        pricing = self.teacher.model.pricing
+        return TeacherSpend(
+            model=self.teacher.model.name,
+            requests=requests,
+            input_tokens=tokens_in,
+            output_tokens=tokens_out,
+            missing_usage=missing,
+            cost_usd=(
+                tokens_in * pricing.input_per_million + tokens_out * pricing.output_per_million
+            )
+            / 1_000_000,
+        )
+
+
+def spend_detail(spend: TeacherSpend) -> dict[str, object]:
+    """A parent's spend as its shard record's detail shows it."""
+    return {
+        "model": spend.model,
+        "requests": spend.requests,
+        "inputTokens": spend.input_tokens,
+        "outputTokens": spend.output_tokens,
+        "costUsd": spend.cost_usd,
+    }
+
+
 def round_scope(ctx: Context, round_number: int) -> str:
     return f"{ctx.frontier}#round-{round_number}"
 
@@ -218,6 +273,7 @@ async def _mutate(
     progress: ProgressHook | None,
 ) -> MutateReport:
     report = MutateReport()
+    model = ctx.spec.teacher.model if ctx.spec.teacher.kind == "llm" else None
     scope = round_scope(ctx, round_number)
     parents = round_parents(ctx, round_number)
     done = ctx.store.done_shards(ctx.frontier, STAGE, scope)
@@ -247,6 +303,8 @@ async def _mutate(
     teacher = build_teacher(
         ctx.spec.teacher, benchmark, motif_selection=ctx.spec.mutation.motif_selection, pool=pool
     )
+    meter = SpendMeter(teacher)
+    spender = model.name if model is not None else PROCEDURAL
     if progress is not None:
         progress(0, len(mine))
     for handled, (index, parent_id) in enumerate(mine, start=1):
@@ -262,7 +320,9 @@ async def _mutate(
         in_round -= prior
         for task_id in own:
             pool_shingles.pop(task_id, None)
-        ctx.store.shard_started(ctx.frontier, STAGE, scope, index)
+        check_teacher(ctx, spender, round_number)
+        attempt = ctx.store.shard_started(ctx.frontier, STAGE, scope, index).attempts
+        meter.take()
         report.parents += 1
         rng = random.Random(f"{ctx.spec.mutation.seed}:{round_number}:{parent_id}")
         past = history.get(parent_id, [])
@@ -277,6 +337,10 @@ async def _mutate(
             )
         except HarnessError as exc:
             # The teacher's endpoint failed: not the parent's fault. Leave it undone for a retry.
+            # What it was billed before failing still counts.
+            ctx.store.record_teacher_usage(
+                ctx.frontier, round_number, parent_id, attempt, meter.take()
+            )
             ctx.store.shard_failed(ctx.frontier, STAGE, scope, index, error=str(exc))
             report.failed_parents.append(parent_id)
             if progress is not None:
@@ -341,6 +405,8 @@ async def _mutate(
             ctx.store.add_tasks(ctx.frontier, screened_in)
         # candidates and their screening decisions land in one transaction
         ctx.store.record_candidates(ctx.frontier, round_number, recorded)
+        spend = meter.take()
+        ctx.store.record_teacher_usage(ctx.frontier, round_number, parent_id, attempt, spend)
         ctx.store.shard_done(
             ctx.frontier,
             STAGE,
@@ -350,6 +416,7 @@ async def _mutate(
                 "parent": parent_id,
                 "proposed": len(proposals),
                 "screenedIn": len(screened_in),
+                "usage": spend_detail(spend),
             },
         )
         if progress is not None:

@@ -18,6 +18,7 @@ from frontier.domain.bands import BandSummary
 from frontier.domain.redaction import redact_url
 from frontier.domain.specs import ModelRef, TaskSetRef
 from frontier.domain.tasks import Task
+from frontier.pipeline.budget import check_wave
 from frontier.pipeline.context import Context, load_base_tasks
 from frontier.pipeline.rollouts import (
     Allocation,
@@ -174,6 +175,7 @@ async def run_shard(
             concurrency=model.concurrency,
             sink=lambda batch: ctx.store.ingest_rollouts(key, batch),
             progress=progress,
+            before_wave=lambda n: check_wave(ctx, run, n),
         )
     except BaseException as exc:
         ctx.store.shard_failed(

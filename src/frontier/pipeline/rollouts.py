@@ -165,8 +165,13 @@ async def roll_out(
     batch_size: int = 64,
     error_retries: int = 2,
     progress: ProgressHook | None = None,
+    before_wave: Callable[[int], None] | None = None,
 ) -> WaveReport:
-    """Run waves until the allocation wants nothing more; `states` is updated in place."""
+    """Run waves until the allocation wants nothing more; `states` is updated in place.
+
+    `before_wave` hears the size of each wave before it starts and may stop the run by
+    raising (the budget does: what is done so far is stored, and a re-run resumes).
+    """
     report = WaveReport()
     started = time.monotonic()
     semaphore = asyncio.Semaphore(max(1, concurrency))
@@ -191,6 +196,8 @@ async def roll_out(
             wave = [(by_id[t], a) for t in sorted(plan) for a in plan[t]]
             if not wave:
                 break
+            if before_wave is not None:
+                before_wave(len(wave))
             report.waves += 1
             planned += len(wave)
             if progress is not None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from frontier.domain import naming
 from frontier.pipeline.context import Context
+from frontier.pipeline.cost import cost_summary
 from frontier.pipeline.cycle import solver_view
 from frontier.pipeline.verify import latest_verification
 
@@ -73,4 +74,5 @@ def frontier_summary(ctx: Context) -> dict[str, Any]:
         "verification": verification.as_dict() if verification else None,
         "overlapHard": verification.canaries.count if verification else None,
         "rollouts": {name: run.stats.get("totals") for name, run in runs.items() if run.stats},
+        "cost": cost_summary(ctx).as_dict(),
     }

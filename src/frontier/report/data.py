@@ -22,10 +22,12 @@ from frontier.domain.bands import (
     summarize,
 )
 from frontier.domain.canaries import group_by_pattern
+from frontier.domain.cost import STAGES, CostSummary
 from frontier.domain.metrics import SetMetrics, TaskMetrics, set_metrics
 from frontier.domain.specs import BandSpec
 from frontier.domain.tasks import Rollout, Task
 from frontier.pipeline.context import Context
+from frontier.pipeline.cost import cost_summary
 from frontier.pipeline.verify import VerificationSummary, latest_verification
 from frontier.store import CandidateCounts, NotFoundError, RunRecord, SliceRecord
 from frontier.store.scrub import redact_text, scrub
@@ -197,7 +199,13 @@ class ReportData:
     canaries_evaluated: int
     saturations: list[SaturationView]
     events: list[EventView]
+    cost: CostSummary = field(default_factory=lambda: CostSummary(lines=()))
+    """What the frontier spent, per stage and model (the same read model as status)."""
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        return STAGES
 
     @property
     def slice_families(self) -> list[str]:
@@ -254,6 +262,7 @@ def collect(ctx: Context, slice_version: int | None = None) -> ReportData:
             EventView(e.at, e.type, e.reason, redact_text(e.message))
             for e in store.events(ctx.frontier)
         ],
+        cost=cost_summary(ctx),
     )
 
 

@@ -52,6 +52,15 @@ def _num(value: float | None, digits: int = 2) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
+def _usd(value: float | None) -> str:
+    """Dollars to four decimals (rollouts are cheap); n/a when there is no denominator."""
+    return "n/a" if value is None else f"${value:,.4f}"
+
+
+def _per_dollar(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.1f}"
+
+
 def _ci(interval: Interval | None) -> str:
     if interval is None:
         return "–"
@@ -83,6 +92,8 @@ def _environment() -> Environment:
         num=_num,
         ci=_ci,
         pct=_pct,
+        usd=_usd,
+        per_dollar=_per_dollar,
         when=_when,
         pretty=_pretty,
         b64=lambda png: base64.b64encode(png).decode("ascii"),

@@ -29,6 +29,8 @@ from frontier.store.records import (
     ShardRecord,
     SliceRecord,
     TaskMean,
+    TeacherSpend,
+    TeacherUsageRecord,
 )
 from frontier.store.repository import Store, parse_frontier_key
 
@@ -56,6 +58,8 @@ __all__ = [
     "StoreError",
     "StoreUnavailableError",
     "TaskMean",
+    "TeacherSpend",
+    "TeacherUsageRecord",
     "default_dsn",
     "parse_frontier_key",
     "safe_dsn",

@@ -27,6 +27,8 @@ from frontier.store.records import (
     RoundRecord,
     RunRecord,
     ShardRecord,
+    TeacherSpend,
+    TeacherUsageRecord,
 )
 from frontier.store.scrub import has_credential_field, redact_text, scrub
 from frontier.store.tables import (
@@ -38,6 +40,7 @@ from frontier.store.tables import (
     runs,
     shards,
     tasks,
+    teacher_usage,
 )
 
 
@@ -51,7 +54,7 @@ def string_columns(table: Table) -> list[tuple[str, int | None]]:
 
 STRING_COLUMNS = {
     t.name: string_columns(t)
-    for t in (frontiers, tasks, runs, rollouts, candidates, rounds, events, shards)
+    for t in (frontiers, tasks, runs, rollouts, candidates, rounds, events, shards, teacher_usage)
 }
 
 
@@ -322,6 +325,23 @@ def round_record(row: Any) -> RoundRecord:
         finished_at=row.finished_at,
         concurrency_history=list(row.concurrency_history),
         parents=tuple(row.parents) if row.parents is not None else None,
+    )
+
+
+def teacher_usage_record(row: Any) -> TeacherUsageRecord:
+    return TeacherUsageRecord(
+        round=row.round,
+        parent_id=row.parent_id,
+        attempt=row.attempt,
+        spend=TeacherSpend(
+            model=row.model,
+            requests=int(row.requests),
+            input_tokens=int(row.input_tokens),
+            output_tokens=int(row.output_tokens),
+            missing_usage=int(row.missing_usage),
+            cost_usd=float(row.cost_usd),
+        ),
+        recorded_at=row.recorded_at,
     )
 
 

@@ -258,6 +258,31 @@ class RoundRow(Base):
     parents: Mapped[list[Any] | None]
 
 
+class TeacherUsageRow(Base):
+    """What the teacher spent on one parent of a round, per attempt at that parent.
+
+    A parent redone after a crash or a failed endpoint is a new attempt with its own
+    row: the tokens were billed twice, so they count twice. The same attempt stored
+    again (a retried write) overwrites its row, so nothing counts double.
+    """
+
+    __tablename__ = "teacher_usage"
+    __table_args__ = (UniqueConstraint("frontier_id", "round", "parent_id", "attempt"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    frontier_id: Mapped[int] = mapped_column(ForeignKey("frontiers.id", ondelete="CASCADE"))
+    round: Mapped[int] = mapped_column(Integer)
+    parent_id: Mapped[str] = mapped_column(String(64))
+    attempt: Mapped[int] = mapped_column(Integer)
+    model: Mapped[str] = mapped_column(String(63))
+    requests: Mapped[int] = mapped_column(Integer)
+    input_tokens: Mapped[int] = mapped_column(BigInteger)
+    output_tokens: Mapped[int] = mapped_column(BigInteger)
+    missing_usage: Mapped[int] = mapped_column(Integer)
+    cost_usd: Mapped[float]
+    recorded_at: Mapped[datetime]
+
+
 class SliceRow(Base):
     """A numbered, immutable slice version; the repository refuses to rewrite one."""
 

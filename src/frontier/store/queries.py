@@ -68,6 +68,7 @@ def run_totals(conn: Connection, run_id: int) -> RunTotals:
         select(
             func.count().label("n"),
             func.sum(case((ok, 1), else_=0)).label("ok"),
+            func.sum(case((and_(ok, rollouts.c.success.is_(True)), 1), else_=0)).label("successes"),
             func.count(func.distinct(rollouts.c.task_id)).label("tasks"),
             func.coalesce(func.sum(rollouts.c.input_tokens), 0).label("input_tokens"),
             func.coalesce(func.sum(rollouts.c.output_tokens), 0).label("output_tokens"),
@@ -115,7 +116,27 @@ def run_totals(conn: Connection, run_id: int) -> RunTotals:
         latency_seconds=float(row.latency),
         errored_attempts=max(int(failed.n), errors),
         replayed=replayed,
+        successes=int(row.successes or 0),
     )
+
+
+def run_cost_since(conn: Connection, run_id: int, since: datetime) -> float:
+    """A run's cost recorded at or after `since`, counted as `run_totals` counts it:
+    scored rollouts, plus every errored attempt (the final error rows when their
+    failures were not kept)."""
+
+    def cost(table: Any, *where: Any) -> float:
+        return float(
+            conn.execute(
+                select(func.coalesce(func.sum(table.c.cost_usd), 0.0)).where(
+                    table.c.run_id == run_id, table.c.recorded_at >= since, *where
+                )
+            ).scalar_one()
+        )
+
+    scored = cost(rollouts, rollouts.c.status == "ok")
+    final_errors = cost(rollouts, rollouts.c.status == "error")
+    return scored + max(cost(attempt_failures), final_errors)
 
 
 def candidate_counts(conn: Connection, fid: int, round: int | None) -> CandidateCounts:

@@ -81,6 +81,8 @@ class RunTotals:
     latency_seconds: float = 0.0
     errored_attempts: int = 0
     replayed: int = 0
+    successes: int = 0
+    """Ok rollouts that fully succeeded (the benchmark's binary success)."""
 
     @property
     def attempted(self) -> int:
@@ -93,6 +95,7 @@ class RunTotals:
             "replayed": self.replayed,
             "rollouts": self.rollouts,
             "ok": self.ok,
+            "successes": self.successes,
             "errors": self.errors,
             "tasks": self.tasks,
             "inputTokens": self.input_tokens,
@@ -166,6 +169,30 @@ class RoundRecord:
     """The teacher endpoint's concurrency changes while it proposed this round's candidates."""
     parents: tuple[str, ...] | None = None
     """The parents chosen when the teacher started (None until then)."""
+
+
+@dataclass(frozen=True)
+class TeacherSpend:
+    """What a teacher spent on one parent: its requests, tokens and their price in USD."""
+
+    model: str
+    requests: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    missing_usage: int = 0
+    """Replies that carried no usage numbers (their tokens are unknown, not zero)."""
+    cost_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class TeacherUsageRecord:
+    """The teacher's spend on one parent of a round, in one attempt at that parent."""
+
+    round: int
+    parent_id: str
+    attempt: int
+    spend: TeacherSpend
+    recorded_at: datetime
 
 
 @dataclass(frozen=True)

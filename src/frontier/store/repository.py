@@ -69,6 +69,8 @@ from frontier.store.records import (
     ShardRecord,
     SliceRecord,
     TaskMean,
+    TeacherSpend,
+    TeacherUsageRecord,
 )
 from frontier.store.retry import enclosed, retry_transient
 from frontier.store.scrub import scrub
@@ -83,6 +85,7 @@ from frontier.store.tables import runs as _runs
 from frontier.store.tables import shards as _shards
 from frontier.store.tables import slices as _slices
 from frontier.store.tables import tasks as _tasks
+from frontier.store.tables import teacher_usage as _teacher_usage
 
 DEFAULT_NAMESPACE = "default"
 TERMINAL_PHASES = frozenset({"Succeeded", "Failed", "Completed"})
@@ -355,7 +358,16 @@ class Store:
             conn.execute(delete(_attempt_failures).where(_attempt_failures.c.run_id.in_(run_ids)))
             slice_ids = select(_slices.c.id).where(_slices.c.frontier_id == fid).scalar_subquery()
             conn.execute(delete(_members).where(_members.c.slice_id.in_(slice_ids)))
-            for table in (_runs, _slices, _tasks, _candidates, _rounds, _events, _shards):
+            for table in (
+                _runs,
+                _slices,
+                _tasks,
+                _candidates,
+                _rounds,
+                _events,
+                _shards,
+                _teacher_usage,
+            ):
                 conn.execute(delete(table).where(table.c.frontier_id == fid))
             conn.execute(delete(_frontiers).where(_frontiers.c.id == fid))
             if self._shared() is conn:
@@ -698,6 +710,13 @@ class Store:
         with self._read() as conn:
             run_id, _ = self._run_id(conn, run)
             return queries.run_totals(conn, run_id)
+
+    @retry_transient
+    def run_cost_since(self, run: str, since: datetime) -> float:
+        """The run's cost recorded at or after `since` (see `run_totals` for what counts)."""
+        with self._read() as conn:
+            run_id, _ = self._run_id(conn, run)
+            return queries.run_cost_since(conn, run_id, since)
 
     def task_means(self, run: str, task_ids: Iterable[str] | None = None) -> dict[str, TaskMean]:
         """Per task: mean reward over ok rollouts (None if all errored), n_ok, n_error. In SQL."""
@@ -1061,6 +1080,52 @@ class Store:
             conn.execute(
                 update(_rounds).where(_rounds.c.id == row.id).values(concurrency_history=history)
             )
+
+    @retry_transient
+    def record_teacher_usage(
+        self, frontier: str, round: int, parent_id: str, attempt: int, spend: TeacherSpend
+    ) -> None:
+        """Store what the teacher spent on a parent in one attempt at it (again: overwritten).
+
+        Each attempt at a parent (a parent redone after a crash or an endpoint failure)
+        is its own record, since its tokens were billed; storing one attempt twice is not.
+        """
+        convert.check_text(_teacher_usage, [{"parent_id": parent_id, "model": spend.model}])
+        values = {
+            "model": spend.model,
+            "requests": spend.requests,
+            "input_tokens": spend.input_tokens,
+            "output_tokens": spend.output_tokens,
+            "missing_usage": spend.missing_usage,
+            "cost_usd": spend.cost_usd,
+            "recorded_at": utcnow(),
+        }
+        with self._write() as conn:
+            fid = self._frontier_id(conn, frontier)
+            conn.execute(
+                self._insert(_teacher_usage)
+                .values(
+                    frontier_id=fid, round=round, parent_id=parent_id, attempt=attempt, **values
+                )
+                .on_conflict_do_update(
+                    index_elements=["frontier_id", "round", "parent_id", "attempt"], set_=values
+                )
+            )
+
+    @retry_transient
+    def teacher_usage(
+        self, frontier: str, *, round: int | None = None, since: datetime | None = None
+    ) -> list[TeacherUsageRecord]:
+        """The teacher's recorded spend (of one round; recorded at or after `since`), in order."""
+        with self._read() as conn:
+            fid = self._frontier_id(conn, frontier)
+            query = select(_teacher_usage).where(_teacher_usage.c.frontier_id == fid)
+            if round is not None:
+                query = query.where(_teacher_usage.c.round == round)
+            if since is not None:
+                query = query.where(_teacher_usage.c.recorded_at >= since)
+            rows = conn.execute(query.order_by(_teacher_usage.c.id)).all()
+        return [convert.teacher_usage_record(r) for r in rows]
 
     def _locked_round(self, conn: Connection, frontier: str, number: int) -> Any:
         fid = self._frontier_id(conn, frontier)

@@ -18,6 +18,7 @@ from frontier.store.models import (
     SliceMemberRow,
     SliceRow,
     TaskRow,
+    TeacherUsageRow,
 )
 
 frontiers = cast(Table, FrontierRow.__table__)
@@ -31,3 +32,4 @@ slices = cast(Table, SliceRow.__table__)
 members = cast(Table, SliceMemberRow.__table__)
 events = cast(Table, EventRow.__table__)
 shards = cast(Table, ShardProgressRow.__table__)
+teacher_usage = cast(Table, TeacherUsageRow.__table__)
