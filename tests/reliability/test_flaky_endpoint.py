@@ -123,6 +123,8 @@ async def test_a_flaky_endpoint_changes_no_reward_and_no_band(
     )
     assert totals.attempted == len(written)
     assert totals.input_tokens == sum(r.input_tokens for r in written)
+    # and equal to what the server billed: every answered request carries 10 prompt tokens
+    assert totals.input_tokens == 10 * flaky.served["ok"]
     done = store.shards("default/shop", "rollouts", "default/profile")
     assert [s.detail for s in done] == [
         {"tasks": result.tasks, "rollouts": len(written), "errors": len(errored)}

@@ -310,7 +310,7 @@ def _yield_and_cost(yields: Axes, cost: Axes, data: ReportData) -> None:
                     ha="center",
                     fontsize=8,
                 )
-        cost.set_ylim(0, max(p[1] for p in points) * 1.5)
+        cost.set_ylim(0, max(max(p[1] for p in points) * 1.5, 1.0))  # all zero: still a range
     cost.set_ylabel("rollouts per\nadmitted task")
     cost.set_xticks(xs, [f"round {x}" for x in xs], fontsize=8)
     cost.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
