@@ -64,6 +64,11 @@ def run_query() -> Select[Any]:
 
 def run_totals(conn: Connection, run_id: int) -> RunTotals:
     ok = ok_condition()
+    errored = rollouts.c.status == "error"
+
+    def of_errors(column: Any, zero: Any) -> Any:
+        return func.coalesce(func.sum(case((errored, column), else_=zero)), zero)
+
     row = conn.execute(
         select(
             func.count().label("n"),
@@ -74,15 +79,10 @@ def run_totals(conn: Connection, run_id: int) -> RunTotals:
             func.coalesce(func.sum(rollouts.c.output_tokens), 0).label("output_tokens"),
             func.coalesce(func.sum(rollouts.c.cost_usd), 0.0).label("cost"),
             func.coalesce(func.sum(rollouts.c.latency_seconds), 0.0).label("latency"),
+            of_errors(rollouts.c.input_tokens, 0).label("error_input_tokens"),
+            of_errors(rollouts.c.output_tokens, 0).label("error_output_tokens"),
+            of_errors(rollouts.c.cost_usd, 0.0).label("error_cost"),
         ).where(rollouts.c.run_id == run_id)
-    ).one()
-    n, n_ok = int(row.n), int(row.ok or 0)
-    final_errors = conn.execute(
-        select(
-            func.coalesce(func.sum(rollouts.c.input_tokens), 0).label("input_tokens"),
-            func.coalesce(func.sum(rollouts.c.output_tokens), 0).label("output_tokens"),
-            func.coalesce(func.sum(rollouts.c.cost_usd), 0.0).label("cost"),
-        ).where(rollouts.c.run_id == run_id, rollouts.c.status == "error")
     ).one()
     failed = conn.execute(
         select(
@@ -92,27 +92,26 @@ def run_totals(conn: Connection, run_id: int) -> RunTotals:
             func.coalesce(func.sum(attempt_failures.c.cost_usd), 0.0).label("cost"),
         ).where(attempt_failures.c.run_id == run_id)
     ).one()
+    n, n_ok = int(row.n), int(row.ok or 0)
     errors = n - n_ok
-    # each final error row is also the last failure on record of its attempt (rows stored
-    # before failures were kept have none: then nothing counts as replayed)
+    # Each final error row is also the last failure on record of its attempt, so the
+    # replayed attempts are the failures beyond those rows (rows stored before failures
+    # were kept have none: then nothing counts as replayed).
     replayed = max(int(failed.n) - errors, 0)
-    extra = (
-        (
-            max(int(failed.input_tokens) - int(final_errors.input_tokens), 0),
-            max(int(failed.output_tokens) - int(final_errors.output_tokens), 0),
-            max(float(failed.cost) - float(final_errors.cost), 0.0),
-        )
-        if replayed
-        else (0, 0, 0.0)
-    )
+
+    def replayed_part(of_failures: float, of_final_errors: float) -> float:
+        return max(of_failures - of_final_errors, 0) if replayed else 0
+
     return RunTotals(
         rollouts=n,
         ok=n_ok,
         errors=errors,
         tasks=int(row.tasks),
-        input_tokens=int(row.input_tokens) + extra[0],
-        output_tokens=int(row.output_tokens) + extra[1],
-        cost_usd=float(row.cost) + extra[2],
+        input_tokens=int(row.input_tokens)
+        + int(replayed_part(int(failed.input_tokens), int(row.error_input_tokens))),
+        output_tokens=int(row.output_tokens)
+        + int(replayed_part(int(failed.output_tokens), int(row.error_output_tokens))),
+        cost_usd=float(row.cost) + replayed_part(float(failed.cost), float(row.error_cost)),
         latency_seconds=float(row.latency),
         errored_attempts=max(int(failed.n), errors),
         replayed=replayed,
