@@ -7,16 +7,21 @@ import sys
 import time
 from pathlib import Path
 
+from typer.testing import CliRunner
+
+from frontier.cli.main import app
+from frontier.domain.exits import BUDGET_STOP
 from frontier.domain.specs import FrontierSpec, TaskSetRef
-from frontier.pipeline.context import open_context
+from frontier.pipeline.context import open_context, stored_context
 from frontier.store import Store
+from tests.pipeline.test_cost import rolled
 from tests.support.frontiers import small_document
 
 FRONTIER = "default/shop"
 
 
-def prepare(db: str, run: str, shards: int = 1) -> Store:
-    doc = small_document(per_family=1000)  # the whole dev sample: long enough to kill mid-shard
+def prepare(db: str, run: str, shards: int = 1, **spec: object) -> Store:
+    doc = small_document(per_family=1000, **spec)  # the whole dev sample: long to kill mid-shard
     store = Store.connect(db, auto_upgrade=True)
     ctx = open_context(store, "shop", FrontierSpec.model_validate(doc["spec"]))
     store.create_run(
@@ -89,3 +94,19 @@ def test_an_indexed_job_shard_comes_from_job_completion_index(tmp_path: Path) ->
     store = prepare(db, "split", shards=2)
     finish(worker(db, "split", shard=1))
     assert store.done_shards(FRONTIER, "rollouts", "default/split") == {1}
+
+
+def test_a_shard_the_budget_stops_exits_4_and_leaves_the_stop_on_record(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    db = f"sqlite:///{tmp_path / 'f.db'}"
+    store = prepare(db, "capped", budget={"maxCostUsd": 1.0})
+    ctx = stored_context(store, FRONTIER)
+    rolled(ctx, "earlier", "profile", ctx.spec.solver.name, [1.0], 0.5)  # 0.5 per rollout
+    args = ["worker", "rollouts", "--frontier", FRONTIER, "--run", "capped", "--db", db]
+    result = runner.invoke(app, args)
+    assert result.exit_code == BUDGET_STOP, result.output
+    assert "budget.maxCostUsd (1.0000 USD) would be crossed" in result.output
+    assert store.count_rollouts(ctx.run_key("capped")) == 0  # stopped before its first wave
+    (event,) = store.events(FRONTIER, reason="BudgetReached")
+    assert event.data["budget"]["maxCostUsd"] == 1.0

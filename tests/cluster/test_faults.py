@@ -1,5 +1,6 @@
 """Faults with the real Job controller's semantics: retries per index, podFailurePolicy, failed
-indexes, a GPU Job no node can hold, suspend and resume, and the garbage collector."""
+indexes, a GPU Job no node can hold, suspend and resume, a budget stop and its resume, and the
+garbage collector."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from frontier.store import Store
 from tests.cluster.conftest import Install, install, operator_running, secret
 from tests.cluster.test_cycle import example
 from tests.support.control_plane import ControlPlane
+from tests.support.frontiers import scripted_model
 from tests.support.kubelet import Kubelet
+from tests.support.openai_server import ScriptedOpenAIServer, text
 
 
 @pytest.fixture(scope="module")
@@ -206,3 +209,60 @@ def test_deleting_a_frontier_lets_the_garbage_collector_remove_its_runs_jobs_and
         and not pods_of(release, job),
         timeout=60, what="the garbage collector to remove the run, its Job and its pods",
     )  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_a_round_the_budget_stops_midway_waits_says_why_and_resumes_when_it_is_raised(
+    release: Install,
+) -> None:
+    # Each teacher call is billed 1,000 prompt tokens at 100 USD per million: 0.10 USD. The
+    # first call runs (nothing measured yet); the second would cross 0.15 USD, so the
+    # teacher's worker exits 4 with its first parent mutated and the rest not.
+    answer = text("no candidates today", prompt_tokens=1000, completion_tokens=0)
+    with ScriptedOpenAIServer(handler=lambda _: answer) as server:
+        document = one_shard("capped")
+        spec = document["spec"]
+        spec["verifiers"] = []
+        spec["mutation"] = {**spec.get("mutation", {}), "parentsPerRound": 3}
+        spec["teacher"] = {
+            "kind": "llm",
+            "model": scripted_model(
+                server.url, "teacher", maxRetries=0, pricing={"inputPerMillion": 100.0}
+            ),
+        }
+        spec["budget"] = {"maxCostUsd": 0.15}
+        release.apply(document)
+        held = release.wait(
+            lambda: next((r for r in release.get("mutationrounds")["items"]
+                          if r["spec"]["frontier"] == "capped"
+                          and r.get("status", {}).get("phase") == "Suspended"), None),
+            timeout=240, what="the capped round to be held by its budget",
+        )  # fmt: skip
+        name = held["metadata"]["name"]
+        ready = condition(held["status"], "Ready")
+        assert ready["reason"] == "BudgetExceeded", ready
+        assert "budget.maxCostUsd (0.1500 USD) would be crossed" in ready["message"]
+        assert server.request_count == 1
+        notes = [e["note"] for e in release.events(name) if e["reason"] == "BudgetExceeded"]
+        assert len(notes) == 1 and "raise it to resume" in notes[0]
+        budget = release.wait(
+            lambda: condition(status(release, "frontier", "capped"), "BudgetExceeded"),
+            what="the Frontier's BudgetExceeded condition",
+        )
+        assert (budget["status"], budget["reason"]) == ("True", "BudgetReached"), budget
+        time.sleep(3)  # held means held: no new Job, no further teacher call
+        assert server.request_count == 1
+        assert status(release, "mutationround", name).get("phase") == "Suspended"
+
+        spec["budget"] = {"maxCostUsd": 100.0}
+        release.apply(document)
+        done = release.wait(
+            lambda: (s := status(release, "mutationround", name)).get("phase") == "Succeeded" and s,
+            timeout=300, what="the round to resume and finish once the budget is raised",
+        )  # fmt: skip
+        assert server.request_count == 3  # each parent asked once: the first was not redone
+        assert [e for e in release.events(name) if e["reason"] == "BudgetRaised"]
+        budget = condition(status(release, "frontier", "capped"), "BudgetExceeded")
+        assert (budget["status"], budget["reason"]) == ("False", "WithinBudget"), budget
+        assert done["stage"] == "Succeeded"

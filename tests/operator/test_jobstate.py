@@ -6,7 +6,13 @@ from typing import Any
 
 import pytest
 
-from frontier.operator.jobstate import count_indexes, job_state, shard_failures, unschedulable
+from frontier.operator.jobstate import (
+    budget_stop,
+    count_indexes,
+    job_state,
+    shard_failures,
+    unschedulable,
+)
 
 
 def job(completions: int = 4, suspend: bool = False, **status: Any) -> dict[str, Any]:
@@ -107,3 +113,11 @@ def test_a_finished_run_reconciled_without_its_job_keeps_its_shard_counts() -> N
     body = {"metadata": {"generation": 1}, "status": {"shardsSucceeded": 2, "shardsFailed": 1}}
     status = run_status(body, None, phase="Succeeded", reason="Succeeded", message="done")
     assert (status["shardsSucceeded"], status["shardsFailed"]) == (2, 1)
+
+
+def test_a_shard_stopped_by_the_budget_is_told_from_a_failed_one() -> None:
+    line = "error: budget.maxCostUsd (0.1500 USD) would be crossed; raise it to resume"
+    stopped = [failed_pod("0", 1, "error: cannot reach database"), failed_pod("1", 4, line)]
+    assert budget_stop(stopped) == line
+    assert budget_stop([failed_pod("0", 3, "error: no frontier")]) is None
+    assert budget_stop([]) is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from frontier.domain import naming
+from frontier.domain import exits, naming
 from frontier.domain.specs import FrontierSpec, JobTemplate, ModelRef, SecretKeyRef
 from frontier.operator import manifests
 from frontier.store.engine import DSN_ENV
@@ -167,3 +167,14 @@ def test_a_quantity_is_a_number_or_a_string_and_nothing_else() -> None:
 def test_a_failed_shard_keeps_its_last_log_lines_as_its_termination_message() -> None:
     worker = build([ModelRef(name="solver")])["spec"]["template"]["spec"]["containers"][0]
     assert worker["terminationMessagePolicy"] == "FallbackToLogsOnError"
+
+
+def test_a_permanent_failure_fails_its_index_and_a_budget_stop_the_whole_job() -> None:
+    rules = build([ModelRef(name="solver")])["spec"]["podFailurePolicy"]["rules"]
+    by_code = {
+        code: rule["action"]
+        for rule in rules
+        for code in rule.get("onExitCodes", {}).get("values", [])
+    }
+    assert by_code == {exits.PERMANENT_FAILURE: "FailIndex", exits.BUDGET_STOP: "FailJob"}
+    assert exits.TRANSIENT_FAILURE not in by_code  # retried per index, up to backoffLimitPerIndex

@@ -8,7 +8,7 @@ import pytest
 
 from frontier.domain.cost import BudgetExceededError
 from frontier.local.runner import load_manifest, run_loop
-from frontier.pipeline.budget import check_wave
+from frontier.pipeline.budget import check_wave, hold, record_stop
 from frontier.pipeline.context import Context, open_context
 from frontier.pipeline.cycle import plan_round
 from frontier.pipeline.profile import run_shard
@@ -84,3 +84,28 @@ async def test_the_local_loop_stops_cleanly_says_so_and_resumes_when_the_budget_
     resumed = await run_loop(store, load_manifest(write_manifest(tmp_path, doc)), base_dir=tmp_path)
     assert resumed.stopped_because == "stop.maxRounds (1) reached"
     assert [r.number for r in resumed.rounds] == [1]
+
+
+def test_a_stop_holds_the_frontier_until_its_limits_change_and_is_recorded_once(
+    store: Store,
+) -> None:
+    ctx = with_budget(store, maxCostUsd=0.5)
+    rolled(ctx, "earlier", "profile", ctx.spec.solver.name, [1.0, 0.0], 0.1)
+    assert hold(ctx) is None  # 0.2 of 0.5 spent, and nothing has stopped yet
+    stop = BudgetExceededError("budget.maxCostUsd (0.5000 USD) would be crossed")
+    record_stop(ctx, stop)
+    record_stop(ctx, stop)  # a second shard meeting the same limits
+    (event,) = store.events(ctx.frontier, reason="BudgetReached")
+    assert event.data == {"budget": {"maxCostUsd": 0.5, "maxRoundCostUsd": None}}
+    assert hold(ctx) == str(stop)
+    raised = with_budget(store, maxCostUsd=5.0)
+    assert hold(raised) is None  # released: the stopped work may start again
+    record_stop(raised, BudgetExceededError("budget.maxCostUsd (5.0000 USD) would be crossed"))
+    assert len(store.events(ctx.frontier, reason="BudgetReached")) == 2
+
+
+def test_a_spent_budget_holds_whatever_the_last_stop_was(store: Store) -> None:
+    ctx = with_budget(store, maxCostUsd=0.2)
+    rolled(ctx, "earlier", "profile", ctx.spec.solver.name, [1.0, 0.0], 0.1)
+    assert hold(ctx) == ("budget.maxCostUsd (0.2000 USD) is spent: 0.2000 USD; raise it to resume")
+    assert hold(with_budget(store, maxCostUsd=0.3)) is None

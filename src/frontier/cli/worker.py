@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from sqlalchemy.exc import DBAPIError
@@ -24,31 +24,51 @@ from frontier.cli.common import (
     open_store,
     print_error,
 )
+from frontier.domain.exits import BUDGET_STOP, PERMANENT_FAILURE, TRANSIENT_FAILURE
 from frontier.store import StoreUnavailableError
 
-PERMANENT_FAILURE = 3
-"""Exit code for failures a retry cannot fix; the Job's podFailurePolicy fails the index at once."""
-TRANSIENT_FAILURE = 1
+if TYPE_CHECKING:
+    from frontier.pipeline.context import Context
+
+T = TypeVar("T")
 
 
 @contextmanager
 def worker_errors() -> Iterator[None]:
     """Expected failures end with one clear line: a bad input exits 3 (permanent); an
     unreachable database or a model endpoint that failed the shard exits 1, so the Job's
-    retry policy retries only what may pass."""
+    retry policy retries only what may pass; a budget stop exits 4 (domain.exits)."""
     from frontier.agents.errors import HarnessError
+    from frontier.domain.cost import BudgetExceededError
 
     caught = expected()
     try:
         yield
     except caught as exc:
         print_error(str(exc))
-        transient = isinstance(exc, StoreUnavailableError | HarnessError)
-        code = TRANSIENT_FAILURE if transient else PERMANENT_FAILURE
+        if isinstance(exc, BudgetExceededError):
+            code = BUDGET_STOP
+        elif isinstance(exc, StoreUnavailableError | HarnessError):
+            code = TRANSIENT_FAILURE
+        else:
+            code = PERMANENT_FAILURE
         raise typer.Exit(code) from None
     except DBAPIError as exc:  # the store's retries gave up: let the Job try this shard again
         print_error(database_failure(exc))
         raise typer.Exit(TRANSIENT_FAILURE) from None
+
+
+async def budgeted(ctx: Context, work: Awaitable[T]) -> T:
+    """`work`, with a budget stop recorded in the store (the Frontier's BudgetExceeded
+    condition and the resume after a raise read it) before it ends the shard."""
+    from frontier.domain.cost import BudgetExceededError
+    from frontier.pipeline.budget import record_stop
+
+    try:
+        return await work
+    except BudgetExceededError as exc:
+        record_stop(ctx, exc)
+        raise
 
 
 app = typer.Typer(help="Run one shard of a stage (what the operator's Jobs execute).")
@@ -91,7 +111,7 @@ def rollouts(
         from frontier.pipeline.profile import run_shard
 
         ctx = stored_context(open_store(db), frontier)
-        result = asyncio.run(run_shard(ctx, run, _shard(shard)))
+        result = asyncio.run(budgeted(ctx, run_shard(ctx, run, _shard(shard))))
     console.print(
         f"{run} shard {result.shard}: {result.tasks} tasks, {result.report.rollouts} rollouts, "
         f"{result.report.errors} errors"
@@ -112,7 +132,7 @@ def mutate(
         from frontier.pipeline.mutate import mutate_shard
 
         ctx = stored_context(open_store(db), frontier)
-        report = asyncio.run(mutate_shard(ctx, round, _shard(shard), shards))
+        report = asyncio.run(budgeted(ctx, mutate_shard(ctx, round, _shard(shard), shards)))
     console.print(
         f"round {round} shard {_shard(shard)}: {report.parents} parents, "
         f"{report.proposed} proposed, {report.screened_in} screened in, rejected {report.rejected}"

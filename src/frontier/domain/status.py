@@ -29,6 +29,8 @@ READY = "Ready"
 PROGRESSING = "Progressing"
 DEGRADED = "Degraded"
 SPEC_VALID = "SpecValid"
+BUDGET_EXCEEDED = "BudgetExceeded"
+"""A Frontier's: True while spec.budget holds its work (abnormal-true, like MemoryPressure)."""
 
 _REASON = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 

@@ -19,6 +19,7 @@ from frontier.domain.cost import BudgetExceededError
 from frontier.domain.manifest import Resource, parse_resource
 from frontier.domain.specs import FrontierSpec, TaskSetRef
 from frontier.local.manifest import ManifestError, load_documents
+from frontier.pipeline.budget import record_stop
 from frontier.pipeline.context import Context, read_base_tasks, record_frontier
 from frontier.pipeline.cycle import (
     BUDGET_HOLD,
@@ -122,7 +123,7 @@ async def run_loop(
         await _loop(ctx, base.name, result, pool, progress, max_rounds)
     except BudgetExceededError as exc:
         result.stopped_because = f"stopped before the next wave: {exc}"
-        store.add_event(ctx.frontier, "BudgetReached", str(exc), type="Warning")
+        record_stop(ctx, exc)
     result.bands_after = solver_view(ctx)[1]
     return result
 

@@ -17,6 +17,7 @@ from frontier.domain.manifest import SpecError, parse_spec
 from frontier.domain.specs import MutationRoundSpec, ProfileRunSpec, VerificationRunSpec
 from frontier.operator import frontier, jobs
 from frontier.operator.runtime import Runtime, runtime_of
+from frontier.pipeline import budget
 from frontier.pipeline.context import Context
 
 ChildSpec = TypeVar("ChildSpec", ProfileRunSpec, MutationRoundSpec, VerificationRunSpec)
@@ -27,6 +28,11 @@ async def fail(rt: Runtime, body: Mapping[str, Any], reason: str, message: str) 
     status = jobs.run_status(body, None, phase="Failed", reason=reason, message=message)
     await rt.patch_status(body, status)
     await rt.event(body, reason, message, key=jobs.digest(message), type="Warning")
+
+
+def budget_hold(rt: Runtime, ctx: Context) -> jobs.BudgetHold:
+    """The hold a child's Jobs ask about when a budget stop ended one (one trip to the store)."""
+    return lambda: rt.db(budget.hold, ctx)
 
 
 async def reconcile_child(

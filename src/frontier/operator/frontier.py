@@ -17,7 +17,13 @@ import kopf
 from frontier.domain import naming
 from frontier.domain.manifest import SpecError, parse_spec
 from frontier.domain.specs import GROUP_VERSION, FrontierSpec
-from frontier.domain.status import BandCounts, FrontierStatus, SaturationEvent, rfc3339
+from frontier.domain.status import (
+    BUDGET_EXCEEDED,
+    BandCounts,
+    FrontierStatus,
+    SaturationEvent,
+    rfc3339,
+)
 from frontier.operator import manifests, metrics
 from frontier.operator.jobs import digest
 from frontier.operator.kube import Ref
@@ -147,6 +153,7 @@ def frontier_status(
                 "RunFailed" if failed else "AsExpected",
                 f"failed: {', '.join(failed)}" if failed else "",
             ),
+            _budget_condition(ctx, state),
         ],
     )
     last = state.saturations[-1] if state.saturations else None
@@ -162,6 +169,20 @@ def frontier_status(
         if last
         else None,
         solver=state.solver,
+    )
+
+
+def _budget_condition(ctx: Context, state: cycle.FrontierState) -> tuple[str, str, str, str]:
+    if state.budget_hold is not None:
+        return (BUDGET_EXCEEDED, "True", "BudgetReached", state.budget_hold)
+    limited = ctx.spec.budget.max_cost_usd is not None or (
+        ctx.spec.budget.max_round_cost_usd is not None
+    )
+    return (
+        BUDGET_EXCEEDED,
+        "False",
+        "WithinBudget" if limited else "NoBudget",
+        "within spec.budget" if limited else "spec.budget sets no limit",
     )
 
 

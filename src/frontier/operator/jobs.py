@@ -2,20 +2,29 @@
 
 A Job is looked up by its deterministic name before it is created, and a create
 that meets 409 adopts the existing Job: a restarted operator, or two replicas
-racing before peering settles, never start the same work twice.
+racing before peering settles, never start the same work twice. The one Job made
+again is one a budget stop ended (a worker exit 4): it is held, Suspended, while the
+budget holds (pipeline.budget.hold), then deleted and created anew, and its shards
+resume from the store.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from frontier.domain.status import RunPhase, RunStatus, progress_text
 from frontier.operator import metrics
-from frontier.operator.jobstate import JobState, job_state, shard_failures, unschedulable
+from frontier.operator.jobstate import (
+    JobState,
+    budget_stop,
+    job_state,
+    shard_failures,
+    unschedulable,
+)
 from frontier.operator.kube import KubeError, Ref
 from frontier.operator.runtime import Runtime, with_conditions
 
@@ -45,10 +54,24 @@ class JobsOutcome:
         return sum(s.succeeded for s in self.states)
 
 
+BudgetHold = Callable[[], Awaitable[str | None]]
+"""Why the frontier's budget holds its work now (pipeline.budget.hold), or None."""
+
+BUDGET_EXCEEDED = "BudgetExceeded"
+
+
 async def drive(
-    rt: Runtime, owner: Mapping[str, Any], manifests: Sequence[dict[str, Any]], budget: int
+    rt: Runtime,
+    owner: Mapping[str, Any],
+    manifests: Sequence[dict[str, Any]],
+    failure_budget: int,
+    hold: BudgetHold | None = None,
 ) -> JobsOutcome:
-    """Ensure every Job exists as built, and combine their states into one verdict."""
+    """Ensure every Job exists as built, and combine their states into one verdict.
+
+    `failure_budget` is how many shards may fail for good (spec.job.maxFailedIndexes);
+    `hold` tells whether a Job a budget stop ended must wait or may start again.
+    """
     names = tuple(m["metadata"]["name"] for m in manifests)
     states: list[JobState] = []
     starts: list[str] = []
@@ -57,6 +80,9 @@ async def drive(
         ref = Ref.of(manifest)
         try:
             job = await rt.kube.get(ref)
+            if job is not None and (job.get("metadata") or {}).get("deletionTimestamp"):
+                message = f"{ref.name}: waiting for the stopped Job to go before it starts again"
+                return JobsOutcome("Pending", "BudgetRaised", message, names)
             if job is None:
                 job, _ = await rt.kube.create(manifest)
             else:
@@ -65,7 +91,7 @@ async def drive(
             message = f"cannot create Job {ref.name}: {exc}"
             await rt.event(owner, "JobCreateFailed", message, key=digest(message), type="Warning")
             return JobsOutcome("Pending", "JobCreateFailed", message, names, create_failed=True)
-        states.append(job_state(job, budget))
+        states.append(job_state(job, failure_budget))
         metrics.observe_job(job)  # once per Job, when it has finished
         status = job.get("status") or {}
         if status.get("startTime"):
@@ -83,7 +109,11 @@ async def drive(
         completion_time=max(ends) if ends and outcome.phase == "Succeeded" else None,
     )
     if outcome.phase == "Failed":
-        why = shard_failures(await _pods(rt, manifests))
+        pods = await _pods(rt, manifests)
+        stopped = budget_stop(pods) if hold is not None else None
+        if stopped is not None and hold is not None:
+            return await _budget_stopped(rt, owner, manifests, outcome, stopped, await hold())
+        why = shard_failures(pods)
         if why is not None:
             outcome = replace(outcome, message=f"{outcome.message} ({why})")
     if outcome.phase in ("Pending", "Running"):
@@ -108,6 +138,27 @@ async def drive(
                 start_time=outcome.start_time,
             )
     return outcome
+
+
+async def _budget_stopped(
+    rt: Runtime,
+    owner: Mapping[str, Any],
+    manifests: Sequence[Mapping[str, Any]],
+    outcome: JobsOutcome,
+    stopped: str,
+    held: str | None,
+) -> JobsOutcome:
+    """A Job a budget stop ended: Suspended while the budget holds, then made again."""
+    if held is not None:
+        await rt.event(owner, BUDGET_EXCEEDED, held, key=digest(held), type="Warning")
+        return replace(outcome, phase="Suspended", reason=BUDGET_EXCEEDED, message=held)
+    for manifest in manifests:  # the budget was raised: the stopped Jobs start again
+        job = await rt.kube.get(Ref.of(manifest))
+        if job is not None and job_state(job).phase == "Failed":
+            await rt.kube.delete(Ref.of(manifest))
+    message = f"the budget was raised: starting again after {stopped}"
+    await rt.event(owner, "BudgetRaised", message, key=digest(message), action="Resume")
+    return replace(outcome, phase="Pending", reason="BudgetRaised", message=message)
 
 
 async def _pods(rt: Runtime, manifests: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from frontier.domain.exits import BUDGET_STOP
+
 JobPhase = Literal["Pending", "Running", "Suspended", "Succeeded", "Failed"]
 
 
@@ -116,14 +118,8 @@ def unschedulable(pods: Sequence[Mapping[str, Any]]) -> str | None:
 INDEX_ANNOTATION = "batch.kubernetes.io/job-completion-index"
 
 
-def shard_failures(pods: Sequence[Mapping[str, Any]], limit: int = 3) -> str | None:
-    """Why shards failed, from their pods: "shard 1 exited 3: <last error line>; ...".
-
-    The worker's container keeps the tail of its log as its termination message
-    (`terminationMessagePolicy: FallbackToLogsOnError`), so the last line says what went
-    wrong; the Job's own Failed condition only counts failed indexes. The latest failed
-    pod of each shard speaks for it; at most `limit` shards are named.
-    """
+def _latest_failures(pods: Sequence[Mapping[str, Any]]) -> dict[str, tuple[str, int, str]]:
+    """Per shard, its latest failed pod's (finishedAt, exit code, last log line)."""
     latest: dict[str, tuple[str, int, str]] = {}
     for pod in pods:
         status = pod.get("status") or {}
@@ -140,6 +136,26 @@ def shard_failures(pods: Sequence[Mapping[str, Any]], limit: int = 3) -> str | N
             last = next((ln for ln in reversed(lines) if ln), "")
             if shard not in latest or finished >= latest[shard][0]:
                 latest[shard] = (finished, int(terminated["exitCode"]), last[:300])
+    return latest
+
+
+def budget_stop(pods: Sequence[Mapping[str, Any]]) -> str | None:
+    """The worker's last line if a shard stopped at the budget (exit 4), else None."""
+    for _, code, line in _latest_failures(pods).values():
+        if code == BUDGET_STOP:
+            return line or "stopped by spec.budget"
+    return None
+
+
+def shard_failures(pods: Sequence[Mapping[str, Any]], limit: int = 3) -> str | None:
+    """Why shards failed, from their pods: "shard 1 exited 3: <last error line>; ...".
+
+    The worker's container keeps the tail of its log as its termination message
+    (`terminationMessagePolicy: FallbackToLogsOnError`), so the last line says what went
+    wrong; the Job's own Failed condition only counts failed indexes. The latest failed
+    pod of each shard speaks for it; at most `limit` shards are named.
+    """
+    latest = _latest_failures(pods)
     if not latest:
         return None
     parts = [

@@ -186,3 +186,21 @@ class Kube:
             body={"status": dict(status)},
             content_type="application/merge-patch+json",
         )
+
+    async def delete(self, ref: Ref) -> bool:
+        """Delete the object, its dependents in the background; False if it was gone."""
+        try:
+            await self._run(
+                "DELETE",
+                ref.path(),
+                body={
+                    "kind": "DeleteOptions",
+                    "apiVersion": "v1",
+                    "propagationPolicy": "Background",
+                },
+            )
+        except KubeError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from frontier.domain import naming
+from frontier.domain import exits, naming
 from frontier.domain.secrets import api_key_env_name, base_url_env_name
 from frontier.domain.specs import (
     GROUP_VERSION,
@@ -35,8 +35,6 @@ LABEL_RUN = "frontier.dev/run"
 LABEL_STAGE = "frontier.dev/stage"
 LABEL_OWNER_KIND = "frontier.dev/owner-kind"
 WORKER_CONTAINER = "worker"
-PERMANENT_FAILURE_EXIT_CODE = 3
-"""The worker exits with this code when retrying cannot help (bad input, missing task set)."""
 
 Stage = Literal["profile", "teach", "admit", "verify"]
 
@@ -387,7 +385,16 @@ def worker_job(request: JobRequest) -> dict[str, Any]:
                     "onExitCodes": {
                         "containerName": WORKER_CONTAINER,
                         "operator": "In",
-                        "values": [PERMANENT_FAILURE_EXIT_CODE],
+                        "values": [exits.PERMANENT_FAILURE],
+                    },
+                },
+                {
+                    # the budget is the frontier's: every shard would meet the same limit
+                    "action": "FailJob",
+                    "onExitCodes": {
+                        "containerName": WORKER_CONTAINER,
+                        "operator": "In",
+                        "values": [exits.BUDGET_STOP],
                     },
                 },
                 {

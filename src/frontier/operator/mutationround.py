@@ -79,7 +79,8 @@ async def step(
 ) -> None:
     store, number = ctx.store, spec.round
     rname = naming.round_name(ctx.name, number)
-    budget = ctx.spec.job.max_failed_indexes
+    failure_budget = ctx.spec.job.max_failed_indexes
+    hold = children.budget_hold(rt, ctx)
     phase = record.phase
     outcome: jobs.JobsOutcome | None = None
     done = total = errors = 0
@@ -89,7 +90,7 @@ async def step(
             await rt.db(store.set_round_phase, ctx.frontier, number, "Mutating")
         command = manifests.mutate_command(ctx.frontier, number, ctx.spec.profile.shards)
         outcome = await jobs.drive(
-            rt, body, [_job(rt, ctx, body, spec, "teach", rname, command)], budget
+            rt, body, [_job(rt, ctx, body, spec, "teach", rname, command)], failure_budget, hold
         )
         if outcome.phase == "Succeeded":
             phase = "Admitting"
@@ -100,7 +101,7 @@ async def step(
         cname = naming.candidates_run(ctx.name, number)
         command = manifests.rollouts_command(ctx.frontier, cname)
         outcome = await jobs.drive(
-            rt, body, [_job(rt, ctx, body, spec, "admit", cname, command)], budget
+            rt, body, [_job(rt, ctx, body, spec, "admit", cname, command)], failure_budget, hold
         )
         totals = await rt.db(store.run_totals, run.name)
         done, errors = totals.rollouts, totals.errors
@@ -170,7 +171,7 @@ async def step(
         body,
         outcome,
         phase=run_phase,
-        reason=phase,
+        reason=outcome.reason if outcome and outcome.reason == jobs.BUDGET_EXCEEDED else phase,
         message=outcome.message if outcome else f"round {number}: {phase}",
         done=done,
         total=max(total, done),

@@ -75,7 +75,9 @@ async def step(rt: Runtime, ctx: Context, body: Mapping[str, Any], spec: Profile
             suspend=spec.suspend,
         )
     )
-    outcome = await jobs.drive(rt, body, [job], ctx.spec.job.max_failed_indexes)
+    outcome = await jobs.drive(
+        rt, body, [job], ctx.spec.job.max_failed_indexes, children.budget_hold(rt, ctx)
+    )
     if outcome.phase == "Succeeded":
         summary, (done, total, errors) = await rt.db(finished, ctx, run)
         message = (

@@ -68,7 +68,9 @@ async def step(
                 )
             )
         )
-    outcome = await jobs.drive(rt, body, manifests_, ctx.spec.job.max_failed_indexes)
+    outcome = await jobs.drive(
+        rt, body, manifests_, ctx.spec.job.max_failed_indexes, children.budget_hold(rt, ctx)
+    )
     if outcome.phase == "Succeeded":
         summary = await rt.db(finish_verification, ctx, version, runs)
         await rt.patch_status(

@@ -7,6 +7,10 @@ its size times the mean cost per attempt of the same model so far, across the
 frontier's stages (the teacher: its mean cost per request); before the model's first
 attempt the estimate is 0, so a first wave runs whenever the budget is not yet spent.
 Everything done is stored, so raising the limit and running again resumes.
+
+A stop is recorded as a `BudgetReached` event carrying the limits in force; it holds the
+frontier (its BudgetExceeded condition, and in the cluster the stopped run) until the
+limits change, so a run is not started again into the same wall.
 """
 
 from __future__ import annotations
@@ -16,7 +20,22 @@ from frontier.pipeline.context import Context
 from frontier.pipeline.cost import cost_summary
 from frontier.store import RunRecord
 
-__all__ = ["BudgetExceededError", "check_teacher", "check_wave", "over_budget"]
+__all__ = [
+    "BUDGET_REACHED",
+    "BudgetExceededError",
+    "check_teacher",
+    "check_wave",
+    "hold",
+    "over_budget",
+    "record_stop",
+]
+
+BUDGET_REACHED = "BudgetReached"
+"""The store event of a stop: its data holds the limits it met under `budget`."""
+
+
+def _limits(ctx: Context) -> dict[str, object]:
+    return ctx.spec.budget.model_dump(mode="json", by_alias=True)
 
 
 def over_budget(ctx: Context) -> bool:
@@ -53,3 +72,34 @@ def check_wave(ctx: Context, run: RunRecord, rollouts: int) -> None:
 def check_teacher(ctx: Context, model: str, round: int, requests: int = 1) -> None:
     """Raise BudgetExceededError if the teacher's next call would cross a limit."""
     _check(ctx, model, requests, round, "teacher")
+
+
+def record_stop(ctx: Context, exc: BudgetExceededError) -> None:
+    """Record a stop under the limits in force (once per setting of the limits)."""
+    limits = _limits(ctx)
+    last = ctx.store.events(ctx.frontier, reason=BUDGET_REACHED, limit=1)
+    if last and last[-1].data.get("budget") == limits:
+        return
+    ctx.store.add_event(
+        ctx.frontier, BUDGET_REACHED, str(exc), type="Warning", data={"budget": limits}
+    )
+
+
+def hold(ctx: Context) -> str | None:
+    """Why the frontier's work is held by its budget now, or None.
+
+    Held while the spend has reached `maxCostUsd`, or while the limits are the ones the
+    last stop met; changing them (raising, or removing a limit) releases the hold.
+    """
+    budget = ctx.spec.budget
+    if budget.max_cost_usd is not None:
+        spent = cost_summary(ctx).cost_usd
+        if spent >= budget.max_cost_usd:
+            return (
+                f"budget.maxCostUsd ({budget.max_cost_usd:.4f} USD) is spent: {spent:.4f} USD; "
+                "raise it to resume"
+            )
+    last = ctx.store.events(ctx.frontier, reason=BUDGET_REACHED, limit=1)
+    if last and last[-1].data.get("budget") == _limits(ctx):
+        return last[-1].message
+    return None

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from frontier.domain import naming
 from frontier.domain.bands import BandSummary, partition, summarize
 from frontier.domain.saturation import RoundPlan, decide, plan_next_round
-from frontier.pipeline.budget import over_budget
+from frontier.pipeline.budget import hold, over_budget
 from frontier.pipeline.context import Context
 from frontier.pipeline.mutate import solver_means
 from frontier.pipeline.verify import latest_verification
@@ -150,6 +150,8 @@ class FrontierState:
     bands: BandSummary
     """The solver's bands over the current slice (over the base tasks before the first)."""
     slice_version: int | None
+    budget_hold: str | None = None
+    """Why spec.budget holds the frontier's work now (pipeline.budget.hold), or None."""
 
 
 def advance(ctx: Context, base_run: str) -> FrontierState:
@@ -173,4 +175,5 @@ def advance(ctx: Context, base_run: str) -> FrontierState:
         solver=solver[0],
         bands=solver[1],
         slice_version=current.version if current else None,
+        budget_hold=hold(ctx),
     )
