@@ -11,7 +11,7 @@ from frontier.domain.bands import Band, band_of
 from frontier.domain.manifest import SpecError
 from frontier.local.runner import ManifestError, load_manifest, run_loop
 from frontier.pipeline.context import stored_context
-from frontier.pipeline.mutate import solver_means
+from frontier.pipeline.view import solver_view
 from frontier.store import Store
 from tests.support.frontiers import small_document
 
@@ -64,7 +64,7 @@ async def test_the_loop_runs_rounds_until_its_stop_condition(tmp_path: Path) -> 
     latest = store.get_slice(ctx.frontier)
     assert latest is not None and latest.size > 0
     environment = ctx.prepared_benchmark()
-    means = solver_means(ctx)
+    means = solver_view(ctx).means
     for task in store.get_tasks(ctx.frontier, ids=latest.task_ids):
         assert environment.check_grounding(task).grounded, task.id
         assert band_of(means[task.id], ctx.spec.bands) is Band.HILLCLIMBABLE

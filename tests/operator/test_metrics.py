@@ -25,7 +25,7 @@ from frontier.operator import main, metrics
 from frontier.operator.kube import Kube
 from frontier.operator.runtime import Runtime
 from frontier.pipeline.context import stored_context
-from frontier.pipeline.cycle import solver_view
+from frontier.pipeline.view import solver_view
 from frontier.store import Store
 from tests.deploy.support import EXPORTED_METRICS
 from tests.operator.conftest import Operator, eventually, ref, run_job
@@ -239,14 +239,15 @@ def test_rounds_without_admission_counts_finished_rounds_since_the_last_admissio
     assert value(samples, "frontier_rounds_without_admission", frontier=FRONTIER) == 2
 
 
-def test_solver_tasks_per_band_are_the_frontier_status_bands(store: Store) -> None:
+def test_the_solvers_tasks_per_band_and_reward_are_its_view(store: Store) -> None:
     samples = scrape(store_registry(store))
-    ctx = stored_context(store, FRONTIER)
-    solver, expected = solver_view(ctx)
+    view = solver_view(stored_context(store, FRONTIER))
     for band in ("saturated", "hillclimbable", "unreachable"):
-        got = value(samples, "frontier_tasks", frontier=FRONTIER, model=solver, band=band)
-        assert got == getattr(expected, band), band
-    assert expected.total > 0
+        got = value(samples, "frontier_tasks", frontier=FRONTIER, model=view.model, band=band)
+        assert got == getattr(view.summary, band), band
+    assert view.summary.total > 0
+    reward = value(samples, "frontier_reward_mean", frontier=FRONTIER, model=view.model)
+    assert reward == pytest.approx(view.reward_mean)
 
 
 def test_verifier_tasks_per_band_and_reward_are_those_of_its_latest_verification_run(

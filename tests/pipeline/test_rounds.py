@@ -10,9 +10,10 @@ from frontier.domain.bands import Band, band_of
 from frontier.pipeline.admit import decide_round, register_candidates_run, retain
 from frontier.pipeline.context import Context, open_context
 from frontier.pipeline.cycle import plan_round, start_round
-from frontier.pipeline.mutate import mutate_shard, round_scope, solver_means
+from frontier.pipeline.mutate import mutate_shard, round_scope
 from frontier.pipeline.profile import finish_run, run_shard
 from frontier.pipeline.rounds import run_round
+from frontier.pipeline.view import solver_view
 from frontier.store import Store
 from tests.pipeline.test_profile import register_base
 from tests.support.frontiers import small_spec
@@ -141,7 +142,7 @@ async def test_a_whole_round_publishes_a_verified_slice_and_records_its_events(
     reasons = [e.reason for e in ctx.store.events(ctx.frontier)]
     assert reasons[:1] == ["RoundStarted"]
     assert "SliceVerified" in reasons and reasons[-1] == "RoundFinished"
-    means = solver_means(ctx)
+    means = solver_view(ctx).means
     assert all(
         band_of(means[t], ctx.spec.bands) is Band.HILLCLIMBABLE
         for t in result.retained.slice.task_ids

@@ -17,7 +17,7 @@ from PIL import Image
 
 from frontier.domain.bands import band_of
 from frontier.domain.specs import BandSpec
-from frontier.pipeline.cycle import solver_view
+from frontier.pipeline.view import solver_view
 from frontier.report.html import render_html
 from frontier.store import Store
 from tests.report.conftest import FRONTIER, HOSTILE, PLANTED_KEY, EmbeddedRun
@@ -90,8 +90,9 @@ def test_bands_per_model_match_the_rollouts_in_the_store(embedded: EmbeddedRun) 
     rows = {r["model"]: r for r in table(embedded.soup(), "bands-table")}
     assert set(rows) == {spec.solver.name, *(v.name for v in spec.verifiers)}
 
-    _, solver_bands = solver_view(embedded.ctx)
-    assert rows[spec.solver.name]["hillclimbable"] == str(solver_bands.hillclimbable)
+    solver = solver_view(embedded.ctx).summary
+    for band in ("saturated", "hillclimbable", "unreachable"):
+        assert rows[spec.solver.name][band] == str(getattr(solver, band)), band
     assert rows[spec.solver.name]["tasks"] == str(store.get_slice(FRONTIER, version).size)
 
     for model, run in verification_runs(store, version).items():
@@ -184,6 +185,12 @@ def test_the_band_history_has_the_base_profile_and_every_model_on_every_slice_ve
     for key, counts in expected.items():
         for band, n in counts.items():
             assert got[key][band] == str(n), (key, band)
+    view = solver_view(embedded.ctx)  # the solver's latest means over each version's tasks
+    for version in versions:
+        summary = view.summary_over(store.get_slice(FRONTIER, version).task_ids)
+        for band in ("saturated", "hillclimbable", "unreachable"):
+            got_n = got[(f"v{version}", spec.solver.name)][band]
+            assert got_n == str(getattr(summary, band)), (version, band)
     assert rows[0]["tasks"] == "base"
 
 

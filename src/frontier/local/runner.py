@@ -21,15 +21,10 @@ from frontier.domain.specs import FrontierSpec, TaskSetRef
 from frontier.local.manifest import ManifestError, load_documents
 from frontier.pipeline.budget import record_stop
 from frontier.pipeline.context import Context, read_base_tasks, record_frontier
-from frontier.pipeline.cycle import (
-    BUDGET_HOLD,
-    plan_round,
-    record_saturation,
-    solver_view,
-    start_round,
-)
+from frontier.pipeline.cycle import BUDGET_HOLD, plan_round, record_saturation, start_round
 from frontier.pipeline.profile import finish_run, register_run, run_shard
 from frontier.pipeline.rounds import ProgressFactory, RoundResult, no_progress, run_round
+from frontier.pipeline.view import solver_view
 from frontier.store import Store
 
 __all__ = ["ManifestError", "load_manifest", "run_loop"]
@@ -124,7 +119,7 @@ async def run_loop(
     except BudgetExceededError as exc:
         result.stopped_because = f"stopped before the next wave: {exc}"
         record_stop(ctx, exc)
-    result.bands_after = solver_view(ctx)[1]
+    result.bands_after = solver_view(ctx).summary
     return result
 
 

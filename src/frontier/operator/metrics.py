@@ -41,8 +41,9 @@ from pydantic import ValidationError
 from frontier.domain.admission import Reason
 from frontier.domain.bands import BAND_ORDER, BandSummary, partition, summarize
 from frontier.domain.cost import CostSummary
-from frontier.domain.specs import BandSpec, FrontierSpec
+from frontier.domain.specs import FrontierSpec
 from frontier.pipeline.cost import spend_of
+from frontier.pipeline.view import read_solver_view, run_means
 from frontier.store import FrontierRecord, RunRecord, RunTotals, Store, StoreUnavailableError
 
 log = logging.getLogger(__name__)
@@ -214,11 +215,7 @@ class _FinishedRuns:
         key = self.mark(run)
         if key in self.means:
             return self.means[key]
-        means = {
-            task: tm.mean_reward
-            for task, tm in store.task_means(run.name).items()
-            if tm.mean_reward is not None
-        }
+        means = run_means(store, run)
         if run.phase in TERMINAL:
             self.means[key] = means
         return means
@@ -304,29 +301,20 @@ def _task_numbers(
     cache: _FinishedRuns,
     out: FrontierNumbers,
 ) -> None:
-    """Bands and mean reward per model, as the Frontier's status counts them: the solver
-    over the current slice (or the base tasks before one), its latest mean per task over
-    its profile and candidate runs; each verifier over its latest verification run."""
-    solver = spec.solver.name
-    means: dict[str, float] = {}
-    for run in runs:  # creation order: later runs overwrite earlier means
-        if run.model_name == solver and run.kind != "verification":
-            means.update(cache.task_means(store, run))
-    current = store.get_slice(key)
-    scope = set(current.task_ids) if current else set(store.task_ids(key, origin="base"))
-    _model_numbers(solver, {t: m for t, m in means.items() if t in scope}, spec.bands, out)
+    """Bands and mean reward per model: the solver's view (as the Frontier's status has it,
+    finished runs' means read from the cache); each verifier over its latest verification run."""
+    view = read_solver_view(
+        store, key, spec, runs=runs, means_of=lambda run: cache.task_means(store, run)
+    )
+    out.bands[view.model] = view.summary
+    if view.reward_mean is not None:
+        out.reward_mean[view.model] = view.reward_mean
     for verifier in spec.verifiers:
         latest = [r for r in runs if r.model_name == verifier.name and r.kind == "verification"]
-        found = cache.task_means(store, latest[-1]) if latest else {}
-        _model_numbers(verifier.name, found, spec.bands, out)
-
-
-def _model_numbers(
-    model: str, means: Mapping[str, float], bands: BandSpec, out: FrontierNumbers
-) -> None:
-    out.bands[model] = summarize(partition(means, bands).values())
-    if means:
-        out.reward_mean[model] = sum(means.values()) / len(means)
+        means = cache.task_means(store, latest[-1]) if latest else {}
+        out.bands[verifier.name] = summarize(partition(means, spec.bands).values())
+        if means:
+            out.reward_mean[verifier.name] = sum(means.values()) / len(means)
 
 
 def _short(run: str, record: FrontierRecord) -> str:

@@ -21,8 +21,8 @@ from frontier.domain.slicing import SliceCandidate, select_slice
 from frontier.domain.specs import TaskSetRef
 from frontier.domain.tasks import Grounding
 from frontier.pipeline.context import Context
-from frontier.pipeline.mutate import solver_means
 from frontier.pipeline.profile import register_run
+from frontier.pipeline.view import solver_view
 from frontier.store import CandidateCounts, CandidateOutcome, RunRecord, SliceRecord
 
 
@@ -79,7 +79,7 @@ class RetainResult:
 def retain(ctx: Context, round_number: int) -> RetainResult:
     """Publish the next slice version from the current slice and every admitted candidate."""
     current = ctx.store.get_slice(ctx.frontier)
-    means = solver_means(ctx)
+    means = solver_view(ctx).means
     admitted = [c for c in ctx.store.candidates(ctx.frontier) if c.decision == "admitted"]
     members = set(current.task_ids) if current else set()
     ids = members | {c.task_id for c in admitted}

@@ -13,35 +13,23 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from frontier.domain import naming
-from frontier.domain.bands import BandSummary, partition, summarize
+from frontier.domain.bands import BandSummary
 from frontier.domain.saturation import RoundPlan, decide, plan_next_round
 from frontier.pipeline.budget import hold, over_budget
 from frontier.pipeline.context import Context
-from frontier.pipeline.mutate import solver_means
 from frontier.pipeline.verify import latest_verification
+from frontier.pipeline.view import SolverView, solver_view
 from frontier.store import EventRecord, RoundRecord, RunRecord
 
 BUDGET_HOLD = "budget"
 """What holds the next round once the frontier's spend has reached spec.budget.maxCostUsd."""
 
 
-def solver_view(ctx: Context) -> tuple[str, BandSummary]:
-    """The solver's bands over the current slice, or over the base tasks before the first slice."""
-    means = solver_means(ctx)
-    current = ctx.store.get_slice(ctx.frontier)
-    if current is None:
-        ids = {t.id for t in ctx.store.get_tasks(ctx.frontier, origin="base")}
-    else:
-        ids = set(current.task_ids)
-    scoped = {t: m for t, m in means.items() if t in ids}
-    return ctx.spec.solver.name, summarize(partition(scoped, ctx.spec.bands).values())
-
-
 def plan_round(
     ctx: Context,
     now: datetime | None = None,
     *,
-    solver: tuple[str, BandSummary] | None = None,
+    solver: SolverView | None = None,
 ) -> RoundPlan:
     """The next round, if any; `solver` is `solver_view(ctx)` when the caller has it already."""
     now = now or datetime.now(UTC)
@@ -54,9 +42,10 @@ def plan_round(
     rounds = ctx.store.rounds(ctx.frontier)
     active = any(r.phase not in ("Succeeded", "Failed") for r in rounds)
     since = (now - rounds[-1].started_at).total_seconds() if rounds else None
+    view = solver or solver_view(ctx)
     saturation = decide(
         ctx.spec.saturation,
-        solver=solver or solver_view(ctx),
+        solver=(view.model, view.summary),
         verifiers=verifiers,
         rounds_started=len(rounds),
         active_round=active,
@@ -172,8 +161,8 @@ def advance(ctx: Context, base_run: str) -> FrontierState:
         rounds=store.rounds(ctx.frontier),
         runs=store.runs(ctx.frontier),
         saturations=store.events(ctx.frontier, reason="SaturationDetected"),
-        solver=solver[0],
-        bands=solver[1],
+        solver=solver.model,
+        bands=solver.summary,
         slice_version=current.version if current else None,
         budget_hold=hold(ctx),
     )

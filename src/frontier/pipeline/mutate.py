@@ -44,7 +44,8 @@ from frontier.pipeline.budget import check_teacher
 from frontier.pipeline.context import Context
 from frontier.pipeline.profile import stored_changes
 from frontier.pipeline.rollouts import ProgressHook
-from frontier.store import NewCandidate, RunRecord, TeacherSpend
+from frontier.pipeline.view import is_solver_run, solver_view
+from frontier.store import NewCandidate, TeacherSpend
 
 STAGE = "mutate"
 PROCEDURAL = "procedural"
@@ -60,26 +61,6 @@ class MutateReport:
     failed_parents: list[str] = field(default_factory=list)
 
 
-def solver_means(ctx: Context) -> dict[str, float]:
-    """The latest solver mean reward of every task the frontier holds (runs in creation order)."""
-    means: dict[str, float] = {}
-    for run in _solver_runs(ctx):
-        for task_id, tm in ctx.store.task_means(run.name).items():
-            if tm.mean_reward is not None:
-                means[task_id] = tm.mean_reward
-    return means
-
-
-def _is_solver_run(ctx: Context, run: RunRecord) -> bool:
-    """The solver's profiles and candidate runs (not its verification runs, if any)."""
-    return run.model_name == ctx.spec.solver.name and run.kind != "verification"
-
-
-def _solver_runs(ctx: Context) -> list[RunRecord]:
-    """The solver's runs, in creation order."""
-    return [run for run in ctx.store.runs(ctx.frontier) if _is_solver_run(ctx, run)]
-
-
 def rollouts_by_task(
     ctx: Context, task_ids: list[str]
 ) -> tuple[dict[str, list[Rollout]], dict[str, list[Rollout]]]:
@@ -88,7 +69,7 @@ def rollouts_by_task(
     every: dict[str, list[Rollout]] = defaultdict(list)
     solver: dict[str, list[Rollout]] = defaultdict(list)
     for run in ctx.store.runs(ctx.frontier):
-        own = _is_solver_run(ctx, run)
+        own = is_solver_run(run, ctx.spec)
         for r in ctx.store.rollouts_for(run.name, task_ids):
             every[r.task_id].append(r)
             if own:
@@ -123,7 +104,7 @@ def choose_parents(ctx: Context, round_number: int) -> list[str]:
     """
     spec = ctx.spec.mutation
     rng = random.Random(f"{spec.seed}:parents:{round_number}")
-    means = solver_means(ctx)
+    means = solver_view(ctx).means
     earlier = [c for c in ctx.store.candidates(ctx.frontier) if c.round < round_number]
     history = [
         (means[c.parent_id], c.decision == "admitted")
@@ -294,7 +275,7 @@ async def _mutate(
     pool_shingles = shingle_pool((t.id, t.query) for t in tasks.values())
     history, own_answers = rollouts_by_task(ctx, [p for _, p in mine])
     predict = ctx.spec.admission.predict_band
-    means = solver_means(ctx) if predict else {}
+    means = solver_view(ctx).means if predict else {}
     rules = (
         compile_rules(benchmark.injection_rules())
         if isinstance(benchmark, InjectionRules)

@@ -11,8 +11,8 @@ from typing import Any
 from frontier.domain import naming
 from frontier.pipeline.context import Context
 from frontier.pipeline.cost import cost_summary
-from frontier.pipeline.cycle import solver_view
 from frontier.pipeline.verify import latest_verification
+from frontier.pipeline.view import solver_view
 
 
 def frontier_summary(ctx: Context) -> dict[str, Any]:
@@ -22,7 +22,7 @@ def frontier_summary(ctx: Context) -> dict[str, Any]:
     bands_before = (
         store.band_counts(base_run, ctx.spec.bands).as_dict() if base_run in runs else None
     )
-    solver_name, solver_bands = solver_view(ctx)
+    solver = solver_view(ctx)
     counts = store.candidate_counts(ctx.frontier)
     current = store.get_slice(ctx.frontier)
     verification = latest_verification(ctx, current.version) if current else None
@@ -33,10 +33,10 @@ def frontier_summary(ctx: Context) -> dict[str, Any]:
     families = store.slice_families(ctx.frontier)
     return {
         "frontier": ctx.frontier,
-        "solver": solver_name,
+        "solver": solver.model,
         "bands": {
             "baseTasks": bands_before,
-            "current": solver_bands.as_dict(),
+            "current": solver.summary.as_dict(),
             "scope": "slice" if current else "base",
         },
         "candidates": {

@@ -17,9 +17,7 @@ from frontier.domain.bands import (
     Band,
     BandSuccess,
     BandSummary,
-    partition,
     success_by_band,
-    summarize,
 )
 from frontier.domain.canaries import group_by_pattern
 from frontier.domain.cost import STAGES, CostSummary
@@ -29,6 +27,7 @@ from frontier.domain.tasks import Rollout, Task
 from frontier.pipeline.context import Context
 from frontier.pipeline.cost import cost_summary
 from frontier.pipeline.verify import VerificationSummary, latest_verification
+from frontier.pipeline.view import SolverView, solver_view
 from frontier.store import CandidateCounts, NotFoundError, RunRecord, SliceRecord
 from frontier.store.scrub import redact_text, scrub
 
@@ -225,11 +224,12 @@ def collect(ctx: Context, slice_version: int | None = None) -> ReportData:
         versions = store.slice_versions(ctx.frontier)
         known = ", ".join(f"v{v}" for v in versions) or "none yet"
         raise NotFoundError(f"{ctx.frontier} has no slice version {slice_version} ({known})")
+    solver = solver_view(ctx)
     if current is not None:
         task_ids = list(current.task_ids)
         scope = f"slice v{current.version}"
-    else:
-        task_ids = [t.id for t in store.get_tasks(ctx.frontier, origin="base")]
+    else:  # no slice yet: the solver's view is over the base tasks
+        task_ids = sorted(solver.scope)
         scope = "base tasks"
     verification = latest_verification(ctx, current.version) if current else None
     tasks = {t.id: t for t in store.get_tasks(ctx.frontier, ids=task_ids)}
@@ -247,9 +247,9 @@ def collect(ctx: Context, slice_version: int | None = None) -> ReportData:
         scope=scope,
         slice_version=current.version if current else None,
         task_count=len(task_ids),
-        models=[_solver_view(ctx, task_ids), *_verifier_views(ctx, verification)],
+        models=[_solver_model(ctx, solver, task_ids), *_verifier_views(ctx, verification)],
         verified=verification is not None,
-        band_history=_band_history(ctx),
+        band_history=_band_history(ctx, solver),
         rounds=rounds,
         slices=_slice_views(ctx),
         lineage=_lineage(ctx),
@@ -266,19 +266,12 @@ def collect(ctx: Context, slice_version: int | None = None) -> ReportData:
     )
 
 
-def _solver_runs(ctx: Context) -> list[RunRecord]:
-    return [
-        r
-        for r in ctx.store.runs(ctx.frontier)
-        if r.model_name == ctx.spec.solver.name and r.kind != "verification"
-    ]
-
-
-def _solver_view(ctx: Context, task_ids: list[str]) -> ModelView:
-    """The solver's latest numbers on each task (as the loop itself partitions them)."""
+def _solver_model(ctx: Context, view: SolverView, task_ids: list[str]) -> ModelView:
+    """The solver's latest numbers on each task: its view's bands, with pass metrics from the
+    same runs in the same order."""
     per_task: dict[str, TaskMetrics] = {}
     ks: set[int] = set()
-    for run in _solver_runs(ctx):
+    for run in view.runs:
         found = ctx.store.task_metrics(run.name, task_ids)
         if found:
             per_task.update(found)
@@ -286,12 +279,11 @@ def _solver_view(ctx: Context, task_ids: list[str]) -> ModelView:
     # Base tasks and candidates are usually rolled out with the same k; if not, a task
     # with fewer rollouts than the largest k counts pass@k over all of them (min(k, n)).
     k = max(ks, default=ctx.spec.profile.k)
-    means = {t: m.mean_reward for t, m in per_task.items()}
-    errored, replayed = _errored_attempts(ctx, [r.name for r in _solver_runs(ctx)])
+    errored, replayed = _errored_attempts(ctx, [r.name for r in view.runs])
     return ModelView(
-        model=ctx.spec.solver.name,
+        model=view.model,
         role="solver",
-        bands=summarize(partition(means, ctx.spec.bands).values()),
+        bands=view.summary_over(task_ids),
         metrics=set_metrics(per_task, k, seed=ctx.spec.slice.seed),
         band_success=success_by_band(per_task, ctx.spec.bands),
         errored_attempts=errored,
@@ -330,8 +322,9 @@ def _verifier_views(ctx: Context, verification: VerificationSummary | None) -> l
     return views
 
 
-def _band_history(ctx: Context) -> list[BandPoint]:
-    """How the bands moved: the solver on the base tasks, then every model on each slice version."""
+def _band_history(ctx: Context, solver: SolverView) -> list[BandPoint]:
+    """How the bands moved: the solver on the base tasks, then every model on each slice
+    version (the solver's latest means over each version's tasks)."""
     store, spec = ctx.store, ctx.spec
     points: list[BandPoint] = []
     base = ctx.run_key(naming.base_profile_run_of(ctx.name, spec))
@@ -339,11 +332,6 @@ def _band_history(ctx: Context) -> list[BandPoint]:
         points.append(
             BandPoint("base", spec.solver.name, "solver", store.band_counts(base, spec.bands))
         )
-    solver_means: dict[str, float] = {}
-    for run in _solver_runs(ctx):
-        for task_id, mean in store.task_means(run.name).items():
-            if mean.mean_reward is not None:
-                solver_means[task_id] = mean.mean_reward
     verifications: dict[int, list[RunRecord]] = {}
     for run in store.runs(ctx.frontier, kind="verification"):
         version = run.task_set.get("sliceVersion")
@@ -352,12 +340,7 @@ def _band_history(ctx: Context) -> list[BandPoint]:
     order = {m.name: i for i, m in enumerate(spec.verifiers)}
     for s in store.slices(ctx.frontier):
         scope = f"v{s.version}"
-        means = {t: solver_means[t] for t in s.task_ids if t in solver_means}
-        points.append(
-            BandPoint(
-                scope, spec.solver.name, "solver", summarize(partition(means, spec.bands).values())
-            )
-        )
+        points.append(BandPoint(scope, solver.model, "solver", solver.summary_over(s.task_ids)))
         runs = sorted(
             verifications.get(s.version, []), key=lambda r: order.get(r.model_name, len(order))
         )
