@@ -17,6 +17,7 @@ from frontier.domain import naming
 from frontier.domain.bands import BandSummary
 from frontier.domain.cost import BudgetExceededError
 from frontier.domain.manifest import Resource, parse_resource
+from frontier.domain.rounds import FINISHED_PHASES
 from frontier.domain.specs import FrontierSpec, TaskSetRef
 from frontier.local.manifest import ManifestError, load_documents
 from frontier.pipeline.budget import record_stop
@@ -145,9 +146,7 @@ async def _loop(
         target_slice_size=spec.stop.target_slice_size,
     )
     while True:
-        unfinished = [
-            r for r in store.rounds(ctx.frontier) if r.phase not in ("Succeeded", "Failed")
-        ]
+        unfinished = [r for r in store.rounds(ctx.frontier) if r.phase not in FINISHED_PHASES]
         if unfinished:
             result.rounds.append(
                 await run_round(ctx, unfinished[0].number, progress=progress, pool=pool)

@@ -16,6 +16,7 @@ import kopf
 
 from frontier.domain import naming
 from frontier.domain.manifest import SpecError, parse_spec
+from frontier.domain.rounds import FINISHED_PHASES, RoundPhase
 from frontier.domain.specs import GROUP_VERSION, FrontierSpec
 from frontier.domain.status import (
     BUDGET_EXCEEDED,
@@ -33,7 +34,6 @@ from frontier.pipeline.context import Context, check_spec, open_context, stored_
 from frontier.store import NotFoundError
 
 GROUP, VERSION, PLURAL = "frontier.dev", "v1alpha1", "frontiers"
-TERMINAL = ("Succeeded", "Failed")
 
 
 def frontier_ref(namespace: str, name: str) -> Ref:
@@ -88,7 +88,7 @@ async def advance(rt: Runtime, ctx: Context, body: Mapping[str, Any]) -> None:
         )
     ref = manifests.FrontierRef.from_body(body)
     for record in state.rounds:
-        if record.phase in TERMINAL:
+        if record.phase in FINISHED_PHASES:
             continue
         child = manifests.mutation_round(
             ref, record.number, record.trigger, record.from_slice_version
@@ -113,14 +113,14 @@ def frontier_status(
     ctx: Context, body: Mapping[str, Any], state: cycle.FrontierState
 ) -> FrontierStatus:
     base, rounds = state.base, state.rounds
-    active = [r for r in rounds if r.phase not in TERMINAL]
+    active = [r for r in rounds if r.phase not in FINISHED_PHASES]
     if base is None or base.phase != "Succeeded":
         phase, reason = (
             ("Failed", "ProfileFailed")
             if base and base.phase == "Failed"
             else ("Profiling", "Profiling")
         )
-    elif active and active[0].phase == "Verifying":
+    elif active and active[0].phase == RoundPhase.VERIFYING:
         phase, reason = "Verifying", "Verifying"
     elif active:
         phase, reason = "Mutating", "RoundInProgress"

@@ -41,6 +41,7 @@ from pydantic import ValidationError
 from frontier.domain.admission import Reason
 from frontier.domain.bands import BAND_ORDER, BandSummary, partition, summarize
 from frontier.domain.cost import CostSummary
+from frontier.domain.rounds import FINISHED_PHASES, RoundStats
 from frontier.domain.specs import FrontierSpec
 from frontier.pipeline.cost import spend_of
 from frontier.pipeline.view import read_solver_view, run_means
@@ -285,9 +286,9 @@ def read_frontier(
     out.admission_yield = counts.admission_yield
     out.saturation_events = len(store.events(key, reason="SaturationDetected"))
     for round_ in reversed(store.rounds(key)):
-        if round_.phase not in TERMINAL:
+        if round_.phase not in FINISHED_PHASES:
             continue
-        if int(round_.stats.get("admitted") or 0) > 0:
+        if RoundStats.from_wire(round_.stats).admitted > 0:
             break
         out.rounds_without_admission += 1
     return out

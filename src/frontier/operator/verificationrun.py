@@ -15,11 +15,13 @@ import kopf
 
 from frontier.domain import naming
 from frontier.domain.manifest import parse_spec
+from frontier.domain.rounds import RoundPhase
 from frontier.domain.specs import GROUP_VERSION, MutationRoundSpec, VerificationRunSpec
 from frontier.operator import children, frontier, jobs, manifests, metrics, mutationround
 from frontier.operator.kube import Ref
 from frontier.operator.runtime import RECONCILE_SECONDS, Runtime, runtime_of, unfinished
 from frontier.pipeline.context import Context
+from frontier.pipeline.rounds import stats_of
 from frontier.pipeline.verify import (
     finish_verification,
     latest_verification,
@@ -139,7 +141,7 @@ def _succeeded(
 async def _finish_waiting_round(rt: Runtime, ctx: Context, version: int) -> None:
     """The round that published this slice waits in Verifying: let it finish now."""
     for record in await rt.db(ctx.store.rounds, ctx.frontier):
-        if record.phase != "Verifying" or record.stats.get("sliceVersion") != version:
+        if record.phase != RoundPhase.VERIFYING or stats_of(record).slice_version != version:
             continue
         ref = Ref(
             GROUP_VERSION,

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from frontier.domain import naming
 from frontier.domain.bands import BandSummary
+from frontier.domain.rounds import FINISHED_PHASES
 from frontier.domain.saturation import RoundPlan, decide, plan_next_round
 from frontier.pipeline.budget import hold, over_budget
 from frontier.pipeline.context import Context
@@ -40,7 +41,7 @@ def plan_round(
         if summary is not None:
             verifiers = {v.model: v.bands for v in summary.models}
     rounds = ctx.store.rounds(ctx.frontier)
-    active = any(r.phase not in ("Succeeded", "Failed") for r in rounds)
+    active = any(r.phase not in FINISHED_PHASES for r in rounds)
     since = (now - rounds[-1].started_at).total_seconds() if rounds else None
     view = solver or solver_view(ctx)
     saturation = decide(

@@ -22,6 +22,7 @@ from frontier.domain.bands import (
 from frontier.domain.canaries import group_by_pattern
 from frontier.domain.cost import STAGES, CostSummary
 from frontier.domain.metrics import SetMetrics, TaskMetrics, set_metrics
+from frontier.domain.rounds import RoundStats
 from frontier.domain.specs import BandSpec
 from frontier.domain.tasks import Rollout, Task
 from frontier.pipeline.context import Context
@@ -354,14 +355,13 @@ def _band_history(ctx: Context, solver: SolverView) -> list[BandPoint]:
 def _rounds(ctx: Context) -> list[RoundView]:
     views = []
     for r in ctx.store.rounds(ctx.frontier):
-        version = r.stats.get("sliceVersion")
         views.append(
             RoundView(
                 number=r.number,
                 trigger=r.trigger,
                 phase=r.phase,
                 counts=ctx.store.candidate_counts(ctx.frontier, round=r.number),
-                slice_version=int(version) if isinstance(version, int) else None,
+                slice_version=RoundStats.from_wire(r.stats).slice_version,
             )
         )
     return views
