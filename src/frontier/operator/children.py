@@ -1,9 +1,10 @@
-"""The first steps every child kind shares: read its spec, lock its Frontier, find it in the store.
+"""What every child kind shares: its kopf handlers, and the first steps of its reconcile.
 
 A ProfileRun, MutationRound or VerificationRun with an invalid spec is Failed with
 the fields named (and a Warning Event); one whose Frontier the store does not hold
 yet waits in Pending. Only then does the kind's own step run, under its Frontier's
-lock, so the three kinds cannot drift apart in how they treat bad input.
+lock, so the three kinds cannot drift apart in how they treat bad input. Their
+handlers (`register`) are the same: a change, a resume, and a timer while unfinished.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import kopf
 
 from frontier.domain.manifest import SpecError, parse_spec
 from frontier.domain.specs import MutationRoundSpec, ProfileRunSpec, VerificationRunSpec
-from frontier.operator import frontier, jobs
-from frontier.operator.runtime import Runtime, runtime_of
+from frontier.operator import errors, frontier, jobs
+from frontier.operator.runtime import RECONCILE_SECONDS, Runtime, runtime_of, unfinished
 from frontier.pipeline import budget
 from frontier.pipeline.context import Context
 
@@ -71,3 +72,36 @@ async def tick(
     rt = runtime_of(memo)
     async with rt.timer_lanes():
         await reconcile(rt, body)
+
+
+GROUP, VERSION = "frontier.dev", "v1alpha1"
+Reconcile = Callable[[Runtime, Mapping[str, Any]], Awaitable[None]]
+
+
+def register(plural: str, reconcile: Reconcile) -> None:
+    """Register a child kind's kopf handlers: on create, resume and spec change, and a timer
+    while the child is unfinished (progress counts live in the store, which sends no watch
+    events). Failures go through `errors.decided`."""
+    kind = plural.removesuffix("s")
+
+    async def changed(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+        with errors.decided():
+            await reconcile(runtime_of(memo), body)
+
+    async def timer(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+        with errors.decided(timer=True):
+            await tick(memo, body, reconcile)
+
+    changed.__name__ = changed.__qualname__ = f"{kind}_changed"
+    timer.__name__ = timer.__qualname__ = f"{kind}_timer"
+    for on in (kopf.on.resume, kopf.on.create):
+        on(GROUP, VERSION, plural)(changed)
+    kopf.on.update(GROUP, VERSION, plural, field="spec")(changed)
+    kopf.timer(
+        GROUP,
+        VERSION,
+        plural,
+        interval=RECONCILE_SECONDS,
+        initial_delay=RECONCILE_SECONDS,
+        when=unfinished,
+    )(timer)

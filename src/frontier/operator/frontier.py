@@ -25,7 +25,7 @@ from frontier.domain.status import (
     SaturationEvent,
     rfc3339,
 )
-from frontier.operator import manifests, metrics
+from frontier.operator import errors, manifests, metrics
 from frontier.operator.jobs import digest
 from frontier.operator.kube import Ref
 from frontier.operator.runtime import RECONCILE_SECONDS, Runtime, runtime_of, with_conditions
@@ -214,7 +214,8 @@ async def invalid(rt: Runtime, body: Mapping[str, Any], exc: SpecError) -> None:
 @kopf.on.create(GROUP, VERSION, PLURAL)
 @kopf.on.update(GROUP, VERSION, PLURAL, field="spec")
 async def frontier_changed(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
-    await reconcile(runtime_of(memo), body)
+    with errors.decided():
+        await reconcile(runtime_of(memo), body)
 
 
 @kopf.timer(GROUP, VERSION, PLURAL, interval=RECONCILE_SECONDS, initial_delay=RECONCILE_SECONDS)
@@ -226,6 +227,11 @@ async def frontier_timer(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
     write, no create answered 409.
     """
     rt = runtime_of(memo)
+    with errors.decided(timer=True):
+        await _tick(rt, body)
+
+
+async def _tick(rt: Runtime, body: Mapping[str, Any]) -> None:
     async with rt.timer_lanes():
         meta = body.get("metadata") or {}
         status = body.get("status") or {}

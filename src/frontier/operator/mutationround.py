@@ -12,13 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import kopf
-
 from frontier.domain import naming
 from frontier.domain.rounds import RoundPhase, RoundStep, next_step
 from frontier.domain.specs import MutationRoundSpec
 from frontier.operator import children, frontier, jobs, manifests, metrics
-from frontier.operator.runtime import RECONCILE_SECONDS, Runtime, runtime_of, unfinished
+from frontier.operator.runtime import Runtime
 from frontier.pipeline import rounds
 from frontier.pipeline.context import Context
 from frontier.store import RoundRecord
@@ -191,21 +189,4 @@ async def ensure_verification(rt: Runtime, ctx: Context, slice_version: int) -> 
 
 # --- handlers ---------------------------------------------------------------
 
-
-@kopf.on.resume(GROUP, VERSION, PLURAL)
-@kopf.on.create(GROUP, VERSION, PLURAL)
-@kopf.on.update(GROUP, VERSION, PLURAL, field="spec")
-async def mutationround_changed(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
-    await reconcile(runtime_of(memo), body)
-
-
-@kopf.timer(
-    GROUP,
-    VERSION,
-    PLURAL,
-    interval=RECONCILE_SECONDS,
-    initial_delay=RECONCILE_SECONDS,
-    when=unfinished,
-)
-async def mutationround_timer(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
-    await children.tick(memo, body, reconcile)
+children.register(PLURAL, reconcile)

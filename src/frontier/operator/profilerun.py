@@ -10,12 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import kopf
-
 from frontier.domain.bands import BandSummary
 from frontier.domain.specs import ProfileRunSpec
 from frontier.operator import children, frontier, jobs, manifests, metrics
-from frontier.operator.runtime import RECONCILE_SECONDS, Runtime, runtime_of, unfinished
+from frontier.operator.runtime import Runtime
 from frontier.pipeline.context import Context
 from frontier.pipeline.profile import finish_run, register_run, run_progress
 from frontier.store import ConflictError, RunRecord
@@ -127,22 +125,4 @@ def finished(ctx: Context, run: RunRecord) -> tuple[BandSummary, tuple[int, int,
 
 # --- handlers ---------------------------------------------------------------
 
-
-@kopf.on.resume(GROUP, VERSION, PLURAL)
-@kopf.on.create(GROUP, VERSION, PLURAL)
-@kopf.on.update(GROUP, VERSION, PLURAL, field="spec")
-async def profilerun_changed(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
-    await reconcile(runtime_of(memo), body)
-
-
-@kopf.timer(
-    GROUP,
-    VERSION,
-    PLURAL,
-    interval=RECONCILE_SECONDS,
-    initial_delay=RECONCILE_SECONDS,
-    when=unfinished,
-)
-async def profilerun_timer(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
-    """Progress counts live in the store, which sends no watch events: poll them."""
-    await children.tick(memo, body, reconcile)
+children.register(PLURAL, reconcile)

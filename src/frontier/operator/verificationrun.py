@@ -11,15 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import kopf
-
 from frontier.domain import naming
 from frontier.domain.manifest import parse_spec
 from frontier.domain.rounds import RoundPhase
 from frontier.domain.specs import GROUP_VERSION, MutationRoundSpec, VerificationRunSpec
 from frontier.operator import children, frontier, jobs, manifests, metrics, mutationround
 from frontier.operator.kube import Ref
-from frontier.operator.runtime import RECONCILE_SECONDS, Runtime, runtime_of, unfinished
+from frontier.operator.runtime import Runtime
 from frontier.pipeline.context import Context
 from frontier.pipeline.rounds import stats_of
 from frontier.pipeline.verify import (
@@ -157,21 +155,4 @@ async def _finish_waiting_round(rt: Runtime, ctx: Context, version: int) -> None
 
 # --- handlers ---------------------------------------------------------------
 
-
-@kopf.on.resume(GROUP, VERSION, PLURAL)
-@kopf.on.create(GROUP, VERSION, PLURAL)
-@kopf.on.update(GROUP, VERSION, PLURAL, field="spec")
-async def verificationrun_changed(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
-    await reconcile(runtime_of(memo), body)
-
-
-@kopf.timer(
-    GROUP,
-    VERSION,
-    PLURAL,
-    interval=RECONCILE_SECONDS,
-    initial_delay=RECONCILE_SECONDS,
-    when=unfinished,
-)
-async def verificationrun_timer(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
-    await children.tick(memo, body, reconcile)
+children.register(PLURAL, reconcile)
