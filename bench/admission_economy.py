@@ -33,7 +33,8 @@ from typing import Any
 
 import yaml
 
-import frontier.pipeline.mutate as mutate
+import frontier.domain.screening as screen_rules
+import frontier.pipeline.screening as screening
 from frontier.domain.admission import Decision, Reason
 from frontier.domain.manifest import parse_resource
 from frontier.local.runner import run_loop
@@ -59,8 +60,9 @@ def configured(doc: dict[str, Any], name: str, rounds: int) -> dict[str, Any]:
 class Shadow:
     """Band prediction recorded, not acted on: the candidates it would skip are still rolled out.
 
-    Wraps the two module-level steps `mutate` calls per candidate (replay, then the
-    skip rule) for the duration of one loop; the replay names the candidate.
+    Wraps the two module-level steps the screen calls per candidate (the replay in
+    `pipeline.screening`, then the skip rule in `domain.screening`) for the duration of
+    one loop; the replay names the candidate.
     """
 
     def __init__(self) -> None:
@@ -68,13 +70,14 @@ class Shadow:
         self._child = ""
 
     def __enter__(self) -> Shadow:
-        steps = vars(mutate)
-        self._replay, self._rule = steps["replayed_rewards"], steps["skip_by_prediction"]
-        steps["replayed_rewards"], steps["skip_by_prediction"] = self.replay, self.rule
+        self._replay, self._rule = screening.replayed_rewards, screen_rules.skip_by_prediction
+        vars(screening)["replayed_rewards"] = self.replay
+        vars(screen_rules)["skip_by_prediction"] = self.rule
         return self
 
     def __exit__(self, *_: object) -> None:
-        vars(mutate).update(replayed_rewards=self._replay, skip_by_prediction=self._rule)
+        vars(screening)["replayed_rewards"] = self._replay
+        vars(screen_rules)["skip_by_prediction"] = self._rule
 
     def replay(self, benchmark: Any, child: Any, parent_rollouts: Any) -> list[float]:
         self._child = child.id

@@ -1,21 +1,20 @@
-"""Mutate and screen: the teacher proposes variants of boundary parents; the screen rejects bad ones.
+"""Mutate: the teacher proposes variants of boundary parents, the screen judges each, and
+both are recorded.
 
 Parents are chosen from the solver's latest view of every task the frontier
-holds (base tasks and admitted candidates). Each proposal is checked before a
-single rollout is spent on it: malformed, ungrounded, duplicate and
-near-duplicate candidates are recorded as rejected with their reason, and so
-(with `admission.predictBand`) is a candidate the solver's recorded answers to its
-saturated parent still saturate (`predicted_saturated`); the rest become tasks,
-pending admission. A parent is marked done only after all of its
+holds (base tasks and admitted candidates). Each proposal goes through the
+screen (`pipeline.screening`, checks in `domain.screening`) before a single
+rollout is spent on it; a rejected one is recorded with its reason, the rest
+become tasks, pending admission. A parent is marked done only after all of its
 candidates and decisions are stored, so a crash mid-parent redoes that parent
 (idempotently) and never leaves a screened-out candidate pending.
 """
 
 from __future__ import annotations
 
-import hashlib
 import random
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from frontier.agents import EndpointPool, HarnessError
@@ -28,22 +27,15 @@ from frontier.agents.teachers import (
     failed_checks,
     summarize_failures,
 )
-from frontier.domain.admission import SCREEN_REASONS, Decision, Novelty, Reason, novelty, screen
-from frontier.domain.injection import (
-    DEFAULT_RULES,
-    InjectionRules,
-    addressed_to_the_harness,
-    compile_rules,
-)
-from frontier.domain.interfaces import Benchmark
+from frontier.domain.admission import SCREEN_REASONS
 from frontier.domain.parents import select_parents
-from frontier.domain.prediction import predict_band, skip_by_prediction
-from frontier.domain.similarity import shingle_pool, shingles
-from frontier.domain.tasks import FinalAnswer, Rollout, Task
+from frontier.domain.screening import Verdict
+from frontier.domain.tasks import Rollout
 from frontier.pipeline.budget import check_teacher
 from frontier.pipeline.context import Context
 from frontier.pipeline.profile import stored_changes
 from frontier.pipeline.rollouts import ProgressHook
+from frontier.pipeline.screening import open_screen
 from frontier.pipeline.view import is_solver_run, solver_view
 from frontier.store import NewCandidate, TeacherSpend
 
@@ -60,6 +52,15 @@ class MutateReport:
     rejected: dict[str, int] = field(default_factory=dict)
     failed_parents: list[str] = field(default_factory=list)
 
+    def count(self, verdicts: Sequence[Verdict]) -> None:
+        """Count one parent's proposals: screened in, or rejected by reason."""
+        for verdict in verdicts:
+            self.proposed += 1
+            if verdict.reason is None:
+                self.screened_in += 1
+            else:
+                self.rejected[verdict.reason.value] = self.rejected.get(verdict.reason.value, 0) + 1
+
 
 def rollouts_by_task(
     ctx: Context, task_ids: list[str]
@@ -75,24 +76,6 @@ def rollouts_by_task(
             if own:
                 solver[r.task_id].append(r)
     return every, solver
-
-
-def replayed_rewards(
-    benchmark: Benchmark, child: Task, parent_rollouts: list[Rollout]
-) -> list[float]:
-    """The child's grader applied to the final answers the solver recorded on the parent.
-
-    Only successful rollouts that recorded whether they answered count; one that
-    finished without an answer is graded as no answer, as it was on the parent.
-    """
-    rewards: list[float] = []
-    for r in parent_rollouts:
-        if not r.ok or "answered" not in r.trace:
-            continue
-        content = r.trace.get("answer")
-        answer = FinalAnswer(content=content) if isinstance(content, dict) else None
-        rewards.append(benchmark.grade(child, answer).reward)
-    return rewards
 
 
 def choose_parents(ctx: Context, round_number: int) -> list[str]:
@@ -137,17 +120,6 @@ def round_parents(ctx: Context, round_number: int) -> list[str]:
     if found is None:
         return chosen
     return ctx.store.record_round_parents(ctx.frontier, round_number, chosen)
-
-
-def unrelated(pool: dict[str, frozenset[str]], kin: set[str]) -> dict[str, frozenset[str]]:
-    """The similarity pool without the candidate's own mutation tree (same root task).
-
-    A grounded mutation restates its parent's request plus one changed
-    constraint, so it reads almost like every task of its tree by construction;
-    the near-duplicate screen is for rewordings of other tasks. Exact duplicates
-    are still caught by content id against every task.
-    """
-    return {task_id: s for task_id, s in pool.items() if task_id not in kin}
 
 
 class SpendMeter:
@@ -204,17 +176,6 @@ def round_scope(ctx: Context, round_number: int) -> str:
     return f"{ctx.frontier}#round-{round_number}"
 
 
-def _rejection_id(parent: Task, proposal: TeacherProposal, index: int) -> str:
-    """A stable id for a rejected proposal that is not a task of its own.
-
-    Used when the proposal has no task (malformed) or its task is already a
-    candidate of this round, so its rejection cannot overwrite that candidate.
-    """
-    same_as = proposal.task.id if proposal.task is not None else ""
-    key = f"{parent.id}:{index}:{proposal.motif}:{same_as}:{proposal.detail}"
-    return hashlib.sha256(key.encode()).hexdigest()[:16]
-
-
 async def mutate_shard(
     ctx: Context,
     round_number: int,
@@ -245,6 +206,36 @@ async def mutate_shard(
             await pool.aclose()
 
 
+def _record(
+    ctx: Context,
+    round_number: int,
+    parent_id: str,
+    proposals: Sequence[TeacherProposal],
+    verdicts: Sequence[Verdict],
+    origin: str,
+) -> int:
+    """Store one parent's screened-in tasks, then its candidates and their decisions in one
+    transaction. Returns how many were screened in."""
+    screened_in = [v.task for v in verdicts if v.screened_in and v.task is not None]
+    if screened_in:
+        ctx.store.add_tasks(ctx.frontier, screened_in)
+    ctx.store.record_candidates(
+        ctx.frontier,
+        round_number,
+        [
+            NewCandidate(
+                task_id=v.candidate_id,
+                parent_id=parent_id,
+                motif=proposal.motif,
+                origin=v.task.lineage.origin if v.task is not None else origin,
+                decision=v.decision,
+            )
+            for proposal, v in zip(proposals, verdicts, strict=True)
+        ],
+    )
+    return len(screened_in)
+
+
 async def _mutate(
     ctx: Context,
     round_number: int,
@@ -259,7 +250,6 @@ async def _mutate(
     parents = round_parents(ctx, round_number)
     done = ctx.store.done_shards(ctx.frontier, STAGE, scope)
     done_parents = {parents[i] for i in done if i < len(parents)}
-    round_candidates = ctx.store.candidates(ctx.frontier, round=round_number)
     tasks = {t.id: t for t in ctx.store.get_tasks(ctx.frontier)}
     # tasks an unfinished parent of this round created before a crash are proposed again
     redo = {
@@ -269,17 +259,16 @@ async def _mutate(
     }
     benchmark = ctx.screening_benchmark([t for t in tasks.values() if t.id not in redo])
     mine = [(i, p) for i, p in enumerate(parents) if i % shards == shard and i not in done]
-    existing_ids = set(tasks)
-    in_round = {c.task_id for c in round_candidates}
     origin = "llm" if ctx.spec.teacher.kind == "llm" else "procedural"
-    pool_shingles = shingle_pool((t.id, t.query) for t in tasks.values())
     history, own_answers = rollouts_by_task(ctx, [p for _, p in mine])
-    predict = ctx.spec.admission.predict_band
-    means = solver_view(ctx).means if predict else {}
-    rules = (
-        compile_rules(benchmark.injection_rules())
-        if isinstance(benchmark, InjectionRules)
-        else DEFAULT_RULES
+    screen = open_screen(
+        ctx,
+        round_number,
+        benchmark,
+        tasks.values(),
+        ctx.store.candidates(ctx.frontier, round=round_number),
+        answers=own_answers,
+        means=solver_view(ctx).means if ctx.spec.admission.predict_band else {},
     )
     teacher = build_teacher(
         ctx.spec.teacher, benchmark, motif_selection=ctx.spec.mutation.motif_selection, pool=pool
@@ -290,17 +279,8 @@ async def _mutate(
         progress(0, len(mine))
     for handled, (index, parent_id) in enumerate(mine, start=1):
         parent = tasks[parent_id]
-        # A parent redone after a crash screens its proposals again as if for the first time.
-        prior = {c.task_id for c in round_candidates if c.parent_id == parent_id}
-        own = {
-            t
-            for t, task in tasks.items()
-            if task.lineage.parent_id == parent_id and task.lineage.round == round_number
-        }
-        existing_ids -= own
-        in_round -= prior
-        for task_id in own:
-            pool_shingles.pop(task_id, None)
+        # a parent redone after a crash is screened as if for the first time
+        screen.begin(parent)
         check_teacher(ctx, spender, round_number)
         attempt = ctx.store.shard_started(ctx.frontier, STAGE, scope, index).attempts
         meter.take()
@@ -327,65 +307,9 @@ async def _mutate(
             if progress is not None:
                 progress(handled, len(mine))
             continue
-        root = parent.lineage.root_id or parent.id
-        kin = {t for t, task in tasks.items() if (task.lineage.root_id or t) == root}
-        screened_in: list[Task] = []
-        recorded: list[NewCandidate] = []
-        for number, proposal in enumerate(proposals):
-            report.proposed += 1
-            decision: Decision | None
-            task = proposal.task
-            if task is None:
-                task_id = _rejection_id(parent, proposal, number)
-                decision = Decision.reject(
-                    Reason.MALFORMED, proposal.detail or "the teacher's proposal was malformed"
-                )
-            else:
-                task_id = task.id
-                found = (
-                    Novelty(duplicate_of=task.id, nearest_id=task.id, similarity=1.0)
-                    if task.id in existing_ids
-                    else novelty(task.id, task.query, existing_ids, unrelated(pool_shingles, kin))
-                )
-                decision = screen(
-                    benchmark.check_grounding(task),
-                    found,
-                    ctx.spec.admission,
-                    injection=addressed_to_the_harness([task.query, task.payload], rules),
-                )
-                if decision is None and predict:
-                    replayed = replayed_rewards(benchmark, task, own_answers.get(parent_id, []))
-                    decision = skip_by_prediction(
-                        predict_band(replayed, ctx.spec.bands), means.get(parent_id), ctx.spec.bands
-                    )
-                if decision is not None and task.id in in_round:
-                    task_id = _rejection_id(parent, proposal, number)
-            recorded.append(
-                NewCandidate(
-                    task_id=task_id,
-                    parent_id=parent.id,
-                    motif=proposal.motif,
-                    origin=task.lineage.origin if task is not None else origin,
-                    decision=decision,
-                )
-            )
-            in_round.add(task_id)
-            if decision is None:
-                assert task is not None
-                screened_in.append(task)
-                existing_ids.add(task.id)
-                pool_shingles[task.id] = shingles(task.query)
-                kin.add(task.id)
-                report.screened_in += 1
-            else:
-                assert decision.reason is not None
-                report.rejected[decision.reason.value] = (
-                    report.rejected.get(decision.reason.value, 0) + 1
-                )
-        if screened_in:
-            ctx.store.add_tasks(ctx.frontier, screened_in)
-        # candidates and their screening decisions land in one transaction
-        ctx.store.record_candidates(ctx.frontier, round_number, recorded)
+        verdicts = [screen.screen(proposal, number) for number, proposal in enumerate(proposals)]
+        report.count(verdicts)
+        screened_in = _record(ctx, round_number, parent_id, proposals, verdicts, origin)
         spend = meter.take()
         ctx.store.record_teacher_usage(ctx.frontier, round_number, parent_id, attempt, spend)
         ctx.store.shard_done(
@@ -396,7 +320,7 @@ async def _mutate(
             detail={
                 "parent": parent_id,
                 "proposed": len(proposals),
-                "screenedIn": len(screened_in),
+                "screenedIn": screened_in,
                 "usage": spend_detail(spend),
             },
         )
