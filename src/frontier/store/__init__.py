@@ -13,6 +13,7 @@ from frontier.store.errors import (
     StoreUnavailableError,
 )
 from frontier.store.records import (
+    CalibrationRecord,
     CandidateCounts,
     CandidateOutcome,
     CandidateRecord,
@@ -21,6 +22,7 @@ from frontier.store.records import (
     FrontierRecord,
     FrontierSummary,
     NewCandidate,
+    ResponseCell,
     RoundRecord,
     RunKind,
     RunRecord,
@@ -35,6 +37,7 @@ from frontier.store.records import (
 from frontier.store.repository import Store, parse_frontier_key
 
 __all__ = [
+    "CalibrationRecord",
     "CandidateCounts",
     "CandidateOutcome",
     "CandidateRecord",
@@ -45,6 +48,7 @@ __all__ = [
     "FrontierSummary",
     "NewCandidate",
     "NotFoundError",
+    "ResponseCell",
     "RoundRecord",
     "RunKind",
     "RunRecord",

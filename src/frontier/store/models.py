@@ -283,6 +283,45 @@ class TeacherUsageRow(Base):
     recorded_at: Mapped[datetime]
 
 
+class CalibrationRow(Base):
+    """A numbered, immutable calibration of a frontier's item bank (a 2PL fit of every stored
+    response); a refit is a new version, so scores placed on an older one stay reproducible."""
+
+    __tablename__ = "calibrations"
+    __table_args__ = (
+        UniqueConstraint("frontier_id", "version"),
+        CheckConstraint("version >= 1", name="version"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    frontier_id: Mapped[int] = mapped_column(ForeignKey("frontiers.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    trigger: Mapped[str] = mapped_column(String(253))
+    anchor: Mapped[str] = mapped_column(Text)
+    library: Mapped[str] = mapped_column(String(64))
+    library_version: Mapped[str] = mapped_column(String(64))
+    fit: Mapped[dict[str, Any]]
+    abilities: Mapped[list[Any]]
+    created_at: Mapped[datetime]
+
+
+class CalibrationItemRow(Base):
+    """One task's parameters in one calibration, with their standard errors and its flag."""
+
+    __tablename__ = "calibration_items"
+
+    calibration_id: Mapped[int] = mapped_column(
+        ForeignKey("calibrations.id", ondelete="CASCADE"), primary_key=True
+    )
+    task_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    a: Mapped[float]
+    b: Mapped[float]
+    a_se: Mapped[float]
+    b_se: Mapped[float]
+    flag: Mapped[str | None] = mapped_column(String(32))
+    n: Mapped[int] = mapped_column(Integer)
+
+
 class SliceRow(Base):
     """A numbered, immutable slice version; the repository refuses to rewrite one."""
 

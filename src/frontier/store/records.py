@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
 from frontier.domain.admission import Decision, Reason
+from frontier.domain.irt import Calibration
 
 RunKind = Literal["profile", "verification", "candidates"]
 CandidateDecision = Literal["admitted", "rejected", "pending"]
@@ -302,3 +303,23 @@ class NewCandidate:
     motif: str | None = None
     origin: str = "procedural"
     decision: Decision | None = None
+
+
+@dataclass(frozen=True)
+class CalibrationRecord:
+    """A stored calibration: its version, when and why it was fitted, and the fit."""
+
+    version: int
+    created_at: datetime
+    trigger: str
+    calibration: Calibration
+
+
+@dataclass(frozen=True)
+class ResponseCell:
+    """One model's graded rollouts of one task, over every run: successes out of trials."""
+
+    model: str
+    task_id: str
+    successes: int
+    trials: int

@@ -9,7 +9,7 @@ new ones, and band counts and task means are computed by the database.
 
 `Store` is composed here of one mixin per aggregate (`frontier.store.frontiers`,
 `tasks`, `runs`, `rollouts`, `candidates`, `rounds`, `slices`, `events`, `shards`,
-`summary`), each over the unit of work of `frontier.store.core`.
+`summary`, `calibrations`), each over the unit of work of `frontier.store.core`.
 
 A frontier is named by a string: `name` (namespace "default") or
 `namespace/name`. Runs are named globally (the operator's Job names are).
@@ -17,6 +17,7 @@ A frontier is named by a string: `name` (namespace "default") or
 
 from __future__ import annotations
 
+from frontier.store.calibrations import CalibrationStore
 from frontier.store.candidates import CandidateStore
 from frontier.store.core import (
     DEFAULT_NAMESPACE,
@@ -54,6 +55,7 @@ class Store(
     EventStore,
     ShardStore,
     SummaryStore,
+    CalibrationStore,
 ):
     """The repository. Thread-safe: it holds an engine (a connection pool) and, per thread,
     the connection of an open unit of work (`atomically`)."""

@@ -8,6 +8,8 @@ from sqlalchemy import Table
 
 from frontier.store.models import (
     AttemptFailureRow,
+    CalibrationItemRow,
+    CalibrationRow,
     CandidateRow,
     EventRow,
     FrontierRow,
@@ -33,3 +35,5 @@ members = cast(Table, SliceMemberRow.__table__)
 events = cast(Table, EventRow.__table__)
 shards = cast(Table, ShardProgressRow.__table__)
 teacher_usage = cast(Table, TeacherUsageRow.__table__)
+calibrations = cast(Table, CalibrationRow.__table__)
+calibration_items = cast(Table, CalibrationItemRow.__table__)
