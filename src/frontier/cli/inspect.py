@@ -115,6 +115,24 @@ def _print_status(s: dict[str, Any]) -> None:
         for m in s["verification"]["models"]:
             console.print(f"  {m['model']}: {m['bands']}")
         console.print(f"overlap-hard: {s['overlapHard']}")
+    _print_calibration(s.get("calibration"))
+
+
+def _print_calibration(cal: dict[str, Any] | None) -> None:
+    if cal is None:
+        console.print("item bank: not calibrated yet (calibration.minModels models needed)")
+        return
+    console.print(
+        f"item bank: calibration v{cal['version']} of {cal['items']} tasks "
+        f"({cal['library']}; {cal['anchor']}); {len(cal['suspectGrading'])} suspect_grading, "
+        f"{cal['uninformative']} uninformative"
+    )
+    table = Table(title="Ability (theta ± SE) and expected pass@1 on the bank")
+    for column in ("model", "theta", "expected pass@1"):
+        table.add_column(column)
+    for a in cal["abilities"]:
+        table.add_row(a["model"], f"{a['theta']:+.2f} ± {a['se']:.2f}", f"{a['expectedPass']:.2f}")
+    console.print(table)
 
 
 def usd(value: float | None) -> str:

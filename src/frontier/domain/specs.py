@@ -446,6 +446,34 @@ class FailureSpec(SpecModel):
     )
 
 
+class CalibrationSpec(SpecModel):
+    """The item bank: a 2PL item-response fit of every stored response (docs/PERFORMANCE.md)."""
+
+    enabled: bool = Field(
+        True,
+        description=(
+            "Refit after each profile or verification run: every (model, task) response of "
+            "the frontier, all slice versions and the base tasks together, on one scale "
+            "anchored on the base tasks. Each fit is a new, immutable calibration version."
+        ),
+    )
+    min_models: int = Field(
+        3,
+        ge=2,
+        description=(
+            "Fit only once at least this many models have graded rollouts: with fewer, "
+            "discrimination is not identified."
+        ),
+    )
+    exclude_suspect: bool = Field(
+        True,
+        description=(
+            "Keep tasks the latest calibration flags suspect_grading (negative "
+            "discrimination, its interval excluding 0) out of the next slice version."
+        ),
+    )
+
+
 class Toleration(SpecModel):
     """A taint the worker pods tolerate, as in a pod spec."""
 
@@ -550,6 +578,7 @@ class FrontierSpec(SpecModel):
     stop: StopSpec = Field(default_factory=StopSpec)
     budget: BudgetSpec = Field(default_factory=BudgetSpec)
     failure: FailureSpec = Field(default_factory=FailureSpec)
+    calibration: CalibrationSpec = Field(default_factory=CalibrationSpec)
     job: JobTemplate = Field(default_factory=JobTemplate)
 
     @model_validator(mode="after")

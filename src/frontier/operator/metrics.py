@@ -180,6 +180,10 @@ class FrontierNumbers:
     rounds_without_admission: int = 0
     runs: list[RunPhase] = field(default_factory=list)
     spend: CostSummary = field(default_factory=lambda: CostSummary(lines=()))
+    calibration: int | None = None
+    """The latest calibration version of the item bank, if any."""
+    abilities: dict[str, tuple[float, float]] = field(default_factory=dict)
+    item_flags: dict[str, int] = field(default_factory=dict)
 
 
 class _FinishedRuns:
@@ -278,6 +282,12 @@ def read_frontier(
         spec.budget if spec is not None else None,
         totals=lambda run: cache.run_totals(store, run),
     )
+    latest = store.calibration(key)
+    if latest is not None:
+        out.calibration = latest.version
+        out.abilities = {a.model: (a.theta, a.se) for a in latest.calibration.abilities}
+        for flag in ("suspect_grading", "uninformative"):
+            out.item_flags[flag] = sum(1 for i in latest.calibration.items if i.flag == flag)
     counts = store.candidate_counts(key)
     # Only decided candidates count: a decision is final, so the counter never goes down.
     out.candidates[("admitted", "")] = counts.admitted
@@ -422,8 +432,37 @@ def families(numbers: list[FrontierNumbers]) -> list[Metric]:
         "Cost recorded since the latest slice version was published (all of it before one).",
         labels=["frontier"],
     )
+    calibration = GaugeMetricFamily(
+        "frontier_calibration_version",
+        "The latest calibration (2PL item-response fit) of the frontier's item bank.",
+        labels=["frontier"],
+    )
+    theta = GaugeMetricFamily(
+        "frontier_ability_theta",
+        "Each model's ability on the item bank's scale (anchored on the base tasks), latest "
+        "calibration.",
+        labels=["frontier", "model"],
+    )
+    theta_se = GaugeMetricFamily(
+        "frontier_ability_theta_se",
+        "The standard error of frontier_ability_theta.",
+        labels=["frontier", "model"],
+    )
+    flagged = GaugeMetricFamily(
+        "frontier_items_flagged",
+        "Tasks the latest calibration flags: suspect_grading (negative discrimination, its "
+        "interval excluding 0) or uninformative (discrimination near 0).",
+        labels=["frontier", "flag"],
+    )
     for n in numbers:
         f = n.frontier
+        if n.calibration is not None:
+            calibration.add_metric([f], n.calibration)
+        for model, (value, se) in n.abilities.items():
+            theta.add_metric([f, model], value)
+            theta_se.add_metric([f, model], se)
+        for flag, count in n.item_flags.items():
+            flagged.add_metric([f, flag], count)
         for line in n.spend.lines:
             labels = [f, line.stage, line.model]
             stage_tokens.add_metric([*labels, "input"], line.input_tokens)
@@ -477,6 +516,10 @@ def families(numbers: list[FrontierNumbers]) -> list[Metric]:
         dry,
         phase,
         phase_seconds,
+        calibration,
+        theta,
+        theta_se,
+        flagged,
     ]
 
 

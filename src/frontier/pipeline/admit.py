@@ -20,6 +20,7 @@ from frontier.domain.metrics import task_metrics
 from frontier.domain.slicing import SliceCandidate, select_slice
 from frontier.domain.specs import TaskSetRef
 from frontier.domain.tasks import Grounding
+from frontier.pipeline.calibrate import suspects
 from frontier.pipeline.context import Context
 from frontier.pipeline.profile import register_run
 from frontier.pipeline.view import solver_view
@@ -80,6 +81,7 @@ def retain(ctx: Context, round_number: int) -> RetainResult:
     """Publish the next slice version from the current slice and every admitted candidate."""
     current = ctx.store.get_slice(ctx.frontier)
     means = solver_view(ctx).means
+    suspect = suspects(ctx) if ctx.spec.calibration.exclude_suspect else set()
     admitted = [c for c in ctx.store.candidates(ctx.frontier) if c.decision == "admitted"]
     members = set(current.task_ids) if current else set()
     ids = members | {c.task_id for c in admitted}
@@ -89,6 +91,8 @@ def retain(ctx: Context, round_number: int) -> RetainResult:
         task = tasks.get(task_id)
         mean = means.get(task_id)
         if task is None or mean is None or band_of(mean, ctx.spec.bands) is not Band.HILLCLIMBABLE:
+            continue
+        if task_id in suspect:  # likely mis-graded: it would measure the grader, not the model
             continue
         pool.append(
             SliceCandidate(

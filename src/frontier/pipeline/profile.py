@@ -19,6 +19,7 @@ from frontier.domain.redaction import redact_url
 from frontier.domain.specs import ModelRef, TaskSetRef
 from frontier.domain.tasks import Task
 from frontier.pipeline.budget import check_wave
+from frontier.pipeline.calibrate import calibrate
 from frontier.pipeline.context import Context, load_base_tasks
 from frontier.pipeline.rollouts import (
     Allocation,
@@ -223,11 +224,14 @@ def _endpoint(model: ModelRef) -> str:
 
 
 def finish_run(ctx: Context, run_name: str) -> BandSummary:
-    """Partition the run's tasks into bands (in SQL) and mark the run finished."""
+    """Partition the run's tasks into bands (in SQL), mark the run finished, and refit the
+    item bank after a profile (pipeline.calibrate)."""
     key = ctx.run_key(run_name)
     summary = ctx.store.band_counts(key, ctx.spec.bands)
     totals = ctx.store.run_totals(key)
-    ctx.store.set_run_phase(
+    run = ctx.store.set_run_phase(
         key, "Succeeded", stats={"bands": summary.as_dict(), "totals": totals.as_dict()}
     )
+    if run.kind == "profile":  # a round's candidates are refitted with its verification
+        calibrate(ctx, trigger=run_name)
     return summary

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from frontier.domain import naming
+from frontier.pipeline.calibrate import calibration_summary
 from frontier.pipeline.context import Context
 from frontier.pipeline.cost import cost_summary
 from frontier.pipeline.verify import latest_verification
@@ -75,4 +76,5 @@ def frontier_summary(ctx: Context) -> dict[str, Any]:
         "overlapHard": verification.canaries.count if verification else None,
         "rollouts": {name: run.stats.get("totals") for name, run in runs.items() if run.stats},
         "cost": cost_summary(ctx).as_dict(),
+        "calibration": calibration_summary(ctx),
     }

@@ -16,6 +16,7 @@ from frontier.domain.bands import BandSummary, partition, summarize
 from frontier.domain.canaries import Canaries, overlap_hard
 from frontier.domain.metrics import SetMetrics, set_metrics, task_metrics
 from frontier.domain.specs import ModelRef, TaskSetRef
+from frontier.pipeline.calibrate import calibrate
 from frontier.pipeline.context import Context
 from frontier.pipeline.profile import register_run
 from frontier.store import RunRecord
@@ -122,6 +123,7 @@ def finish_verification(
         f"slice v{slice_version}: {summary.headline()}",
         data=summary.as_dict(),
     )
+    calibrate(ctx, trigger=f"verification of slice v{slice_version}")
     return summary
 
 

@@ -1,0 +1,129 @@
+"""Refit the frontier's item bank after a profile or verification run, in the pipeline.
+
+Every stored response of the frontier (every model, the base tasks and every slice
+version's tasks) is fitted together, so tasks and models land on one scale; the scale
+is anchored on the base tasks, which every refit shares, so versions stay comparable.
+A fit is stored as a new, immutable calibration version; tasks it newly flags as
+suspect_grading are posted as a Warning event.
+"""
+
+from __future__ import annotations
+
+from statistics import fmean, pstdev
+from typing import Any
+
+from frontier.domain.irt import ItemParams, expected_pass
+from frontier.pipeline.context import Context
+from frontier.pipeline.irt import Responses, fit
+from frontier.store import CalibrationRecord
+
+SUSPECT_GRADING = "SuspectGrading"
+CALIBRATED = "Calibrated"
+
+
+def calibrate(ctx: Context, *, trigger: str) -> CalibrationRecord | None:
+    """Fit and store the next calibration; None when calibration is off or too few models
+    have graded rollouts yet (`calibration.minModels`).
+
+    Args:
+        ctx: the frontier.
+        trigger: what prompted the refit (a run's name), stored with the version.
+    """
+    spec = ctx.spec.calibration
+    if not spec.enabled:
+        return None
+    cells = ctx.store.response_cells(ctx.frontier)
+    if len({c.model for c in cells}) < spec.min_models:
+        return None
+    responses = Responses.from_cells((c.model, c.task_id, c.successes, c.trials) for c in cells)
+    present = set(responses.tasks)
+    anchors = [t for t in ctx.store.task_ids(ctx.frontier, origin="base") if t in present]
+    before = suspects(ctx)
+    record = ctx.store.add_calibration(
+        ctx.frontier, fit(responses, anchor_tasks=anchors or None), trigger=trigger
+    )
+    flagged = [i for i in record.calibration.items if i.flag == "suspect_grading"]
+    new = [i for i in flagged if i.task_id not in before]
+    if new:
+        ctx.store.add_event(
+            ctx.frontier,
+            SUSPECT_GRADING,
+            _suspect_message(record.version, new),
+            type="Warning",
+            data={"calibration": record.version, "tasks": [i.task_id for i in new]},
+        )
+    return record
+
+
+def suspects(ctx: Context) -> set[str]:
+    """The tasks the latest calibration flags suspect_grading."""
+    latest = ctx.store.calibration(ctx.frontier)
+    if latest is None:
+        return set()
+    return {i.task_id for i in latest.calibration.items if i.flag == "suspect_grading"}
+
+
+def _suspect_message(version: int, items: list[ItemParams]) -> str:
+    shown = ", ".join(f"{i.task_id} (a {i.a:.2f} ± {i.a_se:.2f})" for i in items[:5])
+    more = f" and {len(items) - 5} more" if len(items) > 5 else ""
+    return (
+        f"calibration v{version}: {len(items)} task(s) may be mis-graded (the stronger the "
+        f"model, the more it fails): {shown}{more}"
+    )
+
+
+def calibration_summary(ctx: Context) -> dict[str, Any] | None:
+    """The item bank at a glance (status --json, the report): the latest calibration, each
+    model's ability across calibrations, and each slice version's difficulty against it.
+    None before the first calibration."""
+    latest = ctx.store.calibration(ctx.frontier)
+    if latest is None:
+        return None
+    cal = latest.calibration
+    items = {i.task_id: i for i in cal.items}
+    usable = [i for i in cal.items if i.flag != "suspect_grading"]
+    slices = []
+    for version in ctx.store.slice_versions(ctx.frontier):
+        found = ctx.store.get_slice(ctx.frontier, version)
+        members = [items[t] for t in (found.task_ids if found else ()) if t in items]
+        members = [i for i in members if i.flag != "suspect_grading"]
+        if not members:
+            continue
+        bs = [i.b for i in members]
+        slices.append(
+            {
+                "version": version,
+                "items": len(members),
+                "difficultyMean": fmean(bs),
+                "difficultySd": pstdev(bs) if len(bs) > 1 else 0.0,
+                "expectedPass": {a.model: expected_pass(a.theta, members) for a in cal.abilities},
+            }
+        )
+    return {
+        "version": latest.version,
+        "trigger": latest.trigger,
+        "anchor": cal.anchor,
+        "library": f"{cal.library} {cal.library_version}",
+        "items": len(cal.items),
+        "suspectGrading": sorted(i.task_id for i in cal.items if i.flag == "suspect_grading"),
+        "uninformative": sum(1 for i in cal.items if i.flag == "uninformative"),
+        "abilities": [
+            {
+                "model": a.model,
+                "theta": a.theta,
+                "se": a.se,
+                "expectedPass": expected_pass(a.theta, usable),
+            }
+            for a in cal.abilities
+        ],
+        "history": [
+            {
+                "version": r.version,
+                "abilities": {
+                    a.model: {"theta": a.theta, "se": a.se} for a in r.calibration.abilities
+                },
+            }
+            for r in ctx.store.calibrations(ctx.frontier)
+        ],
+        "slices": slices,
+    }
