@@ -18,6 +18,7 @@ from frontier.domain.bands import BandSummary
 from frontier.domain.cost import BudgetExceededError
 from frontier.domain.manifest import Resource, parse_resource
 from frontier.domain.rounds import FINISHED_PHASES
+from frontier.domain.runs import StoredRunPhase
 from frontier.domain.specs import FrontierSpec, TaskSetRef
 from frontier.local.manifest import ManifestError, load_documents
 from frontier.pipeline.budget import record_stop
@@ -134,7 +135,7 @@ async def _loop(
 ) -> None:
     store, spec = ctx.store, ctx.spec
     base = store.require_run(base_run)
-    if base.phase != "Succeeded":
+    if base.phase != StoredRunPhase.SUCCEEDED:
         await run_shard(ctx, base.name, 0, progress=progress("profile base tasks"))
         finish_run(ctx, base.name)
         result.bands_before = store.band_counts(base.name, spec.bands)

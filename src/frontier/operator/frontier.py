@@ -17,6 +17,7 @@ import kopf
 from frontier.domain import naming
 from frontier.domain.manifest import SpecError, parse_spec
 from frontier.domain.rounds import FINISHED_PHASES, RoundPhase
+from frontier.domain.runs import StoredRunPhase
 from frontier.domain.specs import GROUP_VERSION, FrontierSpec
 from frontier.domain.status import (
     BUDGET_EXCEEDED,
@@ -114,10 +115,10 @@ def frontier_status(
 ) -> FrontierStatus:
     base, rounds = state.base, state.rounds
     active = [r for r in rounds if r.phase not in FINISHED_PHASES]
-    if base is None or base.phase != "Succeeded":
+    if base is None or base.phase != StoredRunPhase.SUCCEEDED:
         phase, reason = (
             ("Failed", "ProfileFailed")
-            if base and base.phase == "Failed"
+            if base and base.phase == StoredRunPhase.FAILED
             else ("Profiling", "Profiling")
         )
     elif active and active[0].phase == RoundPhase.VERIFYING:
@@ -126,7 +127,7 @@ def frontier_status(
         phase, reason = "Mutating", "RoundInProgress"
     else:
         phase, reason = "Ready", "FrontierReady"
-    failed = sorted(r.name for r in state.runs if r.phase == "Failed")
+    failed = sorted(r.name for r in state.runs if r.phase == StoredRunPhase.FAILED)
     bands = state.bands
     message = (
         f"{bands.hillclimbable} of {bands.total} tasks hillclimbable"

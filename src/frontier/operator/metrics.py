@@ -42,10 +42,11 @@ from frontier.domain.admission import Reason
 from frontier.domain.bands import BAND_ORDER, BandSummary, partition, summarize
 from frontier.domain.cost import CostSummary
 from frontier.domain.rounds import FINISHED_PHASES, RoundStats
+from frontier.domain.runs import FINISHED_RUN_PHASES, RunTotals
 from frontier.domain.specs import FrontierSpec
 from frontier.pipeline.cost import spend_of
 from frontier.pipeline.view import read_solver_view, run_means
-from frontier.store import FrontierRecord, RunRecord, RunTotals, Store, StoreUnavailableError
+from frontier.store import FrontierRecord, RunRecord, Store, StoreUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,6 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 DEFAULT_PORT = 9090
-TERMINAL = ("Succeeded", "Failed")
 STATUSES = ("ok", "error")
 DIRECTIONS = ("input", "output")
 
@@ -210,7 +210,7 @@ class _FinishedRuns:
         if key in self.this_pass:
             return self.this_pass[key]
         totals = store.run_totals(run.name)
-        if run.phase in TERMINAL:
+        if run.phase in FINISHED_RUN_PHASES:
             self.totals[key] = totals
         else:  # read once per pass (rollouts and spend both use it)
             self.this_pass[key] = totals
@@ -221,7 +221,7 @@ class _FinishedRuns:
         if key in self.means:
             return self.means[key]
         means = run_means(store, run)
-        if run.phase in TERMINAL:
+        if run.phase in FINISHED_RUN_PHASES:
             self.means[key] = means
         return means
 
@@ -269,7 +269,7 @@ def read_frontier(
         out.tokens[(run.model_name, "input")] += totals.input_tokens
         out.tokens[(run.model_name, "output")] += totals.output_tokens
         out.cost_usd[run.model_name] += totals.cost_usd
-        if run.phase not in TERMINAL:
+        if run.phase not in FINISHED_RUN_PHASES:
             seconds = max(0.0, (moment - _aware(run.created_at)).total_seconds())
             out.runs.append(RunPhase(_short(run.name, record), run.kind, run.phase, seconds))
 

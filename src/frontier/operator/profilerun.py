@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from frontier.domain.bands import BandSummary
+from frontier.domain.runs import RunStats, StoredRunPhase
 from frontier.domain.specs import ProfileRunSpec
 from frontier.operator import children, frontier, jobs, manifests, metrics
 from frontier.operator.runtime import Runtime
@@ -43,8 +44,9 @@ async def step(rt: Runtime, ctx: Context, body: Mapping[str, Any], spec: Profile
     except ConflictError as exc:
         await children.fail(rt, body, "RunConflict", str(exc))
         return
-    if run.phase == "Succeeded":
+    if run.phase == StoredRunPhase.SUCCEEDED:
         done, total, errors = await rt.db(run_progress, ctx, run)
+        bands = RunStats.from_wire(run.stats).bands
         status = jobs.run_status(
             body,
             None,
@@ -54,7 +56,7 @@ async def step(rt: Runtime, ctx: Context, body: Mapping[str, Any], spec: Profile
             done=done,
             total=total,
             errors=errors,
-            bands=run.stats.get("bands"),
+            bands=bands.as_dict() if bands is not None else None,
         )
         await rt.patch_status(body, status)
         return
@@ -98,10 +100,11 @@ async def step(rt: Runtime, ctx: Context, body: Mapping[str, Any], spec: Profile
         await frontier.after_child(rt, ctx)
         return
     if outcome.phase == "Failed":
-        await rt.db(ctx.store.set_run_phase, run.name, "Failed", stats={"reason": outcome.message})
+        stats = RunStats(reason=outcome.message).to_wire()
+        await rt.db(ctx.store.set_run_phase, run.name, StoredRunPhase.FAILED, stats=stats)
         await rt.event(body, "RunFailed", outcome.message, key="failed", type="Warning")
-    elif run.phase == "Pending" and outcome.phase == "Running":
-        await rt.db(ctx.store.set_run_phase, run.name, "Running")
+    elif run.phase == StoredRunPhase.PENDING and outcome.phase == "Running":
+        await rt.db(ctx.store.set_run_phase, run.name, StoredRunPhase.RUNNING)
     done, total, errors = await rt.db(run_progress, ctx, run)
     status = jobs.run_status(
         body,

@@ -14,6 +14,7 @@ from typing import Any
 from frontier.domain import naming
 from frontier.domain.manifest import parse_spec
 from frontier.domain.rounds import RoundPhase
+from frontier.domain.runs import RunStats, StoredRunPhase
 from frontier.domain.specs import GROUP_VERSION, MutationRoundSpec, VerificationRunSpec
 from frontier.operator import children, frontier, jobs, manifests, metrics, mutationround
 from frontier.operator.kube import Ref
@@ -87,8 +88,9 @@ async def step(
         await frontier.after_child(rt, ctx)
         return
     if outcome.phase == "Failed":
+        stats = RunStats(reason=outcome.message).to_wire()
         for run in runs:
-            await rt.db(store.set_run_phase, run.name, "Failed", stats={"reason": outcome.message})
+            await rt.db(store.set_run_phase, run.name, StoredRunPhase.FAILED, stats=stats)
         await rt.event(body, "RunFailed", outcome.message, key="failed", type="Warning")
     status = jobs.run_status(
         body,

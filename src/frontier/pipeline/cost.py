@@ -12,9 +12,10 @@ from collections.abc import Callable
 from datetime import datetime
 
 from frontier.domain.cost import CostSummary, RoundSpend, Spend
+from frontier.domain.runs import RunTotals
 from frontier.domain.specs import BudgetSpec
 from frontier.pipeline.context import Context
-from frontier.store import RunRecord, RunTotals, Store
+from frontier.store import RunRecord, Store
 
 Totals = Callable[[RunRecord], RunTotals]
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from frontier.domain import naming
 from frontier.domain.bands import BandSummary
 from frontier.domain.rounds import FINISHED_PHASES
+from frontier.domain.runs import StoredRunPhase
 from frontier.domain.saturation import RoundPlan, decide, plan_next_round
 from frontier.pipeline.budget import hold, over_budget
 from frontier.pipeline.context import Context
@@ -151,7 +152,7 @@ def advance(ctx: Context, base_run: str) -> FrontierState:
     store = ctx.store
     base = store.get_run(ctx.run_key(base_run))
     solver = solver_view(ctx)
-    if base is not None and base.phase == "Succeeded":
+    if base is not None and base.phase == StoredRunPhase.SUCCEEDED:
         plan = plan_round(ctx, solver=solver)
         record_saturation(ctx, plan)
         if plan.start:

@@ -16,6 +16,7 @@ from frontier.agents.base import endpoint_url
 from frontier.domain.admission import NOT_ROLLED_OUT
 from frontier.domain.bands import BandSummary
 from frontier.domain.redaction import redact_url
+from frontier.domain.runs import RunStats, StoredRunPhase
 from frontier.domain.specs import ModelRef, TaskSetRef
 from frontier.domain.tasks import Task
 from frontier.pipeline.budget import check_wave
@@ -229,9 +230,8 @@ def finish_run(ctx: Context, run_name: str) -> BandSummary:
     key = ctx.run_key(run_name)
     summary = ctx.store.band_counts(key, ctx.spec.bands)
     totals = ctx.store.run_totals(key)
-    run = ctx.store.set_run_phase(
-        key, "Succeeded", stats={"bands": summary.as_dict(), "totals": totals.as_dict()}
-    )
+    stats = RunStats(bands=summary, totals=totals)
+    run = ctx.store.set_run_phase(key, StoredRunPhase.SUCCEEDED, stats=stats.to_wire())
     if run.kind == "profile":  # a round's candidates are refitted with its verification
         calibrate(ctx, trigger=run_name)
     return summary

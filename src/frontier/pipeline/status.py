@@ -9,11 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from frontier.domain import naming
+from frontier.domain.runs import RunStats
 from frontier.pipeline.calibrate import calibration_summary
 from frontier.pipeline.context import Context
 from frontier.pipeline.cost import cost_summary
 from frontier.pipeline.verify import latest_verification
 from frontier.pipeline.view import solver_view
+from frontier.store import RunRecord
 
 
 def frontier_summary(ctx: Context) -> dict[str, Any]:
@@ -74,7 +76,13 @@ def frontier_summary(ctx: Context) -> dict[str, Any]:
         "sliceSize": len(current.task_ids) if current else 0,
         "verification": verification.as_dict() if verification else None,
         "overlapHard": verification.canaries.count if verification else None,
-        "rollouts": {name: run.stats.get("totals") for name, run in runs.items() if run.stats},
+        "rollouts": {name: _totals(run) for name, run in runs.items() if run.stats},
         "cost": cost_summary(ctx).as_dict(),
         "calibration": calibration_summary(ctx),
     }
+
+
+def _totals(run: RunRecord) -> dict[str, Any] | None:
+    """A run's stored rollout totals (None before it finished, and for a verdict)."""
+    totals = RunStats.from_wire(run.stats).totals
+    return totals.as_dict() if totals is not None else None

@@ -15,6 +15,7 @@ from frontier.domain import naming
 from frontier.domain.bands import BandSummary, partition, summarize
 from frontier.domain.canaries import Canaries, overlap_hard
 from frontier.domain.metrics import SetMetrics, set_metrics, task_metrics
+from frontier.domain.runs import RunStats, StoredRunPhase
 from frontier.domain.specs import ModelRef, TaskSetRef
 from frontier.pipeline.calibrate import calibrate
 from frontier.pipeline.context import Context
@@ -48,12 +49,12 @@ class ModelVerdict:
     metrics: SetMetrics | None
     means: dict[str, float]
 
+    def stats(self) -> RunStats:
+        """The verdict as its run stores it."""
+        return RunStats(model=self.model, bands=self.bands, metrics=self.metrics)
+
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "model": self.model,
-            "bands": self.bands.as_dict(),
-            "metrics": self.metrics.as_dict() if self.metrics else None,
-        }
+        return self.stats().to_wire()
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ def finish_verification(
     fresh = [ctx.store.require_run(name) for name in names]
     summary = summarize_runs(ctx, fresh, slice_version)
     for run, verdict in zip(fresh, summary.models, strict=True):
-        ctx.store.set_run_phase(run.name, "Succeeded", stats=verdict.as_dict())
+        ctx.store.set_run_phase(run.name, StoredRunPhase.SUCCEEDED, stats=verdict.stats().to_wire())
     ctx.store.add_event(
         ctx.frontier,
         "SliceVerified",
@@ -134,6 +135,10 @@ def latest_verification(ctx: Context, slice_version: int) -> VerificationSummary
         for m in ctx.spec.verifiers
     }
     runs = [r for r in ctx.store.runs(ctx.frontier, kind="verification") if r.name in names]
-    if not runs or len(runs) != len(names) or any(r.phase != "Succeeded" for r in runs):
+    if (
+        not runs
+        or len(runs) != len(names)
+        or any(r.phase != StoredRunPhase.SUCCEEDED for r in runs)
+    ):
         return None
     return summarize_runs(ctx, sorted(runs, key=lambda r: r.name), slice_version)

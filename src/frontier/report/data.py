@@ -23,6 +23,7 @@ from frontier.domain.canaries import group_by_pattern
 from frontier.domain.cost import STAGES, CostSummary
 from frontier.domain.metrics import SetMetrics, TaskMetrics, set_metrics
 from frontier.domain.rounds import RoundStats
+from frontier.domain.runs import StoredRunPhase
 from frontier.domain.specs import BandSpec
 from frontier.domain.tasks import Rollout, Task
 from frontier.pipeline.context import Context
@@ -336,7 +337,7 @@ def _band_history(ctx: Context, solver: SolverView) -> list[BandPoint]:
     verifications: dict[int, list[RunRecord]] = {}
     for run in store.runs(ctx.frontier, kind="verification"):
         version = run.task_set.get("sliceVersion")
-        if run.phase == "Succeeded" and isinstance(version, int):
+        if run.phase == StoredRunPhase.SUCCEEDED and isinstance(version, int):
             verifications.setdefault(version, []).append(run)
     order = {m.name: i for i, m in enumerate(spec.verifiers)}
     for s in store.slices(ctx.frontier):

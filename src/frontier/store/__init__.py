@@ -3,6 +3,7 @@
 Callers use `Store` and the plain records it returns; they never hold ORM objects.
 """
 
+from frontier.domain.runs import RunTotals
 from frontier.store.engine import default_dsn, safe_dsn
 from frontier.store.errors import (
     ConflictError,
@@ -27,7 +28,6 @@ from frontier.store.records import (
     RunKind,
     RunRecord,
     RunSummary,
-    RunTotals,
     ShardRecord,
     SliceRecord,
     TaskMean,

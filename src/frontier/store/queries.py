@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import Connection, Select, and_, case, func, select
 
 from frontier.domain.bands import EDGE_TOLERANCE, Band
+from frontier.domain.runs import RunTotals
 from frontier.domain.specs import BandSpec
-from frontier.store.records import CandidateCounts, EventRecord, RunTotals
+from frontier.store.records import CandidateCounts, EventRecord
 from frontier.store.tables import attempt_failures, candidates, events, frontiers, rollouts, runs
 
 MEAN_DECIMALS = 12

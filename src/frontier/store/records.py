@@ -8,6 +8,7 @@ from typing import Any, Literal, NamedTuple
 
 from frontier.domain.admission import Decision, Reason
 from frontier.domain.irt import Calibration
+from frontier.domain.runs import RunTotals
 
 RunKind = Literal["profile", "verification", "candidates"]
 CandidateDecision = Literal["admitted", "rejected", "pending"]
@@ -62,48 +63,6 @@ class TaskMean(NamedTuple):
     mean_reward: float | None
     n_ok: int
     n_error: int
-
-
-@dataclass(frozen=True)
-class RunTotals:
-    """A run's rollouts as they stand (`rollouts`, `ok`, `errors`) and every attempt made.
-
-    `errored_attempts` counts each attempt that ended in a harness error, including those
-    a later wave replayed (`replayed`); tokens and cost include the replayed ones.
-    """
-
-    rollouts: int = 0
-    ok: int = 0
-    errors: int = 0
-    tasks: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost_usd: float = 0.0
-    latency_seconds: float = 0.0
-    errored_attempts: int = 0
-    replayed: int = 0
-    successes: int = 0
-    """Ok rollouts that fully succeeded (the benchmark's binary success)."""
-
-    @property
-    def attempted(self) -> int:
-        return self.rollouts + self.replayed
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "attempted": self.attempted,
-            "erroredAttempts": self.errored_attempts,
-            "replayed": self.replayed,
-            "rollouts": self.rollouts,
-            "ok": self.ok,
-            "successes": self.successes,
-            "errors": self.errors,
-            "tasks": self.tasks,
-            "inputTokens": self.input_tokens,
-            "outputTokens": self.output_tokens,
-            "costUsd": self.cost_usd,
-            "latencySeconds": self.latency_seconds,
-        }
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Select, and_, case, func, select
 
 from frontier.domain.bands import Band, BandSummary
 from frontier.domain.metrics import TaskMetrics
+from frontier.domain.runs import RunTotals
 from frontier.domain.specs import BandSpec
 from frontier.domain.tasks import Rollout
 from frontier.store import convert, queries
@@ -19,7 +20,7 @@ from frontier.store.core import StoreCore, id_chunks, rows_in
 from frontier.store.engine import compact_json
 from frontier.store.errors import NotFoundError
 from frontier.store.models import utcnow
-from frontier.store.records import RunTotals, TaskMean
+from frontier.store.records import TaskMean
 from frontier.store.retry import retry_transient
 from frontier.store.tables import attempt_failures as _attempt_failures
 from frontier.store.tables import rollouts as _rollouts
