@@ -21,6 +21,7 @@ from frontier.domain.bands import (
 )
 from frontier.domain.canaries import group_by_pattern
 from frontier.domain.cost import STAGES, CostSummary
+from frontier.domain.irt import expected_pass
 from frontier.domain.metrics import SetMetrics, TaskMetrics, set_metrics
 from frontier.domain.rounds import RoundStats
 from frontier.domain.runs import StoredRunPhase
@@ -178,6 +179,36 @@ class EventView:
 
 
 @dataclass(frozen=True)
+class SuspectView:
+    """A task the bank flags suspect_grading, with its response pattern weakest model first."""
+
+    task_id: str
+    a: float
+    a_se: float
+    b: float
+    pattern: list[tuple[str, float, int, int]]
+    """(model, theta, successes, trials), by ability."""
+
+
+@dataclass(frozen=True)
+class BankView:
+    """The item bank: the latest calibration, abilities across versions, slice difficulty."""
+
+    version: int
+    anchor: str
+    library: str
+    items: int
+    uninformative: int
+    abilities: list[tuple[str, float, float, float]]
+    """(model, theta, se, expected pass@1 on the bank), strongest first."""
+    history: list[tuple[int, dict[str, tuple[float, float]]]]
+    """(calibration version, {model: (theta, se)}), oldest first."""
+    slices: list[tuple[int, list[float], dict[str, float]]]
+    """(slice version, its tasks' difficulties, expected pass@1 per model)."""
+    suspects: list[SuspectView]
+
+
+@dataclass(frozen=True)
 class ReportData:
     frontier: str
     solver: str
@@ -202,6 +233,8 @@ class ReportData:
     events: list[EventView]
     cost: CostSummary = field(default_factory=lambda: CostSummary(lines=()))
     """What the frontier spent, per stage and model (the same read model as status)."""
+    bank: BankView | None = None
+    """The calibrated item bank; None before the first calibration."""
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
@@ -265,6 +298,50 @@ def collect(ctx: Context, slice_version: int | None = None) -> ReportData:
             for e in store.events(ctx.frontier)
         ],
         cost=cost_summary(ctx),
+        bank=_bank(ctx),
+    )
+
+
+def _bank(ctx: Context) -> BankView | None:
+    latest = ctx.store.calibration(ctx.frontier)
+    if latest is None:
+        return None
+    cal = latest.calibration
+    items = {i.task_id: i for i in cal.items}
+    usable = [i for i in cal.items if i.flag != "suspect_grading"]
+    thetas = {a.model: a.theta for a in cal.abilities}
+    slices = []
+    for version in ctx.store.slice_versions(ctx.frontier):
+        found = ctx.store.get_slice(ctx.frontier, version)
+        members = [items[t] for t in (found.task_ids if found else ()) if t in items]
+        members = [i for i in members if i.flag != "suspect_grading"]
+        if members:
+            passes = {a.model: expected_pass(a.theta, members) for a in cal.abilities}
+            slices.append((version, [i.b for i in members], passes))
+    flagged = {i.task_id: i for i in cal.items if i.flag == "suspect_grading"}
+    cells: dict[str, list[tuple[str, float, int, int]]] = {t: [] for t in flagged}
+    for c in ctx.store.response_cells(ctx.frontier) if flagged else []:
+        if c.task_id in cells and c.model in thetas:
+            cells[c.task_id].append((c.model, thetas[c.model], c.successes, c.trials))
+    return BankView(
+        version=latest.version,
+        anchor=cal.anchor,
+        library=f"{cal.library} {cal.library_version}",
+        items=len(cal.items),
+        uninformative=sum(1 for i in cal.items if i.flag == "uninformative"),
+        abilities=sorted(
+            ((a.model, a.theta, a.se, expected_pass(a.theta, usable)) for a in cal.abilities),
+            key=lambda row: -row[1],
+        ),
+        history=[
+            (r.version, {a.model: (a.theta, a.se) for a in r.calibration.abilities})
+            for r in ctx.store.calibrations(ctx.frontier)
+        ],
+        slices=slices,
+        suspects=[
+            SuspectView(t, i.a, i.a_se, i.b, sorted(cells[t], key=lambda row: row[1]))
+            for t, i in sorted(flagged.items())
+        ],
     )
 
 

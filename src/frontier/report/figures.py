@@ -39,6 +39,7 @@ def render_all(data: ReportData) -> list[RenderedFigure]:
         ("pass-metrics", "pass@1, best-of-k and pass^k per model", pass_figure),
         ("rounds", "History of rounds", rounds_figure),
         ("lineage", "Lineage of admitted tasks", lineage_figure),
+        ("bank", "The item bank: ability and difficulty on one scale", bank_figure),
     ]
     out = []
     for slug, title, make in makers:
@@ -360,4 +361,53 @@ def lineage_figure(data: ReportData) -> tuple[Figure, str]:
     return fig, (
         f"The {lineage.total} tasks admitted over all rounds, by benchmark family and the "
         "mutation motif that produced them, and how many mutations separate each from its base task."
+    )
+
+
+def bank_figure(data: ReportData) -> tuple[Figure, str]:
+    """Each model's ability across calibrations; each slice version's difficulty against it."""
+    bank = data.bank
+    fig = Figure(figsize=(12, 3.8), layout="constrained")
+    abilities, difficulty = fig.subplots(1, 2)
+    if bank is None:
+        _empty(abilities, "not calibrated yet")
+        _empty(difficulty, "")
+        return fig, "The item bank is fitted once calibration.minModels models have rollouts."
+    models = sorted({m for _, found in bank.history for m in found})
+    for model in models:
+        points = [(v, found[model]) for v, found in bank.history if model in found]
+        abilities.errorbar(
+            [v for v, _ in points],
+            [t for _, (t, _) in points],
+            yerr=[se for _, (_, se) in points],
+            marker="o",
+            capsize=3,
+            label=model,
+            linewidth=2.5 if model == data.solver else 1.2,
+        )
+    abilities.set_xlabel("calibration version")
+    abilities.set_ylabel("ability θ (± SE)")
+    abilities.set_xticks([v for v, _ in bank.history])
+    abilities.set_title("ability on the bank's scale", fontsize=10)
+    abilities.legend(fontsize=7, loc="best")
+    _tidy(abilities)
+    if bank.slices:
+        difficulty.boxplot(
+            [bs for _, bs, _ in bank.slices],
+            tick_labels=[f"v{v}" for v, _, _ in bank.slices],
+        )
+        solver = next((t for m, t, _, _ in bank.abilities if m == data.solver), None)
+        if solver is not None:
+            difficulty.axhline(solver, color="#e45756", linestyle="--", label="solver θ")
+            difficulty.legend(fontsize=8, loc="best")
+    else:
+        _empty(difficulty, "no slice version yet")
+    difficulty.set_xlabel("slice version")
+    difficulty.set_ylabel("task difficulty b")
+    difficulty.set_title("difficulty of each slice version", fontsize=10)
+    _tidy(difficulty)
+    return fig, (
+        f"Calibration v{bank.version} ({bank.library}, {bank.anchor}) of {bank.items} tasks: "
+        "every model's ability with its standard error across calibrations (the solver's line "
+        "is thicker), and each slice version's task difficulties against the solver's ability."
     )
