@@ -4,7 +4,7 @@ import statistics
 
 import pytest
 
-from frontier.agents.heuristic import HeuristicAgent, attempt_seed
+from frontier.agents.heuristic import HeuristicAgent, attempt_seed, ladder
 from frontier.domain.specs import ModelRef
 from tests.agents.toy_benchmark import ToyBenchmark, make_task
 
@@ -92,3 +92,32 @@ def test_heuristic_agent_refuses_an_openai_model() -> None:
     model = ModelRef(name="m", provider="openai", base_url="http://x/v1", model="m")
     with pytest.raises(ValueError, match="not 'heuristic'"):
         HeuristicAgent(model)
+
+
+async def test_a_skill_on_a_benchmark_without_skill_levels_is_a_configuration_error(
+    toy: ToyBenchmark,
+) -> None:
+    skilled = HeuristicAgent(ModelRef(name="h-skilled", skill=0.5))
+    with pytest.raises(ValueError, match="benchmark 'toy' offers no skill levels"):
+        await skilled.rollout(toy, TASKS[0], 0, seed=0)
+
+
+def test_a_ladder_spans_skill_zero_to_one_evenly_with_percent_names() -> None:
+    rungs = ladder(5, profile="careful")
+    assert [m.name for m in rungs] == [
+        "heuristic-s000",
+        "heuristic-s025",
+        "heuristic-s050",
+        "heuristic-s075",
+        "heuristic-s100",
+    ]
+    assert [m.skill for m in rungs] == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert {m.provider for m in rungs} == {"heuristic"}
+    assert {m.profile for m in rungs} == {"careful"}
+    assert ladder(2)[0].profile is None
+
+
+@pytest.mark.parametrize("n", [0, 1, 102])
+def test_a_ladder_needs_two_to_a_hundred_and_one_rungs(n: int) -> None:
+    with pytest.raises(ValueError, match=f"2 to 101 rungs.*not {n}"):
+        ladder(n)

@@ -7,6 +7,7 @@ sample (as a run builds it), so searches see every task's decoys and distractors
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import statistics
 from collections import Counter
@@ -166,3 +167,103 @@ def test_rollouts_carry_real_traces_and_structured_failures(profiled: dict[str, 
         assert trace["tool_calls"] and trace["tool_calls"][0]["name"] == "find_product"
         assert trace["failed_checks"], "a failed rollout names the checks it failed"
         assert trace["profile"] == "hasty"
+
+
+# ---- graded skill (ModelRef.skill) ------------------------------------------------------
+
+SKILLS = (0.1, 0.5, 1.0)
+BEFORE_SKILL = {
+    "hasty": "edfe29378cefc73c",
+    "novice": "a6e0378e50e4dc7e",
+    "diligent": "db2554775dd5c811",
+    "careful": "34eeeb38b065ec1e",
+}
+"""Digests of each profile's rollouts on the sample at SEED, taken before skill existed.
+Update them only when a policy is meant to play differently."""
+
+
+def digest(played: Played) -> str:
+    rows = sorted((list(key), value) for key, value in fingerprint(played).items())
+    return hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+async def play_skilled(all_tasks: list[Task], tasks: list[Task], skill: float, seed: int) -> Played:
+    bench = shoppingbench_for(all_tasks)
+    agent = HeuristicAgent(ModelRef(name=f"skill-{round(100 * skill):03d}", skill=skill))
+    return {
+        (task.id, attempt): await agent.rollout(bench, task, attempt, seed)
+        for task in tasks
+        for attempt in range(K)
+    }
+
+
+def pass_at_1(played: Played) -> float:
+    return statistics.fmean(float(bool(r.success)) for r in played.values())
+
+
+def solved(played: Played) -> set[str]:
+    wins: dict[str, list[float]] = {}
+    for (task_id, _), rollout in played.items():
+        wins.setdefault(task_id, []).append(float(bool(rollout.success)))
+    return {task_id for task_id, w in wins.items() if statistics.fmean(w) >= 0.5}
+
+
+@pytest.fixture(scope="module")
+def skilled(dev_tasks: list[Task], sample: list[Task]) -> dict[float, Played]:
+    async def all_skills() -> dict[float, Played]:
+        return {s: await play_skilled(dev_tasks, sample, s, SEED) for s in SKILLS}
+
+    return asyncio.run(all_skills())
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_no_skill_plays_every_profile_as_before_skill_existed(
+    profile: str, profiled: dict[str, Played]
+) -> None:
+    assert digest(profiled[profile]) == BEFORE_SKILL[profile]
+
+
+def test_skill_one_plays_the_strongest_profile_unchanged(
+    skilled: dict[float, Played], profiled: dict[str, Played]
+) -> None:
+    assert fingerprint(skilled[1.0]) == fingerprint(profiled["careful"])
+    assert {r.trace["skill"] for r in skilled[1.0].values()} == {1.0}
+    assert {r.trace["profile"] for r in skilled[1.0].values()} == {"careful"}
+
+
+async def test_a_skill_is_deterministic_for_seed_task_and_attempt(
+    dev_tasks: list[Task], sample: list[Task], skilled: dict[float, Played]
+) -> None:
+    again = await play_skilled(dev_tasks, sample, 0.5, SEED)
+    assert fingerprint(again) == fingerprint(skilled[0.5])
+    other = await play_skilled(dev_tasks, sample, 0.5, SEED + 1)
+    assert fingerprint(other) != fingerprint(skilled[0.5])
+
+
+def test_pass_rate_rises_with_skill(skilled: dict[float, Played]) -> None:
+    rates = [pass_at_1(skilled[s]) for s in SKILLS]
+    assert rates[0] + 0.05 < rates[1] and rates[1] + 0.05 < rates[2], dict(
+        zip(SKILLS, rates, strict=True)
+    )
+
+
+def test_a_stronger_skill_solves_most_of_what_a_weaker_one_solves(
+    skilled: dict[float, Played],
+) -> None:
+    for weak, strong in [(0.1, 0.5), (0.5, 1.0), (0.1, 1.0)]:
+        below, above = solved(skilled[weak]), solved(skilled[strong])
+        assert below, f"skill {weak} solves nothing"
+        assert len(below & above) >= 0.85 * len(below), (weak, strong, below - above)
+
+
+async def test_a_skilled_agent_reads_no_gold_answer_either(
+    dev_tasks: list[Task], sample: list[Task], skilled: dict[float, Played]
+) -> None:
+    bench = shoppingbench_for(dev_tasks)
+    agent = HeuristicAgent(ModelRef(name="skill-050", skill=0.5))
+    for task in sample:
+        blind = await agent.rollout(bench, blinded(task), 0, SEED)
+        assert blind.ok, blind.error
+        assert [c["arguments"] for c in blind.trace["tool_calls"]] == [
+            c["arguments"] for c in skilled[0.5][(task.id, 0)].trace["tool_calls"]
+        ], f"skill 0.5 played {task.id} differently once its answer was hidden"

@@ -97,6 +97,32 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
         "heuristic",
     ),
     (
+        "skill on an openai model",
+        {
+            "solver": {
+                "name": "s",
+                "provider": "openai",
+                "baseUrl": "http://x",
+                "model": "m",
+                "skill": 0.5,
+            }
+        },
+        "spec.solver",
+        "skill applies only to provider 'heuristic'",
+    ),
+    (
+        "skill above one",
+        {"solver": {"name": "s", "skill": 1.5}},
+        "spec.solver.skill",
+        "less than or equal to 1",
+    ),
+    (
+        "skill below zero",
+        {"solver": {"name": "s", "skill": -0.1}},
+        "spec.solver.skill",
+        "greater than or equal to 0",
+    ),
+    (
         "heuristic with an endpoint",
         {"solver": {"name": "s", "baseUrl": "http://x"}},
         "spec.solver",
@@ -235,3 +261,15 @@ def test_adaptive_confidence_defaults_to_the_measured_best_of_its_mode() -> None
     assert AdaptiveSpec(enabled=True, mode="curtail").stop_confidence == 0.9
     assert AdaptiveSpec(enabled=True, mode="curtail", confidence=0.8).stop_confidence == 0.8
     assert AdaptiveSpec().min_rollouts == 1
+
+
+def test_a_heuristic_model_takes_a_skill_and_leaves_it_unset_by_default() -> None:
+    assert ModelRef(name="h").skill is None
+    assert ModelRef.model_validate({"name": "h", "skill": 0.25}).skill == 0.25
+
+
+def test_profile_and_skill_on_an_openai_model_are_both_named() -> None:
+    with pytest.raises(ValueError, match="profile and skill apply only to provider 'heuristic'"):
+        ModelRef(
+            name="m", provider="openai", base_url="http://x", model="m", profile="p", skill=0.5
+        )

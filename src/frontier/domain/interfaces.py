@@ -217,3 +217,23 @@ class Benchmark(Protocol):
     def profiles(self) -> list[str]:
         """Returns: the heuristic profiles, weakest first."""
         ...
+
+
+@runtime_checkable
+class SkilledPolicies(Protocol):
+    """Optional for a benchmark plugin: its profiles played at a graded skill.
+
+    The heuristic agent with `ModelRef.skill` set needs it; without it, such a model
+    is a configuration error. It lets a laptop run field many subjects of smoothly
+    different ability (an item-response calibration panel) without a model server.
+    """
+
+    def skilled_policy(self, profile: str, skill: float) -> ScriptedPolicy:
+        """Returns: the player of `profile` at `skill` in [0, 1].
+
+        At skill 1 it plays the profile (its own draws may differ from
+        `scripted_policy(profile)`); lower skill plays more decision points the weak
+        way, each with probability 1 - skill drawn from `play`'s rng, so that a
+        stronger player solves roughly a superset of what a weaker one solves.
+        """
+        ...

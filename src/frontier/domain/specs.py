@@ -115,6 +115,19 @@ class ModelRef(SpecModel):
     profile: str | None = Field(
         None, description="Heuristic skill profile (e.g. hasty, careful); heuristic provider only."
     )
+    skill: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Heuristic provider only: graded skill in [0, 1], for calibration panels of many "
+            "subjects (item response theory). The agent plays its profile (with no profile, "
+            "the benchmark's strongest), but each decision point is played the weak way with "
+            "probability 1 - skill, drawn per (seed, task, attempt), so a stronger agent "
+            "solves roughly a superset of what a weaker one solves. Skill 1 plays the profile "
+            "unchanged; unset applies no skill (and the profile defaults to the weakest)."
+        ),
+    )
     base_url: str | None = Field(
         None, description="OpenAI-compatible base URL, e.g. http://vllm:8000/v1."
     )
@@ -166,8 +179,13 @@ class ModelRef(SpecModel):
                 raise ValueError(
                     "provider 'openai' needs " + " and ".join(to_camel(m) for m in missing)
                 )
-            if self.profile is not None:
-                raise ValueError("profile applies only to provider 'heuristic'")
+            wrong = [to_camel(f) for f in ("profile", "skill") if getattr(self, f) is not None]
+            if wrong:
+                raise ValueError(
+                    f"{' and '.join(wrong)} apply only to provider 'heuristic'"
+                    if len(wrong) > 1
+                    else f"{wrong[0]} applies only to provider 'heuristic'"
+                )
         else:
             wrong = [
                 to_camel(f)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from frontier.benchmarks.registry import load_benchmark
-from frontier.domain.interfaces import Benchmark
+from frontier.domain.interfaces import Benchmark, SkilledPolicies
 from frontier.domain.manifest import FieldError, SpecError
 from frontier.domain.specs import FrontierSpec
 from frontier.domain.tasks import LoadError, Task
@@ -199,6 +199,12 @@ def check_spec(spec: FrontierSpec, source: str) -> Benchmark:
                     f"({', '.join(profiles) or 'none'})",
                 )
             )
+        if (
+            model.provider == "heuristic"
+            and model.skill is not None
+            and not isinstance(benchmark, SkilledPolicies)
+        ):
+            errors.append(FieldError(f"{path}.skill", f"{benchmark.name} offers no skill levels"))
     motifs = benchmark.motifs()
     unknown = [m for m in spec.teacher.motifs if m not in motifs]
     if unknown:

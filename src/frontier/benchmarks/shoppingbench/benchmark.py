@@ -332,6 +332,10 @@ class ShoppingBench:
     def scripted_policy(self, profile: str) -> ScriptedPolicy:
         return make_policy(profile)
 
+    def skilled_policy(self, profile: str, skill: float) -> ScriptedPolicy:
+        """`profile` played at `skill` in [0, 1] (see `policies`; the heuristic agent's skill)."""
+        return make_policy(profile, skill)
+
     def profiles(self) -> list[str]:
         return list(PROFILES)
 

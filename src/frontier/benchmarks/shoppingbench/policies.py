@@ -18,14 +18,28 @@ Profiles (weakest first):
   attributes, price and services, keeps shop-family items in one shop (searching within
   a shop), and re-picks cheaper matches until the voucher arithmetic fits the budget.
 `rng` makes the k attempts differ (dropped terms, skipped checks, second-hit picks).
+
+Skill (`make_policy(profile, skill)`, the heuristic agent's `ModelRef.skill`): the
+profile is played, but each decision point (per item: the search terms, the filters,
+the pages, the inspection budget, the attribute check, the pick; per task: the web
+lookup, the one-shop rule, the voucher budget) is played the weak way with
+probability 1 - skill. The weak way is the novice's (no filters, one page, no
+checks), and a weak inspection keeps a budget of floor(skill * inspect) candidates.
+Whether a point is weak is a keyed draw per (attempt, point), independent of the
+control flow: for skills s < t the points t plays weakly are a subset of those s
+does, so a stronger agent solves roughly a superset of what a weaker one solves
+(an item-response structure), and a task's difficulty is how many points it needs
+played well.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import random
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from frontier.benchmarks.shoppingbench.models import ItemRequest, Voucher, parse_record
@@ -119,6 +133,66 @@ STYLES = {
 }
 
 
+WEAK = STYLES["novice"]
+"""What a decision point played the weak way uses (see the module docstring)."""
+
+
+@dataclass(frozen=True)
+class SkillGate:
+    """Which decision points of one attempt are played the weak way, for a skill in [0, 1].
+
+    `draw(point)` is a uniform keyed by (attempt, point), not drawn from a stream, so
+    it does not depend on which points came before: a point is weak when its draw is
+    at least the skill, hence weak for every lower skill too.
+    """
+
+    skill: float
+    key: int
+
+    @classmethod
+    def for_attempt(cls, skill: float, rng: random.Random) -> SkillGate:
+        """The gate of the attempt whose policy rng is `rng` (read, not advanced)."""
+        digest = hashlib.sha256(repr(rng.getstate()).encode()).digest()
+        return cls(skill, int.from_bytes(digest[:8], "big"))
+
+    def draw(self, point: str) -> float:
+        digest = hashlib.sha256(f"{self.key}:{point}".encode()).digest()
+        return int.from_bytes(digest[:8], "big") / 2**64
+
+    def weak(self, point: str) -> bool:
+        return self.draw(point) >= self.skill
+
+    def item_style(self, style: Style, idx: int) -> Style:
+        """`style` for item `idx`, each per-item decision weakened when its draw says so."""
+        weak = WEAK
+
+        def w(name: str) -> bool:
+            return self.weak(f"{name}:{idx}")
+
+        return replace(
+            style,
+            drop_term=max(style.drop_term, weak.drop_term) if w("terms") else style.drop_term,
+            use_filters=min(style.use_filters, weak.use_filters)
+            if w("filters")
+            else style.use_filters,
+            pages=min(style.pages, weak.pages) if w("pages") else style.pages,
+            inspect=math.floor(self.skill * style.inspect) if w("inspect") else style.inspect,
+            check_pairs=style.check_pairs and not w("pairs"),
+            second_pick=max(style.second_pick, weak.second_pick)
+            if w("pick")
+            else style.second_pick,
+        )
+
+    def task_style(self, style: Style) -> Style:
+        """`style` with the per-task decisions (web lookup, one shop, budget) weakened."""
+        return replace(
+            style,
+            web_lookup=style.web_lookup and not self.weak("web"),
+            one_shop=style.one_shop and not self.weak("shop"),
+            budget=style.budget and not self.weak("budget"),
+        )
+
+
 async def _call(episode: Episode, name: str, args: dict[str, Any]) -> Any:
     out = await episode.call(name, args)
     if out.is_error:
@@ -132,10 +206,17 @@ async def _call(episode: Episode, name: str, args: dict[str, Any]) -> Any:
 class HastyPolicy:
     name = "hasty"
 
+    def __init__(self, skill: float | None = None) -> None:
+        self.skill = skill
+
     async def play(self, episode: Episode, rng: random.Random) -> None:
+        gate = None if self.skill is None else SkillGate.for_attempt(self.skill, rng)
         hits = await _call(episode, "find_product", {"q": episode.task.query, "page": 1}) or []
         if hits:
-            pick = hits[1] if len(hits) > 1 and rng.random() < 0.2 else hits[0]
+            second = len(hits) > 1 and (
+                rng.random() < 0.2 or (gate is not None and gate.weak("pick:0"))
+            )
+            pick = hits[1] if second else hits[0]
             await episode.call("recommend_product", {"product_ids": str(pick["product_id"])})
         await episode.call("terminate", {})
 
@@ -143,14 +224,16 @@ class HastyPolicy:
 class SearchPolicy:
     """novice / diligent / careful: one parameterised strategy."""
 
-    def __init__(self, style: Style) -> None:
+    def __init__(self, style: Style, skill: float | None = None) -> None:
         self.style = style
         self.name = style.name
+        self.skill = skill
 
     async def play(self, episode: Episode, rng: random.Random) -> None:
         task = episode.task
         req = visible_request(task.payload, task.query)
-        st = self.style
+        gate = None if self.skill is None else SkillGate.for_attempt(self.skill, rng)
+        st = self.style if gate is None else gate.task_style(self.style)
         extra_terms: list[str] = []
         fact: str | None = None
         if req.family == "web":
@@ -171,19 +254,20 @@ class SearchPolicy:
         pools: list[list[Candidate]] = []
         shop: str | None = None
         for idx, item in enumerate(req.items):
+            ist = st if gate is None else gate.item_style(st, idx)
             terms = [v for _, v in item.pairs()] + extra_terms
             if not terms:
                 terms = keywords(task.query)
-            terms = [t for t in terms if rng.random() >= st.drop_term] or terms[:1]
+            terms = [t for t in terms if rng.random() >= ist.drop_term] or terms[:1]
             use_shop = shop if (st.one_shop and req.family == "shop" and idx > 0) else None
-            cands = await self._search(episode, item, " ".join(terms), rng, use_shop)
+            cands = await self._search(episode, ist, item, " ".join(terms), rng, use_shop)
             if not cands and use_shop:
-                cands = await self._search(episode, item, " ".join(terms), rng, None)
+                cands = await self._search(episode, ist, item, " ".join(terms), rng, None)
             cands = [c for c in cands if c.id not in {x.id for x in chosen}]
             if not cands:
                 pools.append([])
                 continue
-            ranked = await self._rank(episode, cands, item, query_words, fact, rng)
+            ranked = await self._rank(episode, ist, cands, item, query_words, fact, rng)
             pools.append(ranked)
             chosen.append(ranked[0])
             if idx == 0 and st.one_shop:
@@ -194,10 +278,10 @@ class SearchPolicy:
             await episode.call("recommend_product", {"product_ids": ",".join(c.id for c in chosen)})
         await episode.call("terminate", {})
 
+    @staticmethod
     async def _search(
-        self, episode: Episode, item: Any, q: str, rng: random.Random, shop: str | None
+        episode: Episode, st: Style, item: Any, q: str, rng: random.Random, shop: str | None
     ) -> list[Candidate]:
-        st = self.style
         args: dict[str, Any] = {"q": q, "page": 1}
         if rng.random() < st.use_filters and (
             item.price_low is not None or item.price_high is not None
@@ -217,16 +301,16 @@ class SearchPolicy:
                 break
         return [Candidate(h) for h in hits]
 
+    @staticmethod
     async def _rank(
-        self,
         episode: Episode,
+        st: Style,
         cands: list[Candidate],
         item: VisibleItem,
         query_words: set[str],
         fact: str | None,
         rng: random.Random,
     ) -> list[Candidate]:
-        st = self.style
         if st.inspect == 0:
             if len(cands) > 1 and rng.random() < st.second_pick:
                 return [cands[1], cands[0], *cands[2:]]
@@ -296,9 +380,12 @@ class SearchPolicy:
         return sel
 
 
-def make_policy(profile: str) -> HastyPolicy | SearchPolicy:
+def make_policy(profile: str, skill: float | None = None) -> HastyPolicy | SearchPolicy:
+    """The player of `profile`; with a `skill` in [0, 1], graded (see the module docstring)."""
+    if skill is not None and not 0.0 <= skill <= 1.0:
+        raise ValueError(f"skill must be in [0, 1], not {skill!r}")
     if profile == "hasty":
-        return HastyPolicy()
+        return HastyPolicy(skill)
     if profile in STYLES:
-        return SearchPolicy(STYLES[profile])
+        return SearchPolicy(STYLES[profile], skill)
     raise ValueError(f"unknown profile {profile!r}; available: {', '.join(PROFILES)}")
