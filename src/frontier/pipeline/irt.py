@@ -138,12 +138,27 @@ def _start_items(
     return a, np.clip(-c / a_safe, -2 * PRIOR_B_SD, 2 * PRIOR_B_SD)
 
 
+def _positive(
+    system: Callable[..., tuple[npt.NDArray[np.float64], ...]],
+    theta: npt.NDArray[np.float64],
+    a: npt.NDArray[np.float64],
+    b: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.float64], ...]:
+    """The Newton system with the observed information where it is positive definite, else the expected."""
+    parts = system(theta, a, b, True)
+    try:
+        np.linalg.cholesky(parts[-1])
+    except np.linalg.LinAlgError:
+        parts = system(theta, a, b, False)
+    return parts
+
+
 def _joint_fit(
     s: npt.NDArray[np.float64], n: npt.NDArray[np.float64], *, tol: float, max_iter: int
 ) -> tuple[npt.NDArray[np.float64], ...]:
-    """Penalised joint maximum likelihood by Fisher scoring on all parameters at once.
+    """Penalised joint maximum likelihood by Newton steps on all parameters at once.
 
-    The expected information is block-structured: abilities do not touch each
+    The information (observed where positive definite, else expected) is block-structured: abilities do not touch each
     other, items are 2×2 blocks (a and b of z = a(θ - b)), so the
     Newton system is solved through the M×M Schur complement on the abilities
     (M is small). The same matrices give the full covariance for the standard
@@ -158,7 +173,10 @@ def _joint_fit(
     converged = False
 
     def system(
-        theta: npt.NDArray[np.float64], a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]
+        theta: npt.NDArray[np.float64],
+        a: npt.NDArray[np.float64],
+        b: npt.NDArray[np.float64],
+        observed: bool,
     ) -> tuple[npt.NDArray[np.float64], ...]:
         d = theta[:, None] - b
         p = _expit(a * d)
@@ -171,9 +189,14 @@ def _joint_fit(
         h_aa = (w * d * d).sum(0) + 1 / PRIOR_A_SD**2
         h_ab = -a * (w * d).sum(0)
         h_bb = a * a * w.sum(0) + 1 / PRIOR_B_SD**2
+        b1 = w * a * d  # cross information θ_m × a_t
+        if observed:  # the observed information adds the residual terms of ∂²z/∂a∂b and ∂²z/∂θ∂a
+            h_ab_obs = h_ab + r.sum(0)
+            ok = h_aa * h_bb - h_ab_obs * h_ab_obs > 0  # items where it is positive definite
+            h_ab = np.where(ok, h_ab_obs, h_ab)
+            b1 = b1 - np.where(ok, r, 0.0)
         det = h_aa * h_bb - h_ab * h_ab
         i_aa, i_ab, i_bb = h_bb / det, -h_ab / det, h_aa / det  # item blocks inverted
-        b1 = w * a * d  # cross information θ_m × a_t
         b2 = -w * a * a  # cross information θ_m × b_t
         schur = (
             np.diag(d_t)
@@ -186,7 +209,7 @@ def _joint_fit(
 
     for _ in range(max_iter):
         iterations += 1
-        g_t, g_a, g_b, i_aa, i_ab, i_bb, b1, b2, schur = system(theta, a, b)
+        g_t, g_a, g_b, i_aa, i_ab, i_bb, b1, b2, schur = _positive(system, theta, a, b)
         # eliminate the items: x_i = I_i^-1 (g_i - B_i^T dθ)
         u_a = i_aa * g_a + i_ab * g_b
         u_b = i_ab * g_a + i_bb * g_b
@@ -214,8 +237,8 @@ def _joint_fit(
         if size < tol or 0 <= gain < tol * 1e-3:
             converged = True
             break
-    # covariance from the inverse information: Cov(θ) = S^-1, Cov(item t) = I_t^-1 + I_t^-1 B_t^T S^-1 B_t I_t^-1
-    _, _, _, i_aa, i_ab, i_bb, b1, b2, schur = system(theta, a, b)
+    # covariance from the inverse observed information: Cov(θ) = S^-1, Cov(item t) = I_t^-1 + I_t^-1 B_t^T S^-1 B_t I_t^-1
+    _, _, _, i_aa, i_ab, i_bb, b1, b2, schur = _positive(system, theta, a, b)
     s_inv = np.linalg.inv(schur)
     q1, q2 = s_inv @ b1, s_inv @ b2
     k11, k12, k22 = (b1 * q1).sum(0), (b1 * q2).sum(0), (b2 * q2).sum(0)
@@ -242,12 +265,12 @@ def fit(
         anchor_tasks: tasks whose difficulties are put at mean 0, sd 1 (at least two with
             trials, not all of one difficulty); None puts the abilities at mean 0, sd 1.
             A refit with the same anchors lands on the same scale.
-        tol, max_iter: convergence of the Fisher scoring (largest parameter step).
+        tol, max_iter: convergence of the Newton steps (largest parameter step).
 
     Returns:
         A Calibration with one ItemParams per task and one Ability per model that has
         trials (others are left out), standard errors from the observed information
-        (the inverse expected information, the scale's anchoring not counted), each item flagged by
+        (the inverse observed information, the scale's anchoring not counted), each item flagged by
         `flag_item`, and `fit` holding log_likelihood, iterations, converged,
         responses (cells), trials and seconds.
     """
