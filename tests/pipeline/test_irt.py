@@ -111,6 +111,21 @@ def test_a_task_or_model_without_trials_is_left_out() -> None:
     assert len(cal.items) == 29 and len(cal.abilities) == 5
 
 
+def test_three_models_are_enough_to_fit_and_anchor_on_tasks() -> None:
+    syn = synthetic(models=3, tasks=100, seed=11)
+    cal = fit(syn.responses, anchor_tasks=syn.responses.tasks[:20])
+    assert len(cal.abilities) == 3 and cal.fit["converged"] == 1.0
+    assert all(np.isfinite([i.a, i.b, i.a_se, i.b_se]).all() for i in cal.items)
+    ranked = sorted(cal.abilities, key=lambda m: m.theta)
+    assert [m.model for m in ranked] == [syn.responses.models[i] for i in np.argsort(syn.theta)]
+
+
+def test_the_placement_prior_can_be_moved_to_the_banks_abilities() -> None:
+    assert estimate_theta([], prior_mean=1.5, prior_sd=0.5) == pytest.approx((1.5, 0.5), abs=1e-3)
+    with pytest.raises(ValueError):
+        estimate_theta([], prior_sd=0.0)
+
+
 def test_responses_from_cells_add_up_repeats_and_leave_absent_cells_missing() -> None:
     r = Responses.from_cells([("m2", "t1", 1, 2), ("m1", "t2", 3, 4), ("m2", "t1", 2, 2)])
     assert r.models == ("m1", "m2") and r.tasks == ("t1", "t2")

@@ -87,6 +87,7 @@ class Placement:
 
 
 def _expit(z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """The logistic function, overflow-free (through tanh)."""
     out: npt.NDArray[np.float64] = 0.5 * (1.0 + np.tanh(0.5 * z))
     return out
 
@@ -269,10 +270,11 @@ def fit(
 
     Returns:
         A Calibration with one ItemParams per task and one Ability per model that has
-        trials (others are left out), standard errors from the observed information
-        (the inverse observed information, the scale's anchoring not counted), each item flagged by
-        `flag_item`, and `fit` holding log_likelihood, iterations, converged,
-        responses (cells), trials and seconds.
+        trials (others are left out), standard errors from the inverse observed
+        information (the uncertainty of the anchoring itself not counted), each item
+        flagged by `flag_item`, and `fit` holding log_likelihood, iterations, converged,
+        responses (cells), trials and seconds. The weak priors act before the scale is
+        anchored, on the abilities' own scale.
     """
     started = time.perf_counter()
     n_all = responses.trials
@@ -337,28 +339,43 @@ def fit(
     )
 
 
-# EAP grid for placement: θ on the bank's scale, standard normal prior
-_GRID = np.linspace(-6.0, 6.0, 241)
-_LOG_PRIOR = -0.5 * _GRID**2
+# EAP grid for placement: θ on the bank's scale
+_GRID = np.linspace(-8.0, 8.0, 321)
+
+
+def _log_prior(mean: float, sd: float) -> npt.NDArray[np.float64]:
+    """A normal log-prior on the grid, up to a constant."""
+    if not sd > 0:
+        raise ValueError(f"prior_sd must be > 0, got {sd}")
+    out: npt.NDArray[np.float64] = -0.5 * ((_GRID - mean) / sd) ** 2
+    return out
 
 
 def _eap(log_post: npt.NDArray[np.float64]) -> tuple[float, float]:
+    """Posterior mean and SD of θ from log-posterior values on the grid."""
     w = np.exp(log_post - log_post.max())
     w /= w.sum()
     mean = float((w * _GRID).sum())
     return mean, math.sqrt(float((w * (_GRID - mean) ** 2).sum()))
 
 
-def estimate_theta(answers: Iterable[tuple[ItemParams, int, int]]) -> tuple[float, float]:
-    """EAP ability from binomial answers on calibrated items, under a standard normal prior.
+def estimate_theta(
+    answers: Iterable[tuple[ItemParams, int, int]],
+    *,
+    prior_mean: float = 0.0,
+    prior_sd: float = 1.0,
+) -> tuple[float, float]:
+    """EAP ability from binomial answers on calibrated items, under a normal prior.
 
     Args:
         answers: (item, successes, trials) per item asked, in any order.
+        prior_mean, prior_sd: the prior on θ, on the items' scale (e.g. the calibrated
+            abilities' mean and sd when the scale is anchored on tasks).
 
     Returns:
-        (θ, posterior SD) on the items' scale; (0, 1) with no answers.
+        (θ, posterior SD) on the items' scale; about the prior's (mean, sd) with no answers.
     """
-    log_post = _LOG_PRIOR.copy()
+    log_post = _log_prior(prior_mean, prior_sd)
     for it, succ, trials in answers:
         z = it.a * (_GRID - it.b)
         log_post += succ * z - trials * np.logaddexp(0.0, z)
@@ -373,13 +390,15 @@ def place(
     max_items: int = 60,
     trials_per_item: int = 1,
     start_theta: float = 0.0,
+    prior_mean: float = 0.0,
+    prior_sd: float = 1.0,
 ) -> Placement:
     """Place a new model on a calibrated bank by adaptive testing.
 
     The next item is the one of maximum Fisher information at the current θ
     (catsim's MaxInfoSelector; flagged items and a <= 0 are never asked), and θ
-    is re-estimated after each answer by EAP under a standard normal prior with
-    the binomial likelihood of every answer so far.
+    is re-estimated after each answer by EAP under a normal prior with the
+    binomial likelihood of every answer so far.
 
     Args:
         items: the calibrated bank (e.g. `Calibration.items`).
@@ -390,6 +409,7 @@ def place(
         trials_per_item: the rollouts the caller is expected to run per item; the
             selection does not depend on it (information scales by trials).
         start_theta: θ at which the first item is chosen.
+        prior_mean, prior_sd: the normal prior of the EAP, on the bank's scale.
 
     Returns:
         The Placement: EAP θ, its posterior SD, and the tasks asked in order.
@@ -405,8 +425,8 @@ def place(
     bank = ItemBank(params, validate=False)  # validation prints; a > 0 holds by construction
     selector = MaxInfoSelector()
     a_arr, b_arr = params[:, 0], params[:, 1]
-    log_post = _LOG_PRIOR.copy()
-    theta, se = start_theta, 1.0
+    log_post = _log_prior(prior_mean, prior_sd)
+    theta, se = start_theta, prior_sd
     asked: list[int] = []
     answers: list[tuple[int, int]] = []
     while len(asked) < min(max_items, len(usable)) and se > target_se:
