@@ -30,6 +30,9 @@ PRIOR_THETA_SD = 1.0
 PRIOR_A_MEAN = 1.0
 PRIOR_A_SD = 1.0
 PRIOR_B_SD = 2.0
+# The second pass replaces b's prior by the tasks' own spread (empirical Bayes), no
+# narrower than this: tasks share one difficulty distribution.
+MIN_B_SD = 0.5
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,6 +101,7 @@ def _objective(
     theta: npt.NDArray[np.float64],
     a: npt.NDArray[np.float64],
     b: npt.NDArray[np.float64],
+    b_prior: tuple[float, float],
 ) -> tuple[float, float]:
     """(log-likelihood, log-posterior up to a constant) of the penalised joint likelihood."""
     z = a * (theta[:, None] - b)
@@ -105,7 +109,7 @@ def _objective(
     prior = (
         (theta**2).sum() / PRIOR_THETA_SD**2
         + ((a - PRIOR_A_MEAN) ** 2).sum() / PRIOR_A_SD**2
-        + (b**2).sum() / PRIOR_B_SD**2
+        + ((b - b_prior[0]) ** 2).sum() / b_prior[1] ** 2
     )
     return loglik, loglik - 0.5 * float(prior)
 
@@ -155,21 +159,31 @@ def _positive(
 
 
 def _joint_fit(
-    s: npt.NDArray[np.float64], n: npt.NDArray[np.float64], *, tol: float, max_iter: int
+    s: npt.NDArray[np.float64],
+    n: npt.NDArray[np.float64],
+    *,
+    tol: float,
+    max_iter: int,
+    b_prior: tuple[float, float] = (0.0, PRIOR_B_SD),
+    start: tuple[npt.NDArray[np.float64], ...] | None = None,
 ) -> tuple[npt.NDArray[np.float64], ...]:
     """Penalised joint maximum likelihood by Newton steps on all parameters at once.
 
-    The information (observed where positive definite, else expected) is block-structured: abilities do not touch each
-    other, items are 2×2 blocks (a and b of z = a(θ - b)), so the
+    The information (observed where positive definite, else expected) is
+    block-structured: abilities do not touch each other, items are 2×2 blocks (a and b of z = a(θ - b)), so the
     Newton system is solved through the M×M Schur complement on the abilities
     (M is small). The same matrices give the full covariance for the standard
     errors. A step that lowers the log-posterior is halved.
     """
-    rate_m = (s.sum(1) + 0.5) / (n.sum(1) + 1.0)
-    theta = np.log(rate_m / (1 - rate_m))
-    theta = (theta - theta.mean()) / (theta.std() or 1.0)
-    a, b = _start_items(s, n, theta)
-    _, best = _objective(s, n, theta, a, b)
+    if start is None:
+        rate_m = (s.sum(1) + 0.5) / (n.sum(1) + 1.0)
+        theta = np.log(rate_m / (1 - rate_m))
+        theta = (theta - theta.mean()) / (theta.std() or 1.0)
+        a, b = _start_items(s, n, theta)
+    else:
+        theta, a, b = start
+    b_mean, b_sd = b_prior
+    _, best = _objective(s, n, theta, a, b, b_prior)
     iterations = 0
     converged = False
 
@@ -185,11 +199,11 @@ def _joint_fit(
         w = n * p * (1 - p)
         g_t = (r * a).sum(1) - theta / PRIOR_THETA_SD**2
         g_a = (r * d).sum(0) - (a - PRIOR_A_MEAN) / PRIOR_A_SD**2
-        g_b = -a * r.sum(0) - b / PRIOR_B_SD**2
+        g_b = -a * r.sum(0) - (b - b_mean) / b_sd**2
         d_t = (w * a * a).sum(1) + 1 / PRIOR_THETA_SD**2
         h_aa = (w * d * d).sum(0) + 1 / PRIOR_A_SD**2
         h_ab = -a * (w * d).sum(0)
-        h_bb = a * a * w.sum(0) + 1 / PRIOR_B_SD**2
+        h_bb = a * a * w.sum(0) + 1 / b_sd**2
         b1 = w * a * d  # cross information θ_m × a_t
         if observed:  # the observed information adds the residual terms of ∂²z/∂a∂b and ∂²z/∂θ∂a
             h_ab_obs = h_ab + r.sum(0)
@@ -223,7 +237,7 @@ def _joint_fit(
         step = 1.0
         for _ in range(30):
             cand = (theta + step * dt, a + step * da, b + step * db)
-            _, value = _objective(s, n, *cand)
+            _, value = _objective(s, n, *cand, b_prior)
             if value >= best - 1e-9:
                 break
             step /= 2
@@ -247,7 +261,7 @@ def _joint_fit(
     e_aa = i_aa * i_aa * k11 + 2 * i_aa * i_ab * k12 + i_ab * i_ab * k22
     e_bb = i_ab * i_ab * k11 + 2 * i_ab * i_bb * k12 + i_bb * i_bb * k22
     var_a, var_b = i_aa + e_aa, i_bb + e_bb
-    loglik, _ = _objective(s, n, theta, a, b)
+    loglik, _ = _objective(s, n, theta, a, b, b_prior)
     stats = np.array([loglik, float(iterations), 1.0 if converged else 0.0])
     return theta, np.diag(s_inv).copy(), a, b, var_a, var_b, stats
 
@@ -287,6 +301,14 @@ def fit(
     s = responses.successes[np.ix_(keep_m, keep_t)].astype(np.float64)
     n = n_all[np.ix_(keep_m, keep_t)].astype(np.float64)
     theta, var_t, a, b, var_a, var_b, stats = _joint_fit(s, n, tol=tol, max_iter=max_iter)
+    # empirical Bayes: b's prior becomes the tasks' spread net of their estimation error
+    b_mean = float(b.mean())
+    b_sd = math.sqrt(max(float(b.var() - var_b.mean()), MIN_B_SD**2))
+    b_sd = min(b_sd, PRIOR_B_SD)
+    first_iterations = float(stats[1])
+    theta, var_t, a, b, var_a, var_b, stats = _joint_fit(
+        s, n, tol=tol, max_iter=max_iter, b_prior=(b_mean, b_sd), start=(theta, a, b)
+    )
 
     if anchor_tasks is not None:
         index = {t: j for j, t in enumerate(tasks)}
@@ -330,10 +352,11 @@ def fit(
         library_version=np.__version__,
         fit={
             "log_likelihood": float(stats[0]),
-            "iterations": float(stats[1]),
+            "iterations": first_iterations + float(stats[1]),
             "converged": float(stats[2]),
             "responses": float((n > 0).sum()),
             "trials": float(n.sum()),
+            "prior_b_sd": b_sd / sd,
             "seconds": time.perf_counter() - started,
         },
     )
