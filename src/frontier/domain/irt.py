@@ -1,8 +1,15 @@
-"""Item response theory's values: items, abilities and one calibration (2PL), pure."""
+"""Item response theory for a living benchmark: the calibrated item bank's words and formulas.
+
+A two-parameter logistic (2PL) item bank puts models (abilities θ) and tasks
+(discrimination a, difficulty b) on one scale, so a refit, a new slice or a
+newly placed model stays comparable; this module holds the values and the
+closed-form formulas, in plain math, and the pipeline does the fitting.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -11,6 +18,8 @@ Flag = Literal["suspect_grading", "uninformative"]
 
 @dataclass(frozen=True)
 class ItemParams:
+    """One task's 2PL parameters with their standard errors; `n` counts its trials."""
+
     task_id: str
     a: float
     b: float
@@ -22,6 +31,8 @@ class ItemParams:
 
 @dataclass(frozen=True)
 class Ability:
+    """One model's ability on the calibrated scale; `n` counts its trials."""
+
     model: str
     theta: float
     se: float
@@ -30,9 +41,93 @@ class Ability:
 
 @dataclass(frozen=True)
 class Calibration:
+    """One fit of the item bank: items, abilities, how the scale is fixed and by what."""
+
     items: tuple[ItemParams, ...]
     abilities: tuple[Ability, ...]
     anchor: str
     library: str
     library_version: str
     fit: Mapping[str, float]
+
+    def item(self, task_id: str) -> ItemParams:
+        """The item of `task_id`; KeyError if the calibration has none."""
+        for it in self.items:
+            if it.task_id == task_id:
+                return it
+        raise KeyError(task_id)
+
+    def ability(self, model: str) -> Ability:
+        """The ability of `model`; KeyError if the calibration has none."""
+        for ab in self.abilities:
+            if ab.model == model:
+                return ab
+        raise KeyError(model)
+
+
+def p_success(theta: float, a: float, b: float) -> float:
+    """P(success) of one trial under the 2PL: 1 / (1 + exp(-a(θ - b))), overflow-safe."""
+    z = a * (theta - b)
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def information(theta: float, a: float, b: float, trials: int = 1) -> float:
+    """Fisher information about θ of `trials` independent trials of one item: trials · a² P (1 - P).
+
+    Args:
+        theta: the ability at which to measure.
+        a, b: the item's discrimination and difficulty.
+        trials: how many rollouts (binomial trials) of the item; 0 gives 0.
+
+    Returns:
+        The binomial Fisher information, `trials` times the Bernoulli one.
+    """
+    if trials < 0:
+        raise ValueError(f"trials must be >= 0, got {trials}")
+    p = p_success(theta, a, b)
+    return trials * a * a * p * (1.0 - p)
+
+
+def expected_pass(theta: float, items: Iterable[ItemParams]) -> float:
+    """The mean P(success) at θ over `items` (the expected pass rate of a model of ability θ).
+
+    Args:
+        theta: the ability.
+        items: the item set (e.g. a slice's tasks); must not be empty.
+
+    Returns:
+        The mean of `p_success(theta, a, b)` over the items.
+    """
+    total = 0.0
+    count = 0
+    for it in items:
+        total += p_success(theta, it.a, it.b)
+        count += 1
+    if count == 0:
+        raise ValueError("expected_pass needs at least one item")
+    return total / count
+
+
+def flag_item(
+    a: float, a_se: float, *, z: float = 1.96, uninformative_below: float = 0.2
+) -> Flag | None:
+    """Flag an item by its discrimination.
+
+    Args:
+        a, a_se: the fitted discrimination and its standard error.
+        z: the normal quantile of the interval (1.96: 95%).
+        uninformative_below: |a| under this says the item barely separates models.
+
+    Returns:
+        "suspect_grading" when a < 0 and the interval a ± z·se excludes 0 (stronger
+        models fail it more: the grader is likely inverted), "uninformative" when
+        |a| < `uninformative_below`, else None.
+    """
+    if a < 0 and a + z * a_se < 0:
+        return "suspect_grading"
+    if abs(a) < uninformative_below:
+        return "uninformative"
+    return None
