@@ -235,3 +235,23 @@ async def test_a_run_that_fails_before_its_first_rollout_leaves_the_store_as_it_
             empty, load_manifest(write_manifest(tmp_path, missing_glob)), base_dir=tmp_path
         )
     assert empty.get_frontier(frontier) is None
+
+
+async def test_a_calibration_panel_is_profiled_once_and_fits_the_item_bank(tmp_path: Path) -> None:
+    panel = [
+        {"name": "ladder-low", "provider": "heuristic", "skill": 0.1},
+        {"name": "ladder-high", "provider": "heuristic", "skill": 0.9},
+    ]
+    doc = small_document(per_family=6, stop={"maxRounds": 0}, calibration={"panel": panel})
+    store = await run_to_end(tmp_path, "f.db", doc)
+    frontier = "default/shoppingbench-dev"
+    profiled = {r.model_name for r in store.runs(frontier, kind="profile")}
+    assert {"ladder-low", "ladder-high"} <= profiled
+    latest = store.calibration(frontier)
+    assert latest is not None  # solver and the two rungs: three models, calibration.minModels
+    thetas = {a.model: a.theta for a in latest.calibration.abilities}
+    assert thetas["ladder-low"] < thetas["ladder-high"]
+    assert {i.task_id for i in latest.calibration.items} <= set(store.task_ids(frontier))
+    versions = len(store.calibrations(frontier))
+    await run_to_end(tmp_path, "f.db", doc)  # run again: nothing new is profiled or refitted
+    assert len(store.calibrations(frontier)) == versions

@@ -178,3 +178,13 @@ def test_a_permanent_failure_fails_its_index_and_a_budget_stop_the_whole_job() -
     }
     assert by_code == {exits.PERMANENT_FAILURE: "FailIndex", exits.BUDGET_STOP: "FailJob"}
     assert exits.TRANSIENT_FAILURE not in by_code  # retried per index, up to backoffLimitPerIndex
+
+
+def test_the_calibration_panel_gets_one_profilerun_each_named_as_frontier_run_names_it() -> None:
+    panel = [{"name": "ladder-s000", "provider": "heuristic", "skill": 0.0}]
+    spec: FrontierSpec = small_spec(calibration={"panel": panel})
+    (run,) = manifests.panel_profile_runs(manifests.FrontierRef.from_body(FRONTIER), spec)
+    assert run["metadata"]["name"] == naming.panel_profile_run_of(
+        "shop", spec, spec.calibration.panel[0]
+    )
+    assert run["spec"]["model"]["skill"] == 0.0 and run["spec"]["taskSet"] == {"kind": "base"}

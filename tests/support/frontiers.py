@@ -51,12 +51,14 @@ def example_document() -> dict[str, Any]:
 
 
 def small_document(per_family: int = 4, **spec_overrides: Any) -> dict[str, Any]:
-    """The example manifest with absolute task paths, a few tasks per family, and overrides."""
+    """The example manifest with absolute task paths, a few tasks per family, no calibration
+    panel, and overrides."""
     doc = example_document()
     spec = doc["spec"]
     spec["benchmark"]["source"]["paths"] = [str(SHARED_DATA / "*.dev.jsonl")]
     spec["benchmark"]["source"]["limitPerFamily"] = per_family
     spec["mutation"]["parentsPerRound"] = 6
+    spec.pop("calibration", None)  # no panel unless a test asks: its runs would change counts
     for key, value in spec_overrides.items():
         if isinstance(value, dict) and isinstance(spec.get(key), dict):
             spec[key] = {**spec[key], **value}

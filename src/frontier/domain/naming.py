@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from frontier.domain.specs import FrontierSpec
+from frontier.domain.specs import FrontierSpec, ModelRef
 
 MAX_NAME = 63
 
@@ -61,3 +61,15 @@ def profile_fingerprint(spec: FrontierSpec) -> str:
 def base_profile_run_of(frontier: str, spec: FrontierSpec) -> str:
     """The base ProfileRun's name for this spec (what the operator and `frontier run` both use)."""
     return base_profile_run(frontier, profile_fingerprint(spec))
+
+
+def panel_profile_run_of(frontier: str, spec: FrontierSpec, model: ModelRef) -> str:
+    """A calibration panel model's ProfileRun over the base tasks (operator and `frontier run`)."""
+    relevant = {
+        "model": model.to_wire(),
+        "benchmark": spec.benchmark.to_wire(),
+        "profile": {k: v for k, v in spec.profile.to_wire().items() if k != "shards"},
+    }
+    canonical = json.dumps(relevant, sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha256(canonical.encode()).hexdigest()[:8]
+    return bounded(f"{frontier}-panel-{model.name}-{digest}")

@@ -483,6 +483,15 @@ class CalibrationSpec(SpecModel):
             "discrimination is not identified."
         ),
     )
+    panel: list[ModelRef] = Field(
+        default_factory=list,
+        description=(
+            "Models profiled on the base tasks for calibration only (never a solver or a "
+            "verifier): more subjects make discrimination estimable. For a laptop run, a "
+            "ladder of heuristic agents of graded skill (provider heuristic, skill 0..1)."
+        ),
+        json_schema_extra=MODELS_BY_NAME,
+    )
     exclude_suspect: bool = Field(
         True,
         description=(
@@ -601,12 +610,17 @@ class FrontierSpec(SpecModel):
 
     @model_validator(mode="after")
     def _unique_models(self) -> Self:
-        names = [self.solver.name, *(v.name for v in self.verifiers)]
+        names = [
+            self.solver.name,
+            *(v.name for v in self.verifiers),
+            *(m.name for m in self.calibration.panel),
+        ]
         seen: set[str] = set()
         for name in names:
             if name in seen:
                 raise ValueError(
-                    f"model name {name!r} is used twice (solver and verifiers need distinct names)"
+                    f"model name {name!r} is used twice (solver, verifiers and "
+                    "calibration.panel need distinct names)"
                 )
             seen.add(name)
         return self

@@ -55,9 +55,12 @@ async def reconcile(rt: Runtime, body: Mapping[str, Any]) -> None:
         return
     async with rt.lock(f"{namespace}/{name}"):
         ctx = await rt.db(open_context, rt.store, name, spec, namespace=namespace)
-        await rt.kube.create(
-            manifests.base_profile_run(manifests.FrontierRef.from_body(body), spec)
-        )
+        ref = manifests.FrontierRef.from_body(body)
+        for run in [
+            manifests.base_profile_run(ref, spec),
+            *manifests.panel_profile_runs(ref, spec),
+        ]:
+            await rt.kube.create(run)
         await advance(rt, ctx, body)
 
 

@@ -170,6 +170,26 @@ def base_profile_run(frontier: FrontierRef, spec: FrontierSpec) -> dict[str, Any
     )
 
 
+def panel_profile_runs(frontier: FrontierRef, spec: FrontierSpec) -> list[dict[str, Any]]:
+    """The ProfileRuns of the calibration panel over the base tasks (calibration only)."""
+    runs = []
+    for model in spec.calibration.panel:
+        run_spec: dict[str, Any] = {
+            "frontier": frontier.name,
+            "model": model.to_wire(),
+            "taskSet": TaskSetRef().to_wire(),
+            "k": spec.profile.k,
+            "shards": spec.profile.shards,
+            "seed": spec.profile.seed,
+            "adaptive": spec.profile.adaptive.to_wire(),
+        }
+        if spec.job.parallelism is not None:
+            run_spec["parallelism"] = spec.job.parallelism
+        name = naming.panel_profile_run_of(frontier.name, spec, model)
+        runs.append(_child("ProfileRun", name, frontier, run_spec))
+    return runs
+
+
 def mutation_round(
     frontier: FrontierRef,
     round_number: int,

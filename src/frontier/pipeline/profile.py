@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from frontier.agents import EndpointPool, HarnessError, LimitChange, OpenAIAgent, build_agent
 from frontier.agents.base import endpoint_url
+from frontier.domain import naming
 from frontier.domain.admission import NOT_ROLLED_OUT
 from frontier.domain.bands import BandSummary
 from frontier.domain.redaction import redact_url
@@ -61,6 +62,24 @@ def register_run(
         shards=shards,
         seed=seed,
     )
+
+
+def register_panel(ctx: Context, shards: int = 1) -> list[RunRecord]:
+    """The calibration panel's profile runs over the base tasks (spec.calibration.panel),
+    named like the operator's ProfileRuns; registered once, then returned as they are."""
+    return [
+        register_run(
+            ctx,
+            naming.panel_profile_run_of(ctx.name, ctx.spec, model),
+            kind="profile",
+            model=model,
+            task_set=TaskSetRef(kind="base"),
+            k=ctx.spec.profile.k,
+            shards=shards,
+            seed=ctx.spec.profile.seed,
+        )
+        for model in ctx.spec.calibration.panel
+    ]
 
 
 def get_run(ctx: Context, name: str) -> RunRecord:
