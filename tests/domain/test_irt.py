@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 
@@ -11,6 +12,7 @@ from frontier.domain.irt import (
     expected_pass,
     flag_item,
     information,
+    inverted_by_fdr,
     p_success,
 )
 
@@ -83,3 +85,16 @@ def test_a_calibration_finds_its_items_and_abilities_by_name() -> None:
         cal.item("nope")
     with pytest.raises(KeyError):
         cal.ability("nope")
+
+
+def test_a_bank_of_unbiased_items_flags_almost_none_by_chance_alone() -> None:
+    rng = random.Random(11)
+    a = [rng.gauss(0.0, 0.5) for _ in range(600)]  # true a = 0: any flag is a false one
+    flagged = inverted_by_fdr(a, [0.5] * 600)
+    assert sum(flagged) <= 3  # a one-sided 2.5% test per item would flag about 15
+
+
+def test_items_clearly_graded_backwards_are_flagged_under_the_false_discovery_rate() -> None:
+    a = [1.2] * 95 + [-2.5] * 5
+    flagged = inverted_by_fdr(a, [0.4] * 100)
+    assert flagged == [False] * 95 + [True] * 5

@@ -139,7 +139,7 @@ def test_responses_refuse_more_successes_than_trials() -> None:
 
 
 def test_planted_flipped_grading_items_are_flagged_suspect_grading() -> None:
-    syn = synthetic(models=30, tasks=200, flipped=10, seed=3)
+    syn = synthetic(models=40, tasks=200, flipped=10, seed=3)
     cal = fit(syn.responses)
     suspect = {i.task_id for i in cal.items if i.flag == "suspect_grading"}
     found = len(suspect & syn.flipped)

@@ -26,7 +26,14 @@ FLAGS = [
     "--no-first-run",
     "--disable-background-networking",
 ]
-FIGURES = {"fig-bands", "fig-band-history", "fig-pass-metrics", "fig-rounds", "fig-lineage"}
+FIGURES = {
+    "fig-bands",
+    "fig-band-history",
+    "fig-pass-metrics",
+    "fig-rounds",
+    "fig-lineage",
+    "fig-bank",
+}
 
 
 @pytest.fixture(scope="module")

@@ -55,6 +55,7 @@ def test_report_as_png_writes_one_picture_per_figure(
     assert names == [
         "band-history.png",
         "bands.png",
+        "bank.png",
         "lineage.png",
         "pass-metrics.png",
         "rounds.png",

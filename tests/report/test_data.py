@@ -50,8 +50,10 @@ def test_before_the_first_round_the_report_shows_the_base_tasks_and_says_what_is
         "pass-metrics",
         "rounds",
         "lineage",
+        "bank",
     ]
     assert all(f.png.startswith(b"\x89PNG") for f in report.figures)
+    assert report.data.bank is None  # one model: nothing to calibrate yet
     html = report.html()
     assert "No mutation round has run yet." in html
     assert "No task is below" not in html and "The slice has not been verified yet." in html

@@ -23,9 +23,10 @@ from frontier.store import Store
 from tests.report.conftest import FRONTIER, HOSTILE, PLANTED_KEY, EmbeddedRun
 from tests.report.pages import table
 
-FIGURES = ("bands", "band-history", "pass-metrics", "rounds", "lineage")
+FIGURES = ("bands", "band-history", "pass-metrics", "rounds", "lineage", "bank")
 SECTIONS = (
     "bands",
+    "bank",
     "pass-metrics",
     "cost",
     "rounds",
@@ -412,3 +413,24 @@ def test_a_key_planted_in_task_text_and_traces_never_reaches_the_page(
     assert any(PLANTED_KEY in t.query for t in stored), "the key should be in the store's tasks"
     assert PLANTED_KEY not in embedded.html
     assert PLANTED_KEY[:12] not in embedded.html
+
+
+def test_the_item_bank_shows_every_models_ability_and_the_tasks_it_suspects(
+    embedded: EmbeddedRun,
+) -> None:
+    latest = embedded.store.calibration(FRONTIER)
+    assert latest is not None, "solver and two verifiers: the embedded run is calibrated"
+    rows = table(embedded.soup(), "bank-table")
+    shown = {r["model"]: (float(r["ability θ"]), float(r["SE"])) for r in rows}
+    assert shown == {
+        a.model: (round(a.theta, 2), round(a.se, 2)) for a in latest.calibration.abilities
+    }
+    thetas = [float(r["ability θ"]) for r in rows]
+    assert thetas == sorted(thetas, reverse=True)  # strongest first
+    suspects = sorted(i.task_id for i in latest.calibration.items if i.flag == "suspect_grading")
+    listed = (
+        [r["task"] for r in table(embedded.soup(), "suspects-table")]
+        if embedded.soup().find("table", id="suspects-table")
+        else []
+    )
+    assert listed == suspects

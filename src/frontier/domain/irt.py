@@ -9,7 +9,7 @@ closed-form formulas, in plain math, and the pipeline does the fitting.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -131,3 +131,32 @@ def flag_item(
     if abs(a) < uninformative_below:
         return "uninformative"
     return None
+
+
+def inverted_by_fdr(a: Sequence[float], a_se: Sequence[float], q: float = 0.10) -> list[bool]:
+    """Which items are suspect_grading with the false discovery rate held at `q`.
+
+    A bank tests every item at once: 600 items at a one-sided 2.5% level flag about 15
+    by chance alone. Each item's one-sided p-value that its discrimination is not below 0
+    (a / se under a normal approximation) goes through the Benjamini-Hochberg procedure,
+    so among the flagged items at most a share `q` is expected to be wrongly flagged.
+
+    Args:
+        a, a_se: each item's fitted discrimination and its standard error.
+        q: the false discovery rate to hold.
+    Returns:
+        One bool per item, True where it is flagged.
+    """
+    pvalues = [
+        0.5 * (1.0 + math.erf((ai / se) / math.sqrt(2.0))) if se > 0 else 1.0
+        for ai, se in zip(a, a_se, strict=True)
+    ]
+    order = sorted(range(len(pvalues)), key=pvalues.__getitem__)
+    cutoff = 0
+    for rank, index in enumerate(order, start=1):
+        if pvalues[index] <= q * rank / len(pvalues):
+            cutoff = rank
+    flagged = [False] * len(pvalues)
+    for index in order[:cutoff]:
+        flagged[index] = a[index] < 0
+    return flagged

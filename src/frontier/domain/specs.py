@@ -496,7 +496,8 @@ class CalibrationSpec(SpecModel):
         True,
         description=(
             "Keep tasks the latest calibration flags suspect_grading (negative "
-            "discrimination, its interval excluding 0) out of the next slice version."
+            "discrimination, at a 10% false discovery rate over the bank) out of the next "
+            "slice version."
         ),
     )
 

@@ -451,7 +451,7 @@ def families(numbers: list[FrontierNumbers]) -> list[Metric]:
     flagged = GaugeMetricFamily(
         "frontier_items_flagged",
         "Tasks the latest calibration flags: suspect_grading (negative discrimination, its "
-        "interval excluding 0) or uninformative (discrimination near 0).",
+        "p-value passing a 10% false discovery rate) or uninformative (discrimination near 0).",
         labels=["frontier", "flag"],
     )
     for n in numbers:

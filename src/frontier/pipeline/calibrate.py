@@ -114,7 +114,7 @@ def calibration_summary(ctx: Context) -> dict[str, Any] | None:
                 "se": a.se,
                 "expectedPass": expected_pass(a.theta, usable),
             }
-            for a in cal.abilities
+            for a in sorted(cal.abilities, key=lambda a: -a.theta)
         ],
         "history": [
             {

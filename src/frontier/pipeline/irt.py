@@ -18,7 +18,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from frontier.domain.irt import Ability, Calibration, ItemParams, flag_item
+from frontier.domain.irt import (
+    Ability,
+    Calibration,
+    Flag,
+    ItemParams,
+    flag_item,
+    inverted_by_fdr,
+)
 
 LIBRARY = "numpy"
 
@@ -266,6 +273,11 @@ def _joint_fit(
     return theta, np.diag(s_inv).copy(), a, b, var_a, var_b, stats
 
 
+def _uninformative(a: float) -> Flag | None:
+    """An item not flagged inverted is uninformative when it barely separates models."""
+    return "uninformative" if flag_item(abs(a), 0.0) == "uninformative" else None
+
+
 def fit(
     responses: Responses,
     *,
@@ -328,6 +340,7 @@ def fit(
 
     n_t = n.sum(0).astype(int)
     n_m = n.sum(1).astype(int)
+    inverted = inverted_by_fdr([float(x) for x in a], [float(x) for x in se_a])
     items = tuple(
         ItemParams(
             task_id=tasks[j],
@@ -335,7 +348,7 @@ def fit(
             b=float(b[j]),
             a_se=float(se_a[j]),
             b_se=float(se_b[j]),
-            flag=flag_item(float(a[j]), float(se_a[j])),
+            flag="suspect_grading" if inverted[j] else _uninformative(float(a[j])),
             n=int(n_t[j]),
         )
         for j in range(len(tasks))
