@@ -7,6 +7,7 @@ import asyncio
 import shutil
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -532,3 +533,31 @@ def test_an_errored_attempt_that_a_later_wave_replays_stays_counted(store: Store
     store.ingest_rollouts(EXTRA_RUN, [Rollout(task_id=task, attempt=5, reward=1.0, input_tokens=4)])
     assert value(scrape(registry), "frontier_rollouts_total", **errors) == before + 1
     assert value(scrape(registry), "frontier_tokens_total", **tokens) == spent + 9 + 4
+
+
+def test_the_item_bank_exports_each_models_ability_and_the_latest_calibrations_flags(
+    store: Store,
+) -> None:
+    # the loop's round was verified by two verifiers: solver and verifiers, three models
+    latest = store.calibration(FRONTIER)
+    assert latest is not None
+    registry = store_registry(store, max_age=0.0)
+    samples = scrape(registry)
+    assert value(samples, "frontier_calibration_version", frontier=FRONTIER) == latest.version
+    for a in latest.calibration.abilities:
+        labels = {"frontier": FRONTIER, "model": a.model}
+        assert value(samples, "frontier_ability_theta", **labels) == pytest.approx(a.theta)
+        assert value(samples, "frontier_ability_theta_se", **labels) == pytest.approx(a.se)
+    for flag in ("suspect_grading", "uninformative"):
+        counted = sum(1 for i in latest.calibration.items if i.flag == flag)
+        assert value(samples, "frontier_items_flagged", frontier=FRONTIER, flag=flag) == counted
+    # a refit is a new version: the next scrape shows it, not the cached counts of the last
+    newer = store.add_calibration(
+        FRONTIER, replace(latest.calibration, items=latest.calibration.items[:1]), trigger="t"
+    )
+    again = scrape(registry)
+    assert value(again, "frontier_calibration_version", frontier=FRONTIER) == newer.version
+    first = latest.calibration.items[0].flag
+    for flag in ("suspect_grading", "uninformative"):
+        expected = 1 if first == flag else 0
+        assert value(again, "frontier_items_flagged", frontier=FRONTIER, flag=flag) == expected

@@ -111,8 +111,12 @@ def expected_pass(theta: float, items: Iterable[ItemParams]) -> float:
     return total / count
 
 
+UNINFORMATIVE_BELOW = 0.2
+"""|a| under this says an item barely separates models."""
+
+
 def flag_item(
-    a: float, a_se: float, *, z: float = 1.96, uninformative_below: float = 0.2
+    a: float, a_se: float, *, z: float = 1.96, uninformative_below: float = UNINFORMATIVE_BELOW
 ) -> Flag | None:
     """Flag an item by its discrimination.
 

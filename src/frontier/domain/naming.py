@@ -49,8 +49,14 @@ def profile_fingerprint(spec: FrontierSpec) -> str:
     The base ProfileRun is named after it, so editing the teacher or the slice
     size does not re-profile, while a new solver or task source does.
     """
+    return _profile_digest(spec, "solver", spec.solver)
+
+
+def _profile_digest(spec: FrontierSpec, role: str, model: ModelRef) -> str:
+    """A digest of a profile over the base tasks: the model (under `role`), the task source,
+    and the profile settings but its shards."""
     relevant = {
-        "solver": spec.solver.to_wire(),
+        role: model.to_wire(),
         "benchmark": spec.benchmark.to_wire(),
         "profile": {k: v for k, v in spec.profile.to_wire().items() if k != "shards"},
     }
@@ -65,11 +71,4 @@ def base_profile_run_of(frontier: str, spec: FrontierSpec) -> str:
 
 def panel_profile_run_of(frontier: str, spec: FrontierSpec, model: ModelRef) -> str:
     """A calibration panel model's ProfileRun over the base tasks (operator and `frontier run`)."""
-    relevant = {
-        "model": model.to_wire(),
-        "benchmark": spec.benchmark.to_wire(),
-        "profile": {k: v for k, v in spec.profile.to_wire().items() if k != "shards"},
-    }
-    canonical = json.dumps(relevant, sort_keys=True, separators=(",", ":"))
-    digest = hashlib.sha256(canonical.encode()).hexdigest()[:8]
-    return bounded(f"{frontier}-panel-{model.name}-{digest}")
+    return bounded(f"{frontier}-panel-{model.name}-{_profile_digest(spec, 'model', model)}")

@@ -152,9 +152,8 @@ async def _budget_stopped(
     if held is not None:
         await rt.event(owner, BUDGET_EXCEEDED, held, key=digest(held), type="Warning")
         return replace(outcome, phase="Suspended", reason=BUDGET_EXCEEDED, message=held)
-    for manifest in manifests:  # the budget was raised: the stopped Jobs start again
-        job = await rt.kube.get(Ref.of(manifest))
-        if job is not None and job_state(job).phase == "Failed":
+    for manifest, state in zip(manifests, outcome.states, strict=True):
+        if state.phase == "Failed":  # the budget was raised: the stopped Jobs start again
             await rt.kube.delete(Ref.of(manifest))
     message = f"the budget was raised: starting again after {stopped}"
     await rt.event(owner, "BudgetRaised", message, key=digest(message), action="Resume")

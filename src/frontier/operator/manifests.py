@@ -151,9 +151,28 @@ def _child(kind: str, name: str, frontier: FrontierRef, spec: dict[str, Any]) ->
 
 def base_profile_run(frontier: FrontierRef, spec: FrontierSpec) -> dict[str, Any]:
     """The ProfileRun of the solver over the base tasks, named after what the profile depends on."""
+    return _base_tasks_run(
+        frontier, spec, spec.solver, naming.base_profile_run_of(frontier.name, spec)
+    )
+
+
+def panel_profile_runs(frontier: FrontierRef, spec: FrontierSpec) -> list[dict[str, Any]]:
+    """The ProfileRuns of the calibration panel over the base tasks (calibration only)."""
+    return [
+        _base_tasks_run(
+            frontier, spec, model, naming.panel_profile_run_of(frontier.name, spec, model)
+        )
+        for model in spec.calibration.panel
+    ]
+
+
+def _base_tasks_run(
+    frontier: FrontierRef, spec: FrontierSpec, model: ModelRef, name: str
+) -> dict[str, Any]:
+    """A ProfileRun of `model` over the base tasks with the frontier's profile settings."""
     run_spec: dict[str, Any] = {
         "frontier": frontier.name,
-        "model": spec.solver.to_wire(),
+        "model": model.to_wire(),
         "taskSet": TaskSetRef().to_wire(),
         "k": spec.profile.k,
         "shards": spec.profile.shards,
@@ -162,32 +181,7 @@ def base_profile_run(frontier: FrontierRef, spec: FrontierSpec) -> dict[str, Any
     }
     if spec.job.parallelism is not None:
         run_spec["parallelism"] = spec.job.parallelism
-    return _child(
-        "ProfileRun",
-        naming.base_profile_run_of(frontier.name, spec),
-        frontier,
-        run_spec,
-    )
-
-
-def panel_profile_runs(frontier: FrontierRef, spec: FrontierSpec) -> list[dict[str, Any]]:
-    """The ProfileRuns of the calibration panel over the base tasks (calibration only)."""
-    runs = []
-    for model in spec.calibration.panel:
-        run_spec: dict[str, Any] = {
-            "frontier": frontier.name,
-            "model": model.to_wire(),
-            "taskSet": TaskSetRef().to_wire(),
-            "k": spec.profile.k,
-            "shards": spec.profile.shards,
-            "seed": spec.profile.seed,
-            "adaptive": spec.profile.adaptive.to_wire(),
-        }
-        if spec.job.parallelism is not None:
-            run_spec["parallelism"] = spec.job.parallelism
-        name = naming.panel_profile_run_of(frontier.name, spec, model)
-        runs.append(_child("ProfileRun", name, frontier, run_spec))
-    return runs
+    return _child("ProfileRun", name, frontier, run_spec)
 
 
 def mutation_round(

@@ -189,13 +189,15 @@ class FrontierNumbers:
 class _FinishedRuns:
     """Totals and task means of finished runs, which no longer change: a scrape then
     queries only the runs in progress (keyed by phase and finish time, so a run that is
-    resumed or re-finished is read again)."""
+    resumed or re-finished is read again). Likewise the flag counts of a calibration."""
 
     def __init__(self) -> None:
         self.totals: dict[tuple[str, str, datetime | None], RunTotals] = {}
         self.means: dict[tuple[str, str, datetime | None], dict[str, float]] = {}
         self.used: set[tuple[str, str, datetime | None]] = set()
         self.this_pass: dict[tuple[str, str, datetime | None], RunTotals] = {}
+        self.flags: dict[tuple[str, int], dict[str, int]] = {}
+        """Flag counts per (frontier, calibration version): a calibration never changes."""
 
     def mark(self, run: RunRecord) -> tuple[str, str, datetime | None]:
         """The run's cache key, noted as read in this pass."""
@@ -224,6 +226,18 @@ class _FinishedRuns:
         if run.phase in FINISHED_RUN_PHASES:
             self.means[key] = means
         return means
+
+    def item_flags(self, store: Store, key: str, version: int) -> dict[str, int]:
+        """How many items calibration `version` flags, by flag (its items read once)."""
+        if (key, version) not in self.flags:
+            found = store.calibration(key, version)
+            items = found.calibration.items if found else ()
+            self.flags = {k: v for k, v in self.flags.items() if k[0] != key}  # older versions
+            self.flags[(key, version)] = {
+                flag: sum(1 for i in items if i.flag == flag)
+                for flag in ("suspect_grading", "uninformative")
+            }
+        return self.flags[(key, version)]
 
     def forget_unused(self) -> None:
         """After a pass: forget runs it did not read (deleted, or their phase changed)."""
@@ -282,12 +296,12 @@ def read_frontier(
         spec.budget if spec is not None else None,
         totals=lambda run: cache.run_totals(store, run),
     )
-    latest = store.calibration(key)
-    if latest is not None:
+    history = store.calibrations(key)  # without their items: abilities and versions
+    if history:
+        latest = history[-1]
         out.calibration = latest.version
         out.abilities = {a.model: (a.theta, a.se) for a in latest.calibration.abilities}
-        for flag in ("suspect_grading", "uninformative"):
-            out.item_flags[flag] = sum(1 for i in latest.calibration.items if i.flag == flag)
+        out.item_flags = cache.item_flags(store, key, latest.version)
     counts = store.candidate_counts(key)
     # Only decided candidates count: a decision is final, so the counter never goes down.
     out.candidates[("admitted", "")] = counts.admitted

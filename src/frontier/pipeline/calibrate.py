@@ -9,10 +9,11 @@ suspect_grading are posted as a Warning event.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from statistics import fmean, pstdev
 from typing import Any
 
-from frontier.domain.irt import ItemParams, expected_pass
+from frontier.domain.irt import Calibration, ItemParams, expected_pass
 from frontier.pipeline.context import Context
 from frontier.pipeline.irt import Responses, fit
 from frontier.store import CalibrationRecord
@@ -72,6 +73,34 @@ def _suspect_message(version: int, items: list[ItemParams]) -> str:
     )
 
 
+@dataclass(frozen=True)
+class SliceDifficulty:
+    """One slice version against a calibration: its tasks' difficulties (suspect ones left
+    out) and each model's expected pass@1 on them."""
+
+    version: int
+    difficulties: list[float]
+    expected_pass: dict[str, float]
+
+
+def usable_items(cal: Calibration) -> list[ItemParams]:
+    """The items a score is computed over: every one not flagged suspect_grading."""
+    return [i for i in cal.items if i.flag != "suspect_grading"]
+
+
+def slice_difficulty(ctx: Context, cal: Calibration) -> list[SliceDifficulty]:
+    """Every slice version with a usable calibrated task, oldest first."""
+    items = {i.task_id: i for i in usable_items(cal)}
+    out = []
+    for version in ctx.store.slice_versions(ctx.frontier):
+        found = ctx.store.get_slice(ctx.frontier, version)
+        members = [items[t] for t in (found.task_ids if found else ()) if t in items]
+        if members:
+            passes = {a.model: expected_pass(a.theta, members) for a in cal.abilities}
+            out.append(SliceDifficulty(version, [i.b for i in members], passes))
+    return out
+
+
 def calibration_summary(ctx: Context) -> dict[str, Any] | None:
     """The item bank at a glance (status --json, the report): the latest calibration, each
     model's ability across calibrations, and each slice version's difficulty against it.
@@ -80,25 +109,17 @@ def calibration_summary(ctx: Context) -> dict[str, Any] | None:
     if latest is None:
         return None
     cal = latest.calibration
-    items = {i.task_id: i for i in cal.items}
-    usable = [i for i in cal.items if i.flag != "suspect_grading"]
-    slices = []
-    for version in ctx.store.slice_versions(ctx.frontier):
-        found = ctx.store.get_slice(ctx.frontier, version)
-        members = [items[t] for t in (found.task_ids if found else ()) if t in items]
-        members = [i for i in members if i.flag != "suspect_grading"]
-        if not members:
-            continue
-        bs = [i.b for i in members]
-        slices.append(
-            {
-                "version": version,
-                "items": len(members),
-                "difficultyMean": fmean(bs),
-                "difficultySd": pstdev(bs) if len(bs) > 1 else 0.0,
-                "expectedPass": {a.model: expected_pass(a.theta, members) for a in cal.abilities},
-            }
-        )
+    usable = usable_items(cal)
+    slices = [
+        {
+            "version": d.version,
+            "items": len(d.difficulties),
+            "difficultyMean": fmean(d.difficulties),
+            "difficultySd": pstdev(d.difficulties) if len(d.difficulties) > 1 else 0.0,
+            "expectedPass": d.expected_pass,
+        }
+        for d in slice_difficulty(ctx, cal)
+    ]
     return {
         "version": latest.version,
         "trigger": latest.trigger,

@@ -19,11 +19,11 @@ import numpy as np
 import numpy.typing as npt
 
 from frontier.domain.irt import (
+    UNINFORMATIVE_BELOW,
     Ability,
     Calibration,
     Flag,
     ItemParams,
-    flag_item,
     inverted_by_fdr,
 )
 
@@ -275,7 +275,7 @@ def _joint_fit(
 
 def _uninformative(a: float) -> Flag | None:
     """An item not flagged inverted is uninformative when it barely separates models."""
-    return "uninformative" if flag_item(abs(a), 0.0) == "uninformative" else None
+    return "uninformative" if abs(a) < UNINFORMATIVE_BELOW else None
 
 
 def fit(
@@ -298,8 +298,9 @@ def fit(
         A Calibration with one ItemParams per task and one Ability per model that has
         trials (others are left out), standard errors from the inverse observed
         information (the uncertainty of the anchoring itself not counted), each item
-        flagged by `flag_item`, and `fit` holding log_likelihood, iterations, converged,
-        responses (cells), trials and seconds. The weak priors act before the scale is
+        flagged suspect_grading (`inverted_by_fdr` over the bank) or uninformative, and
+        `fit` holding log_likelihood, iterations, converged, responses (cells), trials
+        and seconds. The weak priors act before the scale is
         anchored, on the abilities' own scale.
     """
     started = time.perf_counter()

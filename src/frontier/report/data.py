@@ -27,6 +27,7 @@ from frontier.domain.rounds import RoundStats
 from frontier.domain.runs import StoredRunPhase
 from frontier.domain.specs import BandSpec
 from frontier.domain.tasks import Rollout, Task
+from frontier.pipeline.calibrate import SliceDifficulty, slice_difficulty, usable_items
 from frontier.pipeline.context import Context
 from frontier.pipeline.cost import cost_summary
 from frontier.pipeline.verify import VerificationSummary, latest_verification
@@ -203,8 +204,7 @@ class BankView:
     """(model, theta, se, expected pass@1 on the bank), strongest first."""
     history: list[tuple[int, dict[str, tuple[float, float]]]]
     """(calibration version, {model: (theta, se)}), oldest first."""
-    slices: list[tuple[int, list[float], dict[str, float]]]
-    """(slice version, its tasks' difficulties, expected pass@1 per model)."""
+    slices: list[SliceDifficulty]
     suspects: list[SuspectView]
 
 
@@ -307,17 +307,8 @@ def _bank(ctx: Context) -> BankView | None:
     if latest is None:
         return None
     cal = latest.calibration
-    items = {i.task_id: i for i in cal.items}
-    usable = [i for i in cal.items if i.flag != "suspect_grading"]
+    usable = usable_items(cal)
     thetas = {a.model: a.theta for a in cal.abilities}
-    slices = []
-    for version in ctx.store.slice_versions(ctx.frontier):
-        found = ctx.store.get_slice(ctx.frontier, version)
-        members = [items[t] for t in (found.task_ids if found else ()) if t in items]
-        members = [i for i in members if i.flag != "suspect_grading"]
-        if members:
-            passes = {a.model: expected_pass(a.theta, members) for a in cal.abilities}
-            slices.append((version, [i.b for i in members], passes))
     flagged = {i.task_id: i for i in cal.items if i.flag == "suspect_grading"}
     cells: dict[str, list[tuple[str, float, int, int]]] = {t: [] for t in flagged}
     for c in ctx.store.response_cells(ctx.frontier) if flagged else []:
@@ -337,7 +328,7 @@ def _bank(ctx: Context) -> BankView | None:
             (r.version, {a.model: (a.theta, a.se) for a in r.calibration.abilities})
             for r in ctx.store.calibrations(ctx.frontier)
         ],
-        slices=slices,
+        slices=slice_difficulty(ctx, cal),
         suspects=[
             SuspectView(t, i.a, i.a_se, i.b, sorted(cells[t], key=lambda row: row[1]))
             for t, i in sorted(flagged.items())

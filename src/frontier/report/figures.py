@@ -393,8 +393,8 @@ def bank_figure(data: ReportData) -> tuple[Figure, str]:
     _tidy(abilities)
     if bank.slices:
         difficulty.boxplot(
-            [bs for _, bs, _ in bank.slices],
-            tick_labels=[f"v{v}" for v, _, _ in bank.slices],
+            [d.difficulties for d in bank.slices],
+            tick_labels=[f"v{d.version}" for d in bank.slices],
         )
         solver = next((t for m, t, _, _ in bank.abilities if m == data.solver), None)
         if solver is not None:
