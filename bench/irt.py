@@ -260,7 +260,7 @@ def placement(reps: int, seed: int) -> None:
                 started = time.perf_counter()
                 if s.startswith("adaptive"):
                     target, most = (0.3, 300) if "SE" in s else (0.0, 30)
-                    p = place(usable, answer, target_se=target, max_items=most, trials_per_item=4)
+                    p = place(usable, answer, target_se=target, max_items=most)
                     theta, used = p.theta, len(p.items)
                 else:
                     size = {"random 30%": 90, "random 10%": 30}.get(s, len(usable))
@@ -359,12 +359,8 @@ def linking(reps: int, seed: int) -> None:
         for rep in range(reps):
             true = float(rng.normal(0.25, 1))
             draw = np.random.default_rng(seed + 400 + rep)
-            p1 = place(
-                bank1, answerer(syn, true, draw), target_se=0.3, max_items=60, trials_per_item=4
-            )
-            p3 = place(
-                bank3, answerer(syn, true, draw), target_se=0.3, max_items=60, trials_per_item=4
-            )
+            p1 = place(bank1, answerer(syn, true, draw), target_se=0.3, max_items=60)
+            p3 = place(bank3, answerer(syn, true, draw), target_se=0.3, max_items=60)
             se = math.hypot(p1.se, p3.se)
             d = p3.theta - p1.theta
             diffs.append(d)

@@ -201,7 +201,7 @@ def test_placement_reaches_the_target_se_with_few_items_near_the_true_theta(
             j = index[task_id]
             return int(rng.binomial(4, p_success(true, frontier.a[j], frontier.b[j]))), 4
 
-        placed = place(cal.items, answer, target_se=0.3, max_items=60, trials_per_item=4)
+        placed = place(cal.items, answer, target_se=0.3, max_items=60)
         assert placed.se <= 0.3
         assert len(placed.items) < len(cal.items) // 5
         assert len(set(placed.items)) == len(placed.items)

@@ -419,13 +419,49 @@ def estimate_theta(
     return _eap(log_post)
 
 
+class Selector:
+    """The next task of an adaptive test: catsim's MaxInfoSelector over a calibrated bank.
+
+    Only usable items are ever asked: flagged ones and a <= 0 are left out (an item whose
+    success falls with ability says nothing about where a model sits).
+    """
+
+    def __init__(self, items: Iterable[ItemParams]) -> None:
+        from catsim.item_bank import ItemBank
+        from catsim.selection import MaxInfoSelector
+
+        self.items = tuple(it for it in items if it.flag is None and it.a > 0)
+        if not self.items:
+            raise ValueError("no usable items: every item is flagged or has a <= 0")
+        self._index = {it.task_id: j for j, it in enumerate(self.items)}
+        params = np.array([[it.a, it.b, 0.0, 1.0] for it in self.items], dtype=np.float64)
+        self._bank = ItemBank(params, validate=False)  # validation prints; a > 0 holds here
+        self._selector = MaxInfoSelector()
+
+    def __contains__(self, task_id: object) -> bool:
+        return task_id in self._index
+
+    def next(self, asked: Iterable[str], theta: float) -> ItemParams | None:
+        """The unasked item of maximum Fisher information at `theta`; None when all were asked.
+
+        Information is proportional to the rollouts per item, so the choice does not
+        depend on how many the caller runs.
+        """
+        done = sorted({self._index[t] for t in asked if t in self._index})
+        if len(done) == len(self.items):
+            return None
+        nxt: Any = self._selector.select(
+            item_bank=self._bank, administered_items=done, est_theta=theta
+        )
+        return self.items[int(nxt)]
+
+
 def place(
     items: Sequence[ItemParams],
     answer: Callable[[str], tuple[int, int]],
     *,
     target_se: float = 0.3,
     max_items: int = 60,
-    trials_per_item: int = 1,
     start_theta: float = 0.0,
     prior_mean: float = 0.0,
     prior_sd: float = 1.0,
@@ -433,54 +469,43 @@ def place(
     """Place a new model on a calibrated bank by adaptive testing.
 
     The next item is the one of maximum Fisher information at the current θ
-    (catsim's MaxInfoSelector; flagged items and a <= 0 are never asked), and θ
-    is re-estimated after each answer by EAP under a normal prior with the
-    binomial likelihood of every answer so far.
+    (`Selector`), and θ is re-estimated after each answer by EAP under a normal
+    prior with the binomial likelihood of every answer so far (`estimate_theta`).
 
     Args:
         items: the calibrated bank (e.g. `Calibration.items`).
         answer: rolls the model out on a task: answer(task_id) -> (successes, trials);
-            trials may differ from `trials_per_item` (errored rollouts left out).
+            trials may vary (errored rollouts left out).
         target_se: stop once the posterior SD of θ is at most this.
         max_items: stop after this many items at most.
-        trials_per_item: the rollouts the caller is expected to run per item; the
-            selection does not depend on it (information scales by trials).
         start_theta: θ at which the first item is chosen.
         prior_mean, prior_sd: the normal prior of the EAP, on the bank's scale.
 
     Returns:
         The Placement: EAP θ, its posterior SD, and the tasks asked in order.
     """
-    from catsim.item_bank import ItemBank
-    from catsim.selection import MaxInfoSelector
-
-    del trials_per_item  # information is proportional to trials: the argmax does not move
-    usable = [it for it in items if it.flag is None and it.a > 0]
-    if not usable:
-        raise ValueError("no usable items: every item is flagged or has a <= 0")
-    params = np.array([[it.a, it.b, 0.0, 1.0] for it in usable], dtype=np.float64)
-    bank = ItemBank(params, validate=False)  # validation prints; a > 0 holds by construction
-    selector = MaxInfoSelector()
-    a_arr, b_arr = params[:, 0], params[:, 1]
-    log_post = _log_prior(prior_mean, prior_sd)
+    selector = Selector(items)
     theta, se = start_theta, prior_sd
-    asked: list[int] = []
+    asked: list[ItemParams] = []
     answers: list[tuple[int, int]] = []
-    while len(asked) < min(max_items, len(usable)) and se > target_se:
-        nxt: Any = selector.select(item_bank=bank, administered_items=asked, est_theta=theta)
-        j = int(nxt)
-        succ, trials = answer(usable[j].task_id)
+    while len(asked) < max_items and se > target_se:
+        item = selector.next((it.task_id for it in asked), theta)
+        if item is None:
+            break
+        succ, trials = answer(item.task_id)
         if not 0 <= succ <= trials:
-            raise ValueError(f"answer for {usable[j].task_id} gave {succ} of {trials}")
-        asked.append(j)
+            raise ValueError(f"answer for {item.task_id} gave {succ} of {trials}")
+        asked.append(item)
         answers.append((succ, trials))
-        z = a_arr[j] * (_GRID - b_arr[j])
-        log_post += succ * z - trials * np.logaddexp(0.0, z)
-        theta, se = _eap(log_post)
+        theta, se = estimate_theta(
+            ((it, s, n) for it, (s, n) in zip(asked, answers, strict=True)),
+            prior_mean=prior_mean,
+            prior_sd=prior_sd,
+        )
     return Placement(
         theta=theta,
         se=se,
-        items=tuple(usable[j].task_id for j in asked),
+        items=tuple(it.task_id for it in asked),
         trials=sum(n for _, n in answers),
         answers=tuple(answers),
     )
