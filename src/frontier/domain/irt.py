@@ -65,6 +65,11 @@ class Calibration:
         raise KeyError(model)
 
 
+def askable(item: ItemParams) -> bool:
+    """Whether an adaptive test may ask the item: unflagged, and success rises with ability."""
+    return item.flag is None and item.a > 0
+
+
 def p_success(theta: float, a: float, b: float) -> float:
     """P(success) of one trial under the 2PL: 1 / (1 + exp(-a(θ - b))), overflow-safe."""
     z = a * (theta - b)

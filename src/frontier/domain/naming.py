@@ -43,6 +43,11 @@ def verification_run(frontier: str, slice_version: int, model: str) -> str:
     return bounded(f"{frontier}-verify-s{slice_version}-{model}")
 
 
+def placement_run(frontier: str, slice_version: int, model: str, calibration: int) -> str:
+    """A model's placement on a slice's items of one calibration: the same test, the same run."""
+    return bounded(f"{frontier}-place-s{slice_version}-c{calibration}-{model}")
+
+
 def profile_fingerprint(spec: FrontierSpec) -> str:
     """A short digest of what a base profile depends on: solver, task source, k, seed, adaptivity.
 

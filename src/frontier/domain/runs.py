@@ -20,6 +20,7 @@ from typing import Any
 
 from frontier.domain.bands import BandSummary
 from frontier.domain.metrics import Interval, SetMetrics
+from frontier.domain.placement import PlacementResult
 
 
 class StoredRunPhase(StrEnum):
@@ -115,6 +116,8 @@ class RunStats:
     """The verifier whose verdict this is (verification runs only)."""
     metrics: SetMetrics | None = None
     """The verifier's pass metrics; None also when it had no tasks to compute them over."""
+    placement: PlacementResult | None = None
+    """Where a placement run put its model on the item bank (placement runs only)."""
 
     def to_wire(self) -> dict[str, Any]:
         """The stored form: only the fields set; a verdict always states its metrics."""
@@ -129,6 +132,8 @@ class RunStats:
             wire["totals"] = self.totals.as_dict()
         if self.reason is not None:
             wire["reason"] = self.reason
+        if self.placement is not None:
+            wire["placement"] = self.placement.to_wire()
         return wire
 
     @classmethod
@@ -136,12 +141,16 @@ class RunStats:
         """The stats of a stored run; what it has not recorded (yet) is None."""
         bands, totals, metrics = stored.get("bands"), stored.get("totals"), stored.get("metrics")
         reason, model = stored.get("reason"), stored.get("model")
+        placement = stored.get("placement")
         return cls(
             bands=_bands(bands) if isinstance(bands, Mapping) else None,
             totals=RunTotals.from_wire(totals) if isinstance(totals, Mapping) else None,
             reason=str(reason) if reason is not None else None,
             model=str(model) if model is not None else None,
             metrics=_metrics(metrics) if isinstance(metrics, Mapping) else None,
+            placement=(
+                PlacementResult.from_wire(placement) if isinstance(placement, Mapping) else None
+            ),
         )
 
 

@@ -502,6 +502,22 @@ class CalibrationSpec(SpecModel):
     )
 
 
+class PlacementSpec(SpecModel):
+    """Adaptive placement on the item bank (docs/PERFORMANCE.md, "Item response theory")."""
+
+    target_se: float = Field(
+        0.3, gt=0, le=10, description="Stop once the standard error of θ is at most this."
+    )
+    max_items: int = Field(
+        15, ge=1, le=10_000, description="Ask at most this many tasks (k rollouts each)."
+    )
+    calibration: int | None = Field(
+        None,
+        ge=1,
+        description="The calibration version whose items are asked (default: the latest).",
+    )
+
+
 class Toleration(SpecModel):
     """A taint the worker pods tolerate, as in a pod spec."""
 
@@ -691,6 +707,16 @@ class VerificationRunSpec(SpecModel):
     seed: int = Field(0, description=_SEED)
     adaptive: AdaptiveSpec = Field(default_factory=AdaptiveSpec, description=_ADAPTIVE)
     suspend: bool = Field(False, description=_SUSPEND)
+    placement: PlacementSpec | None = Field(
+        None,
+        description=(
+            "Place each model on the frontier's item bank instead of rolling out every task: "
+            "an adaptive test asks the slice's calibrated task of maximum Fisher information "
+            "at the model's current θ, k rollouts at a time, until targetSe or maxItems; the "
+            "status reports θ ± SE, the tasks asked and the expected pass@1 on every slice "
+            "version. Needs a calibration; one shard per model (the test is sequential)."
+        ),
+    )
 
 
 SPEC_MODELS: dict[str, type[SpecModel]] = {

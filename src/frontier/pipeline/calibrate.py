@@ -88,17 +88,28 @@ def usable_items(cal: Calibration) -> list[ItemParams]:
     return [i for i in cal.items if i.flag != "suspect_grading"]
 
 
-def slice_difficulty(ctx: Context, cal: Calibration) -> list[SliceDifficulty]:
-    """Every slice version with a usable calibrated task, oldest first."""
+def slice_members(ctx: Context, cal: Calibration) -> list[tuple[int, list[ItemParams]]]:
+    """Every slice version with its usable calibrated tasks (none left out), oldest first."""
     items = {i.task_id: i for i in usable_items(cal)}
     out = []
     for version in ctx.store.slice_versions(ctx.frontier):
         found = ctx.store.get_slice(ctx.frontier, version)
         members = [items[t] for t in (found.task_ids if found else ()) if t in items]
         if members:
-            passes = {a.model: expected_pass(a.theta, members) for a in cal.abilities}
-            out.append(SliceDifficulty(version, [i.b for i in members], passes))
+            out.append((version, members))
     return out
+
+
+def slice_difficulty(ctx: Context, cal: Calibration) -> list[SliceDifficulty]:
+    """Every slice version with a usable calibrated task, oldest first."""
+    return [
+        SliceDifficulty(
+            version,
+            [i.b for i in members],
+            {a.model: expected_pass(a.theta, members) for a in cal.abilities},
+        )
+        for version, members in slice_members(ctx, cal)
+    ]
 
 
 def calibration_summary(ctx: Context) -> dict[str, Any] | None:

@@ -24,6 +24,7 @@ from frontier.domain.irt import (
     Calibration,
     Flag,
     ItemParams,
+    askable,
     inverted_by_fdr,
 )
 
@@ -430,7 +431,7 @@ class Selector:
         from catsim.item_bank import ItemBank
         from catsim.selection import MaxInfoSelector
 
-        self.items = tuple(it for it in items if it.flag is None and it.a > 0)
+        self.items = tuple(it for it in items if askable(it))
         if not self.items:
             raise ValueError("no usable items: every item is flagged or has a <= 0")
         self._index = {it.task_id: j for j, it in enumerate(self.items)}

@@ -16,6 +16,7 @@ from frontier.agents.base import endpoint_url
 from frontier.domain import naming
 from frontier.domain.admission import NOT_ROLLED_OUT
 from frontier.domain.bands import BandSummary
+from frontier.domain.placement import PlacementPlan
 from frontier.domain.redaction import redact_url
 from frontier.domain.runs import RunStats, StoredRunPhase
 from frontier.domain.specs import ModelRef, TaskSetRef
@@ -23,6 +24,7 @@ from frontier.domain.tasks import Task
 from frontier.pipeline.budget import check_wave
 from frontier.pipeline.calibrate import calibrate
 from frontier.pipeline.context import Context, load_base_tasks
+from frontier.pipeline.placing import placing_for
 from frontier.pipeline.rollouts import (
     Allocation,
     Budgeted,
@@ -50,6 +52,7 @@ def register_run(
     k: int,
     shards: int = 1,
     seed: int = 0,
+    plan: PlacementPlan | None = None,
 ) -> RunRecord:
     """Create the run in the store, or return it unchanged if it already exists."""
     return ctx.store.create_run(
@@ -61,6 +64,7 @@ def register_run(
         k=k,
         shards=shards,
         seed=seed,
+        plan=plan.to_wire() if plan is not None else None,
     )
 
 
@@ -123,6 +127,8 @@ def run_progress(ctx: Context, run: RunRecord) -> tuple[int, int, int]:
         tasks = count_tasks_of(ctx, TaskSetRef.model_validate(run.task_set))
     except StoreError:
         tasks = 0
+    if run.plan is not None:  # a placement asks at most maxItems of them
+        tasks = min(tasks, PlacementPlan.from_wire(run.plan).max_items)
     return totals.rollouts, tasks * run.k, totals.errors
 
 
@@ -133,7 +139,10 @@ def shard_of(tasks: Sequence[Task], shard: int, shards: int) -> list[Task]:
 
 
 def allocation_for(ctx: Context, run: RunRecord) -> Allocation:
-    """Fixed k, exact curtailment for candidates, or the adaptive policy the spec enables."""
+    """Fixed k, exact curtailment for candidates, the adaptive test of a placement, or the
+    adaptive policy the spec enables."""
+    if run.kind == "placement":
+        return placing_for(ctx, run)
     if run.kind == "candidates":
         return Curtailed(run.k, ctx.spec.bands) if ctx.spec.admission.early_stop else FixedK(run.k)
     adaptive = (

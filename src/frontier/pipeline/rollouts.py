@@ -33,6 +33,8 @@ class TaskState:
 
     ok: dict[int, float] = field(default_factory=dict)
     errors: dict[int, int] = field(default_factory=dict)
+    solved: set[int] = field(default_factory=set)
+    """The ok attempts the verifier judged a success (binary, as the item bank counts them)."""
 
     @property
     def rewards(self) -> list[float]:
@@ -49,7 +51,7 @@ class Allocation(Protocol):
         ...
 
 
-def _missing(state: TaskState, upto: int, error_retries: int) -> list[int]:
+def missing_attempts(state: TaskState, upto: int, error_retries: int) -> list[int]:
     return [a for a in range(upto) if a not in state.ok and state.errors.get(a, 0) <= error_retries]
 
 
@@ -75,7 +77,7 @@ class FixedK(PerTask):
     k: int
 
     def next_attempts(self, state: TaskState, error_retries: int) -> list[int]:
-        return _missing(state, self.k, error_retries)
+        return missing_attempts(state, self.k, error_retries)
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ class Curtailed(PerTask):
             )
             if done is not None:
                 return []
-        return _missing(state, self.k, error_retries)[:1]
+        return missing_attempts(state, self.k, error_retries)[:1]
 
 
 @dataclass
@@ -209,6 +211,8 @@ async def roll_out(
                     state = states[rollout.task_id]
                     if rollout.ok and rollout.reward is not None:
                         state.ok[rollout.attempt] = rollout.reward
+                        if rollout.success:
+                            state.solved.add(rollout.attempt)
                     else:
                         state.errors[rollout.attempt] = state.errors.get(rollout.attempt, 0) + 1
                         report.errors += 1
@@ -236,6 +240,8 @@ def states_from(rollouts: Sequence[Rollout]) -> dict[str, TaskState]:
         if r.ok and r.reward is not None:
             state.ok[r.attempt] = r.reward
             state.errors.pop(r.attempt, None)
+            if r.success:
+                state.solved.add(r.attempt)
         else:
             state.errors[r.attempt] = state.errors.get(r.attempt, 0) + 1
     return states

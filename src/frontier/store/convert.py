@@ -191,6 +191,7 @@ def run_record(row: Any) -> RunRecord:
         concurrency_history=list(row.concurrency_history),
         created_at=row.created_at,
         finished_at=row.finished_at,
+        plan=dict(row.plan) if row.plan is not None else None,
     )
 
 

@@ -42,7 +42,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-RUN_KINDS = ("profile", "verification", "candidates")
+RUN_KINDS = ("profile", "verification", "candidates", "placement")
 ROLLOUT_STATUSES = ("ok", "error")
 DECISIONS = ("admitted", "rejected", "pending")
 REJECTION_REASONS = tuple(reason.value for reason in Reason)
@@ -154,6 +154,8 @@ class RunRow(Base):
     concurrency_history: Mapped[list[Any]]
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
+    plan: Mapped[dict[str, Any] | None]
+    """A placement run's adaptive test (calibration version, stopping rule); else null."""
 
 
 class RolloutRow(Base):

@@ -10,7 +10,7 @@ from frontier.domain.admission import Decision, Reason
 from frontier.domain.irt import Calibration
 from frontier.domain.runs import RunTotals
 
-RunKind = Literal["profile", "verification", "candidates"]
+RunKind = Literal["profile", "verification", "candidates", "placement"]
 CandidateDecision = Literal["admitted", "rejected", "pending"]
 ShardStatus = Literal["running", "done", "failed"]
 EventType = Literal["Normal", "Warning"]
@@ -55,6 +55,8 @@ class RunRecord:
     concurrency_history: list[dict[str, Any]]
     created_at: datetime
     finished_at: datetime | None
+    plan: dict[str, Any] | None = None
+    """A placement run's adaptive test (domain.placement.PlacementPlan on the wire)."""
 
 
 class TaskMean(NamedTuple):

@@ -14,7 +14,7 @@ from frontier.domain.specs import ModelRef, TaskSetRef
 from frontier.store import convert, queries
 from frontier.store.core import TERMINAL_PHASES, StoreCore
 from frontier.store.errors import ConflictError, NotFoundError, StoreError
-from frontier.store.models import utcnow
+from frontier.store.models import RUN_KINDS, utcnow
 from frontier.store.records import ConcurrencyChange, RunKind, RunRecord
 from frontier.store.retry import retry_transient
 from frontier.store.scrub import scrub
@@ -37,13 +37,15 @@ class RunStore(StoreCore):
         shards: int = 1,
         seed: int = 0,
         phase: str = "Pending",
+        plan: Mapping[str, Any] | None = None,
     ) -> RunRecord:
         """Create a run, or return the existing one of that name if its settings are the same.
 
         A run of the same name with other settings is a ConflictError naming the fields.
+        `plan` is a placement run's adaptive test, stored with it so a resume asks the same.
         """
-        if kind not in ("profile", "verification", "candidates"):
-            raise StoreError(f"run kind must be profile, verification or candidates, got {kind!r}")
+        if kind not in RUN_KINDS:
+            raise StoreError(f"run kind must be one of {', '.join(RUN_KINDS)}, got {kind!r}")
         if k < 1 or shards < 1:
             raise StoreError(
                 f"run {name!r}: k and shards must be at least 1 (k={k}, shards={shards})"
@@ -56,6 +58,7 @@ class RunStore(StoreCore):
             "k": k,
             "shards": shards,
             "seed": seed,
+            "plan": dict(plan) if plan is not None else None,
         }
         convert.check_text(_runs, [{**values, "name": name, "phase": phase}])
         with self._write() as conn:
