@@ -27,11 +27,22 @@ def version() -> None:
 
 
 # Command groups register themselves here, one line each.
-from frontier.cli import benchmark, crds, db, inspect, operator, report, run, worker  # noqa: E402
+from frontier.cli import (  # noqa: E402
+    benchmark,
+    crds,
+    db,
+    inspect,
+    operator,
+    place,
+    report,
+    run,
+    worker,
+)
 
 app.command()(run.run)
 app.command()(inspect.status)
 app.command()(inspect.export)
+app.command()(place.place)
 app.command()(report.report)
 app.command()(crds.crds)
 app.command()(operator.operator)
