@@ -11,13 +11,22 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from frontier.cli.common import DbOption, console, expected_errors, open_store, writing
+from frontier.cli.common import (
+    DbOption,
+    console,
+    errors,
+    expected_errors,
+    open_store,
+    writing,
+)
 from frontier.domain.lineage import LINEAGE_KEY, without_lineage_block
 from frontier.domain.tasks import Task
 from frontier.store import NotFoundError, Store
 
 if TYPE_CHECKING:
+    from frontier.domain.irt import ItemParams
     from frontier.pipeline.context import Context
+    from frontier.store import CalibrationRecord
 
 NameArg = Annotated[
     str | None,
@@ -196,32 +205,110 @@ def export(
             "(--no-lineage: exactly the benchmark's own records).",
         ),
     ] = True,
+    items: Annotated[
+        Path | None,
+        typer.Option(
+            "--items",
+            help="Write the slice tasks' calibrated item parameters (JSON) here. With -o FILE "
+            "and a calibration they go beside it by default, as FILE's stem + .items.json.",
+        ),
+    ] = None,
+    no_items: Annotated[
+        bool, typer.Option("--no-items", help="Write no item parameters beside -o FILE.")
+    ] = False,
+    calibration: Annotated[
+        int | None,
+        typer.Option(
+            "--calibration", min=1, help="Calibration version to read (default: the latest)."
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
-    """Export a slice version in the benchmark's own task format, one task per line."""
+    """Export a slice version in the benchmark's own task format, one task per line, and
+    the calibrated item parameters of its tasks beside it."""
     if fmt != "jsonl":
         raise typer.BadParameter(f"unknown format {fmt!r}; available: jsonl", param_hint="--format")
+    if items is not None and no_items:
+        raise typer.BadParameter(
+            "--items and --no-items contradict each other", param_hint="--items"
+        )
+    if items is not None and output is not None and items.resolve() == output.resolve():
+        raise typer.BadParameter(f"{items} is the -o file already", param_hint="--items")
     with expected_errors():
         ctx = frontier_context(open_store(db), name)
         found = ctx.store.get_slice(ctx.frontier, slice_version)
         if found is None:
             which = f"version {slice_version}" if slice_version else "any version"
             raise NotFoundError(f"{ctx.frontier} has no slice {which}")
+        record = _calibration(ctx, calibration, asked=items is not None)
         tasks = ctx.store.get_tasks(ctx.frontier, ids=found.task_ids)
         by_id = {t.id: t for t in tasks}
+        fitted = {} if record is None else {i.task_id: i for i in record.calibration.items}
         lines = [
-            json.dumps(_record(ctx, by_id[t], lineage), ensure_ascii=False) for t in found.task_ids
+            json.dumps(
+                _record(ctx, by_id[t], lineage, irt=_irt(fitted.get(t), record)),
+                ensure_ascii=False,
+            )
+            for t in found.task_ids
         ]
+        if items is None and output is not None and not no_items and record is not None:
+            items = output.with_name(f"{output.stem}.items.json")
+        document = None
+        if items is not None and record is not None:
+            from frontier.pipeline.calibrate import slice_items
+
+            document = slice_items(ctx.frontier, found.version, found.task_ids, record)
     text = "".join(line + "\n" for line in lines)
     if output is None:
         sys.stdout.write(text)
     else:
         with writing(output):
             output.write_text(text, encoding="utf-8")
-        console.print(f"wrote {len(lines)} tasks of slice v{found.version} to {output}")
+    said = [] if output is None else [f"{len(lines)} tasks of slice v{found.version} to {output}"]
+    if items is not None and document is not None:
+        with writing(items):
+            items.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        covered = document["tasks"] - document["uncalibrated"]
+        said.append(
+            f"the item parameters of {covered} of {document['tasks']} tasks "
+            f"(calibration v{document['calibration']}) to {items}"
+        )
+    if said:  # with the tasks on stdout, the line goes to stderr
+        (console if output is not None else errors).print("wrote " + " and ".join(said))
 
 
-def _record(ctx: Context, task: Task, lineage: bool) -> dict[str, Any]:
+def _calibration(ctx: Context, version: int | None, *, asked: bool) -> CalibrationRecord | None:
+    """The calibration to read item parameters from: `version`, or the latest. Missing is an
+    error naming the option when the user asked for it (--calibration N, or --items)."""
+    record = ctx.store.calibration(ctx.frontier, version)
+    if record is not None:
+        return record
+    if version is not None:
+        known = ", ".join(f"v{r.version}" for r in ctx.store.calibrations(ctx.frontier))
+        raise NotFoundError(
+            f"--calibration: {ctx.frontier} has no calibration v{version} "
+            f"(it has: {known or 'none'})"
+        )
+    if asked:
+        raise NotFoundError(
+            f"--items: {ctx.frontier} has no calibration yet, so no item parameters to write "
+            "(a fit needs graded rollouts of calibration.minModels models)"
+        )
+    return None
+
+
+def _irt(item: ItemParams | None, record: CalibrationRecord | None) -> dict[str, Any] | None:
+    """A calibrated task's parameters for its lineage block; None when it has none."""
+    if item is None or record is None:
+        return None
+    return {"a": item.a, "b": item.b, "flag": item.flag, "calibration": record.version}
+
+
+def _record(
+    ctx: Context, task: Task, lineage: bool, *, irt: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A task in the benchmark's own format; with `lineage`, its lineage under `_frontier`,
+    and there its item parameters (`irt`) when it is calibrated."""
     record = without_lineage_block(ctx.benchmark.export(task))
     if lineage:
         record[LINEAGE_KEY] = {
@@ -234,4 +321,6 @@ def _record(ctx: Context, task: Task, lineage: bool) -> dict[str, Any]:
             "round": task.lineage.round,
             "depth": task.lineage.depth,
         }
+        if irt is not None:
+            record[LINEAGE_KEY]["irt"] = irt
     return record

@@ -4,11 +4,13 @@ Every stored response of the frontier (every model, the base tasks and every sli
 version's tasks) is fitted together, so tasks and models land on one scale; the scale
 is anchored on the base tasks, which every refit shares, so versions stay comparable.
 A fit is stored as a new, immutable calibration version; tasks it newly flags as
-suspect_grading are posted as a Warning event.
+suspect_grading are posted as a Warning event. `slice_items` reads a version back out
+for export beside a slice.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import fmean, pstdev
 from typing import Any
@@ -158,4 +160,67 @@ def calibration_summary(ctx: Context) -> dict[str, Any] | None:
             for r in ctx.store.calibrations(ctx.frontier)
         ],
         "slices": slices,
+    }
+
+
+SCALE = (
+    "2PL: abilities (theta) and difficulties (b) on one logit scale; "
+    "P(success) = 1 / (1 + exp(-a * (theta - b)))"
+)
+"""How to read the parameters of an exported item bank, written into the document."""
+
+
+def slice_items(
+    frontier: str, slice_version: int, task_ids: Sequence[str], record: CalibrationRecord
+) -> dict[str, Any]:
+    """A slice version's calibrated item parameters, for export beside the slice's tasks.
+
+    One entry per task in slice order: a task the calibration does not cover (admitted
+    after the fit) keeps its entry with null parameters and is counted, so a consumer
+    matching items to tasks never silently loses one.
+
+    Args:
+        frontier: the frontier's key, written into the document.
+        slice_version: the exported slice version.
+        task_ids: its tasks, in slice order.
+        record: the calibration to read the parameters from.
+
+    Returns:
+        A JSON-ready document: the calibration's version, trigger, anchor and library, the
+        scale, the items and each model's ability.
+    """
+    cal = record.calibration
+    fitted = {i.task_id: i for i in cal.items}
+    items: list[dict[str, Any]] = []
+    for task_id in task_ids:
+        it = fitted.get(task_id)
+        items.append(
+            {"taskId": task_id, "a": None, "aSe": None, "b": None, "bSe": None, "flag": None}
+            if it is None
+            else {
+                "taskId": task_id,
+                "a": it.a,
+                "aSe": it.a_se,
+                "b": it.b,
+                "bSe": it.b_se,
+                "flag": it.flag,
+            }
+        )
+    return {
+        "frontier": frontier,
+        "slice": slice_version,
+        "calibration": record.version,
+        "trigger": record.trigger,
+        "createdAt": record.created_at.isoformat(),
+        "anchor": cal.anchor,
+        "library": cal.library,
+        "libraryVersion": cal.library_version,
+        "scale": SCALE,
+        "tasks": len(items),
+        "uncalibrated": sum(1 for t in task_ids if t not in fitted),
+        "items": items,
+        "abilities": [
+            {"model": a.model, "theta": a.theta, "se": a.se}
+            for a in sorted(cal.abilities, key=lambda a: -a.theta)
+        ],
     }
