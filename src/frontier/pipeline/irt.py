@@ -397,11 +397,32 @@ def _eap(log_post: npt.NDArray[np.float64]) -> tuple[float, float]:
     return mean, math.sqrt(float((w * (_GRID - mean) ** 2).sum()))
 
 
+# Gauss-Hermite nodes (probabilists') for integrating an item's likelihood over its
+# calibration error: 7 points per parameter are exact for polynomials of degree 13.
+_NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(7)
+_WEIGHTS = _WEIGHTS / _WEIGHTS.sum()
+_LOG_W2 = np.log(np.outer(_WEIGHTS, _WEIGHTS)).ravel()
+
+
+def _log_likelihood(item: ItemParams, successes: int, trials: int, marginal: bool) -> Any:
+    """log P(successes of trials | θ) on the grid, for the item's point estimate or, when
+    `marginal`, averaged over its calibration error (a ~ N(a, a_se²), b ~ N(b, b_se²))."""
+    if not marginal or (item.a_se <= 0 and item.b_se <= 0):
+        z = item.a * (_GRID - item.b)
+        return successes * z - trials * np.logaddexp(0.0, z)
+    a = (item.a + item.a_se * _NODES)[:, None, None]
+    b = (item.b + item.b_se * _NODES)[None, :, None]
+    z = (a * (_GRID[None, None, :] - b)).reshape(-1, _GRID.size)
+    per_node = successes * z - trials * np.logaddexp(0.0, z)
+    return np.logaddexp.reduce(per_node + _LOG_W2[:, None], axis=0)
+
+
 def estimate_theta(
     answers: Iterable[tuple[ItemParams, int, int]],
     *,
     prior_mean: float = 0.0,
     prior_sd: float = 1.0,
+    marginal: bool = True,
 ) -> tuple[float, float]:
     """EAP ability from binomial answers on calibrated items, under a normal prior.
 
@@ -409,14 +430,16 @@ def estimate_theta(
         answers: (item, successes, trials) per item asked, in any order.
         prior_mean, prior_sd: the prior on θ, on the items' scale (e.g. the calibrated
             abilities' mean and sd when the scale is anchored on tasks).
+        marginal: integrate each item's likelihood over its calibration error (its a_se
+            and b_se), so an item whose discrimination is overestimated by chance does not
+            pin θ down on its own; False treats the estimates as exact.
 
     Returns:
         (θ, posterior SD) on the items' scale; about the prior's (mean, sd) with no answers.
     """
     log_post = _log_prior(prior_mean, prior_sd)
     for it, succ, trials in answers:
-        z = it.a * (_GRID - it.b)
-        log_post += succ * z - trials * np.logaddexp(0.0, z)
+        log_post = log_post + _log_likelihood(it, succ, trials, marginal)
     return _eap(log_post)
 
 
