@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,32 +15,11 @@ from tests.cli.conftest import write_manifest
 from tests.support.frontiers import small_document
 
 FRONTIER = "default/shoppingbench-dev"
-PANEL = [
-    {"name": "ladder-low", "provider": "heuristic", "skill": 0.1},
-    {"name": "ladder-high", "provider": "heuristic", "skill": 0.9},
-]
-
-
-@pytest.fixture(scope="module")
-def calibrated_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One round with a calibration panel: v1 fits the base tasks (the panel's profile), v2
-    refits after the verification of slice v1, so it covers the slice's tasks."""
-    where = tmp_path_factory.mktemp("calibrated")
-    doc = small_document(stop={"maxRounds": 1}, calibration={"panel": PANEL})
-    db = f"sqlite:///{where / 'f.db'}"
-    ran = CliRunner().invoke(app, ["run", "-f", str(write_manifest(where, doc)), "--db", db])
-    assert ran.exit_code == 0, ran.output
-    return where / "f.db"
 
 
 @pytest.fixture
-def db(calibrated_once: Path, tmp_path: Path) -> str:
-    """A copy of the calibrated frontier's database, for a test to change (SQLite's backup:
-    a file copy would miss what is still in the write-ahead log)."""
-    copy = tmp_path / "f.db"
-    with closing(sqlite3.connect(calibrated_once)) as source, closing(sqlite3.connect(copy)) as to:
-        source.backup(to)
-    return f"sqlite:///{copy}"
+def db(calibrated_db: str) -> str:
+    return calibrated_db
 
 
 def test_export_writes_the_item_parameters_beside_the_slice(
