@@ -99,7 +99,13 @@ def test_status_shows_tokens_and_cost_per_stage_and_model(ctx: Context) -> None:
     assert line(cost, "verification", "strong")["costPerSuccess"] == pytest.approx(0.1)
     stages = {s["stage"]: s["costUsd"] for s in cost["stages"]}
     assert stages == pytest.approx(
-        {"profile": 0.04, "teacher": 0.05, "candidates": 0.04, "verification": 0.2}
+        {
+            "profile": 0.04,
+            "teacher": 0.05,
+            "candidates": 0.04,
+            "verification": 0.2,
+            "placement": 0.0,
+        }
     )
     # making the one admitted task took the teacher and the candidate rollouts
     assert cost["costPerAdmittedTask"] == pytest.approx(0.09)

@@ -24,8 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-Stage = Literal["profile", "teacher", "candidates", "verification"]
-STAGES: tuple[Stage, ...] = ("profile", "teacher", "candidates", "verification")
+Stage = Literal["profile", "teacher", "candidates", "verification", "placement"]
+STAGES: tuple[Stage, ...] = ("profile", "teacher", "candidates", "verification", "placement")
 
 
 @dataclass(frozen=True)

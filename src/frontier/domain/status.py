@@ -145,6 +145,27 @@ class FrontierStatus(StatusModel):
     solver: str | None = Field(None, description="Name of the solver model profiled.")
 
 
+class SliceForecastStatus(StatusModel):
+    """A placed model's expected pass@1 on one slice version, from the item bank."""
+
+    version: int = Field(ge=1)
+    items: int = Field(ge=0, description="The slice's calibrated tasks the forecast averages.")
+    expected_pass: float = Field(ge=0.0, le=1.0)
+
+
+class PlacementStatus(StatusModel):
+    """Where a placement put one model on the item bank (the tasks asked are in the store)."""
+
+    model: str
+    calibration: int = Field(ge=1, description="The calibration version placed on.")
+    theta: float = Field(description="Ability on the calibration's scale.")
+    se: float = Field(ge=0.0, description="Its standard error (posterior SD).")
+    items_asked: int = Field(ge=0)
+    successes: int = Field(ge=0)
+    trials: int = Field(ge=0, description="Graded rollouts over the tasks asked.")
+    slices: list[SliceForecastStatus] = Field(default_factory=list)
+
+
 class RunStatus(StatusModel):
     """Progress of a ProfileRun, MutationRound or VerificationRun."""
 
@@ -167,6 +188,12 @@ class RunStatus(StatusModel):
     )
     start_time: str | None = Field(None, description="RFC 3339.")
     completion_time: str | None = Field(None, description="RFC 3339.")
+    calibration: int | None = Field(
+        None, ge=1, description="The calibration version a placement asks (pinned at its start)."
+    )
+    placements: list[PlacementStatus] | None = Field(
+        None, description="Where each model landed on the item bank (a placement)."
+    )
 
 
 def progress_text(done: int, total: int) -> str:

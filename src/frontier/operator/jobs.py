@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from frontier.domain.status import RunPhase, RunStatus, progress_text
+from frontier.domain.status import PlacementStatus, RunPhase, RunStatus, progress_text
 from frontier.operator import metrics
 from frontier.operator.jobstate import (
     JobState,
@@ -218,6 +218,8 @@ def run_status(
     stage: str | None = None,
     bands: dict[str, int] | None = None,
     slice_version: int | None = None,
+    calibration: int | None = None,
+    placements: list[PlacementStatus] | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """A run's status: phase, progress, conditions (Ready, Progressing, Degraded)."""
@@ -259,6 +261,8 @@ def run_status(
         stage=stage,
         bands=bands,
         slice_version=slice_version,
+        calibration=calibration,
+        placements=placements,
         start_time=previous.get("startTime")
         or (outcome.start_time if outcome else None)
         or (moment.strftime("%Y-%m-%dT%H:%M:%SZ") if phase != "Pending" else None),

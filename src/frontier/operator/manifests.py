@@ -36,7 +36,7 @@ LABEL_STAGE = "frontier.dev/stage"
 LABEL_OWNER_KIND = "frontier.dev/owner-kind"
 WORKER_CONTAINER = "worker"
 
-Stage = Literal["profile", "teach", "admit", "verify"]
+Stage = Literal["profile", "teach", "admit", "verify", "place"]
 
 
 # --- names ------------------------------------------------------------------

@@ -16,7 +16,15 @@ from frontier.domain.manifest import parse_spec
 from frontier.domain.rounds import RoundPhase
 from frontier.domain.runs import RunStats, StoredRunPhase
 from frontier.domain.specs import GROUP_VERSION, MutationRoundSpec, VerificationRunSpec
-from frontier.operator import children, frontier, jobs, manifests, metrics, mutationround
+from frontier.operator import (
+    children,
+    frontier,
+    jobs,
+    manifests,
+    metrics,
+    mutationround,
+    placement,
+)
 from frontier.operator.kube import Ref
 from frontier.operator.runtime import Runtime
 from frontier.pipeline.context import Context
@@ -38,6 +46,9 @@ async def reconcile(rt: Runtime, body: Mapping[str, Any]) -> None:
 async def step(
     rt: Runtime, ctx: Context, body: Mapping[str, Any], spec: VerificationRunSpec
 ) -> None:
+    if spec.placement is not None:
+        await placement.step(rt, ctx, body, spec)
+        return
     store, version = ctx.store, spec.slice_version
     runs = await rt.db(register_verification, ctx, version, list(spec.models), spec.shards)
     totals = [await rt.db(store.run_totals, r.name) for r in runs]

@@ -51,8 +51,8 @@ class SolverView:
 
 
 def is_solver_run(run: RunRecord, spec: FrontierSpec) -> bool:
-    """The solver's profiles and candidate runs (not its verification runs, if any)."""
-    return run.model_name == spec.solver.name and run.kind != "verification"
+    """The solver's profiles and candidate runs (not its verification or placement runs)."""
+    return run.model_name == spec.solver.name and run.kind in ("profile", "candidates")
 
 
 def run_means(store: Store, run: RunRecord) -> dict[str, float]:
