@@ -156,3 +156,37 @@ def test_the_example_frontier_runs_a_whole_cycle_on_a_real_control_plane(
         before = runs_before[run["metadata"]["name"]]
         assert run["status"]["shardsSucceeded"] == before["shardsSucceeded"], run["status"]
         assert run["status"]["phase"] == before["phase"]
+
+    # A new model is placed on the slice's item bank: a VerificationRun with `placement` runs
+    # one single-shard Job that asks a few tasks, and reports θ ± SE and the forecast per
+    # slice version (the verification above refitted the bank on solver and verifiers).
+    release.apply(
+        {
+            "apiVersion": "frontier.dev/v1alpha1",
+            "kind": "VerificationRun",
+            "metadata": {"name": "place-newcomer"},
+            "spec": {
+                "frontier": "shoppingbench-dev",
+                "sliceVersion": 1,
+                "models": [{"name": "newcomer", "provider": "heuristic", "skill": 0.5}],
+                "k": 2,
+                "placement": {"maxItems": 4},
+            },
+        }
+    )
+    placed = release.wait(
+        lambda: (s := release.get("verificationrun", "place-newcomer").get("status", {}))
+        .get("phase") == "Succeeded" and s,
+        timeout=240, what="the newcomer to be placed",
+    )  # fmt: skip
+    [where] = placed["placements"]
+    assert where["model"] == "newcomer" and where["calibration"] == placed["calibration"]
+    assert 1 <= where["itemsAsked"] <= 4 and where["trials"] == 2 * where["itemsAsked"]
+    assert [s["version"] for s in where["slices"]] == [1] and where["se"] > 0
+    assert (
+        placed["rolloutsDone"] == where["trials"]
+        and "newcomer: θ" in placed["conditions"][0]["message"]
+    )
+    job = release.get("job", placed["jobName"])
+    assert job["spec"]["completions"] == 1
+    assert [e for e in release.events("place-newcomer") if e["reason"] == "ModelPlaced"]
