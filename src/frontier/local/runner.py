@@ -22,6 +22,7 @@ from frontier.domain.runs import StoredRunPhase
 from frontier.domain.specs import FrontierSpec, TaskSetRef
 from frontier.local.manifest import ManifestError, load_documents
 from frontier.pipeline.budget import record_stop
+from frontier.pipeline.calibrate import calibrate
 from frontier.pipeline.context import Context, read_base_tasks, record_frontier
 from frontier.pipeline.cycle import BUDGET_HOLD, plan_round, record_saturation, start_round
 from frontier.pipeline.profile import finish_run, register_panel, register_run, run_shard
@@ -138,11 +139,13 @@ async def _loop(
     if base.phase != StoredRunPhase.SUCCEEDED:
         await run_shard(ctx, base.name, 0, progress=progress("profile base tasks"))
         finish_run(ctx, base.name)
+        calibrate(ctx, trigger=base.name)
         result.bands_before = store.band_counts(base.name, spec.bands)
     for panel in register_panel(ctx):  # calibration subjects; each finish refits the bank
         if panel.phase != StoredRunPhase.SUCCEEDED:
             await run_shard(ctx, panel.name, 0, progress=progress(f"panel {panel.model_name}"))
             finish_run(ctx, panel.name)
+            calibrate(ctx, trigger=panel.name)
     stop = StopAt(
         max_rounds=max_rounds if max_rounds is not None else spec.stop.max_rounds,
         deadline=(time.monotonic() + spec.stop.max_duration_seconds)

@@ -15,6 +15,7 @@ from frontier.domain.runs import RunStats, StoredRunPhase
 from frontier.domain.specs import ProfileRunSpec
 from frontier.operator import children, frontier, jobs, manifests, metrics
 from frontier.operator.runtime import Runtime
+from frontier.pipeline.calibrate import calibrate
 from frontier.pipeline.context import Context
 from frontier.pipeline.profile import finish_run, register_run, run_progress
 from frontier.store import ConflictError, RunRecord
@@ -80,6 +81,8 @@ async def step(rt: Runtime, ctx: Context, body: Mapping[str, Any], spec: Profile
     )
     if outcome.phase == "Succeeded":
         summary, (done, total, errors) = await rt.db(finished, ctx, run)
+        if run.kind == "profile":  # a round's candidates are refitted with its verification
+            await rt.offload(calibrate, ctx, trigger=run.name)
         message = (
             f"{summary.saturated} saturated, {summary.hillclimbable} hillclimbable, "
             f"{summary.unreachable} unreachable of {summary.total}"

@@ -102,6 +102,11 @@ class Runtime:
         """
         return await asyncio.to_thread(self.store.atomically, fn, *args, **kwargs)
 
+    async def offload(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run CPU-heavy pipeline work (a calibration fit) in a thread, outside any one
+        transaction: its store calls open their own, so no lock is held while it computes."""
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
     async def event(
         self,
         regarding: Mapping[str, Any],

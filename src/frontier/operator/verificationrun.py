@@ -27,11 +27,13 @@ from frontier.operator import (
 )
 from frontier.operator.kube import Ref
 from frontier.operator.runtime import Runtime
+from frontier.pipeline.calibrate import calibrate
 from frontier.pipeline.context import Context
 from frontier.pipeline.rounds import stats_of
 from frontier.pipeline.verify import (
     finish_verification,
     latest_verification,
+    refit_trigger,
     register_verification,
 )
 
@@ -85,6 +87,7 @@ async def step(
     )
     if outcome.phase == "Succeeded":
         summary = await rt.db(finish_verification, ctx, version, runs)
+        await rt.offload(calibrate, ctx, trigger=refit_trigger(version))
         await rt.patch_status(
             body, _succeeded(body, outcome, summary.as_dict(), done, total, errors, version)
         )

@@ -22,7 +22,6 @@ from frontier.domain.runs import RunStats, StoredRunPhase
 from frontier.domain.specs import ModelRef, TaskSetRef
 from frontier.domain.tasks import Task
 from frontier.pipeline.budget import check_wave
-from frontier.pipeline.calibrate import calibrate
 from frontier.pipeline.context import Context, load_base_tasks
 from frontier.pipeline.placing import placing_for
 from frontier.pipeline.rollouts import (
@@ -253,13 +252,14 @@ def _endpoint(model: ModelRef) -> str:
 
 
 def finish_run(ctx: Context, run_name: str) -> BandSummary:
-    """Partition the run's tasks into bands (in SQL), mark the run finished, and refit the
-    item bank after a profile (pipeline.calibrate)."""
+    """Partition the run's tasks into bands (in SQL) and mark the run finished.
+
+    After a profile, the driver refits the item bank next (pipeline.calibrate.calibrate),
+    outside this call's transaction: the fit is CPU work a transaction must not wait on.
+    """
     key = ctx.run_key(run_name)
     summary = ctx.store.band_counts(key, ctx.spec.bands)
     totals = ctx.store.run_totals(key)
     stats = RunStats(bands=summary, totals=totals)
-    run = ctx.store.set_run_phase(key, StoredRunPhase.SUCCEEDED, stats=stats.to_wire())
-    if run.kind == "profile":  # a round's candidates are refitted with its verification
-        calibrate(ctx, trigger=run_name)
+    ctx.store.set_run_phase(key, StoredRunPhase.SUCCEEDED, stats=stats.to_wire())
     return summary

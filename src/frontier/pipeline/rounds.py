@@ -29,6 +29,7 @@ from frontier.domain.rounds import (
     slice_published_message,
 )
 from frontier.pipeline.admit import RetainResult, decide_round, register_candidates_run, retain
+from frontier.pipeline.calibrate import calibrate
 from frontier.pipeline.context import Context
 from frontier.pipeline.mutate import mutate_shard
 from frontier.pipeline.profile import finish_run, run_shard
@@ -37,6 +38,7 @@ from frontier.pipeline.verify import (
     VerificationSummary,
     finish_verification,
     latest_verification,
+    refit_trigger,
     register_verification,
 )
 from frontier.store import CandidateCounts, RoundRecord, RunRecord
@@ -212,6 +214,7 @@ async def run_round(
                     label = f"verify v{version}: {vrun.model_name}"
                     await run_shard(ctx, vrun.name, 0, progress=progress(label))
                 verification = finish_verification(ctx, version)
+                calibrate(ctx, trigger=refit_trigger(version))
             finish(ctx, number)
     if admission is None:  # finished before this call: report it from the store
         admission = _admitted_before(ctx, number)

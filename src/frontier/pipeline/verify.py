@@ -17,7 +17,6 @@ from frontier.domain.canaries import Canaries, overlap_hard
 from frontier.domain.metrics import SetMetrics, set_metrics, task_metrics
 from frontier.domain.runs import RunStats, StoredRunPhase
 from frontier.domain.specs import ModelRef, TaskSetRef
-from frontier.pipeline.calibrate import calibrate
 from frontier.pipeline.context import Context
 from frontier.pipeline.profile import register_run
 from frontier.store import RunRecord
@@ -105,7 +104,8 @@ def summarize_runs(ctx: Context, runs: list[RunRecord], slice_version: int) -> V
 def finish_verification(
     ctx: Context, slice_version: int, runs: list[RunRecord] | None = None
 ) -> VerificationSummary:
-    """Summarize every verifier's run of the slice (default: the spec's verifiers) and finish them."""
+    """Summarize every verifier's run of the slice (default: the spec's verifiers) and finish
+    them; the driver refits the item bank next (`refit_trigger`), outside this transaction."""
     names = (
         [r.name for r in runs]
         if runs is not None
@@ -124,8 +124,12 @@ def finish_verification(
         f"slice v{slice_version}: {summary.headline()}",
         data=summary.as_dict(),
     )
-    calibrate(ctx, trigger=f"verification of slice v{slice_version}")
     return summary
+
+
+def refit_trigger(slice_version: int) -> str:
+    """What a calibration after a slice's verification says prompted it."""
+    return f"verification of slice v{slice_version}"
 
 
 def latest_verification(ctx: Context, slice_version: int) -> VerificationSummary | None:
