@@ -7,6 +7,7 @@ from typing import Any
 from frontier.domain import naming
 from frontier.domain.specs import GROUP_VERSION, FrontierSpec
 from frontier.operator.kube import Kube, Ref
+from frontier.store import Store
 from tests.operator.conftest import NAMESPACE, Operator, eventually, ref, run_job
 from tests.support.frontiers import small_document
 
@@ -135,3 +136,39 @@ async def test_a_new_solver_gets_a_new_base_profile_run_and_the_old_one_stays(
         return status.get("observedGeneration") == 2 and status.get("phase") == "Profiling"
 
     await eventually(observed, what="status of generation 2")
+
+
+async def test_finished_profiles_of_solver_and_panel_refit_the_item_bank(
+    operator: Operator, kube: Kube
+) -> None:
+    panel = [
+        {"name": "ladder-low", "provider": "heuristic", "skill": 0.1},
+        {"name": "ladder-high", "provider": "heuristic", "skill": 0.9},
+    ]
+    doc = frontier_document(
+        calibration={"panel": panel}, saturation={"solverSaturatedFraction": 1.0, "maxRounds": 0}
+    )
+    await apply(kube, doc)
+    spec = FrontierSpec.model_validate(doc["spec"])
+    names = [base_run_name(doc)] + [
+        naming.panel_profile_run_of("shop", spec, model) for model in spec.calibration.panel
+    ]
+    for name in names:
+        job = await eventually(lambda n=name: kube.get(ref("jobs", f"{n}-profile")), what=name)
+        await run_job(kube, job, operator.dsn)
+    store = Store.connect(operator.dsn)
+
+    async def calibrated() -> Any:
+        found = store.calibrations(f"{NAMESPACE}/shop")
+        return found if found and len(found[-1].calibration.abilities) == 3 else None
+
+    versions = await eventually(calibrated, what="a calibration of the three models")
+    latest = versions[-1]
+    assert {a.model for a in latest.calibration.abilities} == {
+        spec.solver.name,
+        "ladder-low",
+        "ladder-high",
+    }
+    assert latest.trigger in {f"{NAMESPACE}/{n}" for n in names}
+    full = store.calibration(f"{NAMESPACE}/shop", latest.version)
+    assert full is not None and len(full.calibration.items) == 8
