@@ -188,3 +188,15 @@ def test_the_calibration_panel_gets_one_profilerun_each_named_as_frontier_run_na
         "shop", spec, spec.calibration.panel[0]
     )
     assert run["spec"]["model"]["skill"] == 0.0 and run["spec"]["taskSet"] == {"kind": "base"}
+
+
+def test_on_a_slice_version_the_panel_gets_a_profilerun_over_the_tasks_it_adds() -> None:
+    panel = [{"name": "ladder-s000", "provider": "heuristic", "skill": 0.0}]
+    spec: FrontierSpec = small_spec(calibration={"panel": panel})
+    ref = manifests.FrontierRef.from_body(FRONTIER)
+    (run,) = manifests.panel_profile_runs(ref, spec, slice_version=2)
+    assert run["metadata"]["name"] == naming.panel_slice_run_of(
+        "shop", spec, spec.calibration.panel[0], 2
+    )
+    assert run["spec"]["taskSet"] == {"kind": "slice", "sliceVersion": 2, "newOnly": True}
+    assert run["metadata"]["name"] != manifests.panel_profile_runs(ref, spec)[0]["metadata"]["name"]

@@ -8,9 +8,11 @@ from frontier.agents import EndpointPool
 from frontier.domain import naming
 from frontier.domain.bands import partition, summarize
 from frontier.domain.specs import FrontierSpec, TaskSetRef
-from frontier.pipeline.context import Context, open_context
+from frontier.domain.tasks import Lineage, Task
+from frontier.pipeline.context import Context, load_base_tasks, open_context
 from frontier.pipeline.profile import (
     finish_run,
+    register_panel,
     register_run,
     run_progress,
     run_shard,
@@ -180,3 +182,33 @@ async def test_shards_on_a_shared_pool_store_only_their_own_limit_changes(store:
         (0, 8, "start"),
         (1, 8, "start"),
     ]
+
+
+def test_the_panel_on_a_slice_version_rolls_out_only_the_tasks_that_version_adds(
+    store: Store,
+) -> None:
+    panel = [{"name": "ladder-low", "provider": "heuristic", "skill": 0.1}]
+    ctx = open_context(store, "shop", small_spec(calibration={"panel": panel}))
+    load_base_tasks(ctx)
+    base = store.task_ids(ctx.frontier, origin="base")
+    made = [
+        Task.create(
+            "shoppingbench",
+            "product",
+            f"new task {i}",
+            {"query": f"q{i}"},
+            Lineage(origin="procedural", parent_id=base[0], root_id=base[0], round=1, depth=1),
+        )
+        for i in range(3)
+    ]
+    store.add_tasks(ctx.frontier, made)
+    store.publish_slice(ctx.frontier, 1, [*base[:4], made[0].id])
+    store.publish_slice(ctx.frontier, 2, [*base[:2], made[0].id, made[1].id, made[2].id])
+    [first] = register_panel(ctx, slice_version=1)
+    [second] = register_panel(ctx, slice_version=2)
+    assert first.name != second.name and first.model_name == "ladder-low"
+    assert [t.id for t in tasks_of(ctx, TaskSetRef.model_validate(first.task_set))] == [made[0].id]
+    assert sorted(
+        t.id for t in tasks_of(ctx, TaskSetRef.model_validate(second.task_set))
+    ) == sorted([made[1].id, made[2].id])
+    assert register_panel(ctx, slice_version=2) == [second]  # registered once

@@ -43,6 +43,13 @@ def verification_run(frontier: str, slice_version: int, model: str) -> str:
     return bounded(f"{frontier}-verify-s{slice_version}-{model}")
 
 
+def panel_slice_run_of(frontier: str, spec: FrontierSpec, model: ModelRef, version: int) -> str:
+    """A calibration panel model's ProfileRun over the tasks slice `version` adds."""
+    return bounded(
+        f"{frontier}-panel-{model.name}-s{version}-{_profile_digest(spec, 'model', model)}"
+    )
+
+
 def placement_run(frontier: str, slice_version: int, model: str, calibration: int) -> str:
     """A model's placement on a slice's items of one calibration: the same test, the same run."""
     return bounded(f"{frontier}-place-s{slice_version}-c{calibration}-{model}")

@@ -654,6 +654,13 @@ class TaskSetRef(SpecModel):
     )
     slice_version: int | None = Field(None, ge=1, description="The slice version (kind slice).")
     round: int | None = Field(None, ge=1, description="The round (kind candidates).")
+    new_only: bool | None = Field(
+        None,
+        description=(
+            "Kind slice, if true: only the tasks this version adds (in neither the previous version nor "
+            "the base tasks), e.g. for a calibration panel that already answered the rest."
+        ),
+    )
 
     @model_validator(mode="after")
     def _fields_for_kind(self) -> Self:
@@ -663,6 +670,8 @@ class TaskSetRef(SpecModel):
             raise ValueError("a task set of kind 'candidates' needs round")
         if self.kind == "base" and (self.slice_version is not None or self.round is not None):
             raise ValueError("a task set of kind 'base' takes no sliceVersion or round")
+        if self.new_only and self.kind != "slice":
+            raise ValueError("newOnly applies to a task set of kind 'slice' only")
         return self
 
 

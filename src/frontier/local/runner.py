@@ -126,6 +126,19 @@ async def run_loop(
     return result
 
 
+async def _profile_panel(
+    ctx: Context, pool: EndpointPool, progress: ProgressFactory, version: int | None = None
+) -> None:
+    """The calibration panel answers the base tasks (version None) or the tasks a slice
+    version adds; each finished run refits the item bank."""
+    for panel in register_panel(ctx, slice_version=version):
+        if panel.phase != StoredRunPhase.SUCCEEDED:
+            label = f"panel {panel.model_name}" + (f" on v{version}" if version else "")
+            await run_shard(ctx, panel.name, 0, progress=progress(label), pool=pool)
+            finish_run(ctx, panel.name)
+            calibrate(ctx, trigger=panel.name)
+
+
 async def _loop(
     ctx: Context,
     base_run: str,
@@ -141,11 +154,8 @@ async def _loop(
         finish_run(ctx, base.name)
         calibrate(ctx, trigger=base.name)
         result.bands_before = store.band_counts(base.name, spec.bands)
-    for panel in register_panel(ctx):  # calibration subjects; each finish refits the bank
-        if panel.phase != StoredRunPhase.SUCCEEDED:
-            await run_shard(ctx, panel.name, 0, progress=progress(f"panel {panel.model_name}"))
-            finish_run(ctx, panel.name)
-            calibrate(ctx, trigger=panel.name)
+    for version in [None, *store.slice_versions(ctx.frontier)]:  # resumed: versions out
+        await _profile_panel(ctx, pool, progress, version)
     stop = StopAt(
         max_rounds=max_rounds if max_rounds is not None else spec.stop.max_rounds,
         deadline=(time.monotonic() + spec.stop.max_duration_seconds)
@@ -156,9 +166,9 @@ async def _loop(
     while True:
         unfinished = [r for r in store.rounds(ctx.frontier) if r.phase not in FINISHED_PHASES]
         if unfinished:
-            result.rounds.append(
-                await run_round(ctx, unfinished[0].number, progress=progress, pool=pool)
-            )
+            resumed = await run_round(ctx, unfinished[0].number, progress=progress, pool=pool)
+            result.rounds.append(resumed)
+            await _profile_panel(ctx, pool, progress, resumed.retained.slice.version)
             continue
         reason = _stop_reason(ctx, stop)
         plan = plan_round(ctx)
@@ -181,6 +191,7 @@ async def _loop(
         number = start_round(ctx, plan).number
         finished = await run_round(ctx, number, progress=progress, pool=pool)
         result.rounds.append(finished)
+        await _profile_panel(ctx, pool, progress, finished.retained.slice.version)
         if finished.counts.generated == 0:
             result.stopped_because = (
                 f"the teacher proposed no candidates in round {number} "

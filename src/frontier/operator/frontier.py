@@ -56,9 +56,14 @@ async def reconcile(rt: Runtime, body: Mapping[str, Any]) -> None:
     async with rt.lock(f"{namespace}/{name}"):
         ctx = await rt.db(open_context, rt.store, name, spec, namespace=namespace)
         ref = manifests.FrontierRef.from_body(body)
+        # the panel answers every task of the bank: the base tasks, then each version's new ones
+        versions = (
+            await rt.db(ctx.store.slice_versions, ctx.frontier) if spec.calibration.panel else []
+        )
         for run in [
             manifests.base_profile_run(ref, spec),
             *manifests.panel_profile_runs(ref, spec),
+            *(r for v in versions for r in manifests.panel_profile_runs(ref, spec, v)),
         ]:
             await rt.kube.create(run)
         await advance(rt, ctx, body)

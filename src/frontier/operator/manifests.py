@@ -151,29 +151,49 @@ def _child(kind: str, name: str, frontier: FrontierRef, spec: dict[str, Any]) ->
 
 def base_profile_run(frontier: FrontierRef, spec: FrontierSpec) -> dict[str, Any]:
     """The ProfileRun of the solver over the base tasks, named after what the profile depends on."""
-    return _base_tasks_run(
+    return _profile_run(
         frontier, spec, spec.solver, naming.base_profile_run_of(frontier.name, spec)
     )
 
 
-def panel_profile_runs(frontier: FrontierRef, spec: FrontierSpec) -> list[dict[str, Any]]:
-    """The ProfileRuns of the calibration panel over the base tasks (calibration only)."""
+def panel_profile_runs(
+    frontier: FrontierRef, spec: FrontierSpec, slice_version: int | None = None
+) -> list[dict[str, Any]]:
+    """The ProfileRuns of the calibration panel (calibration only): over the base tasks, or
+    over the tasks slice `slice_version` adds."""
+    if slice_version is None:
+        return [
+            _profile_run(
+                frontier, spec, model, naming.panel_profile_run_of(frontier.name, spec, model)
+            )
+            for model in spec.calibration.panel
+        ]
+    added = TaskSetRef(kind="slice", slice_version=slice_version, new_only=True)
     return [
-        _base_tasks_run(
-            frontier, spec, model, naming.panel_profile_run_of(frontier.name, spec, model)
+        _profile_run(
+            frontier,
+            spec,
+            model,
+            naming.panel_slice_run_of(frontier.name, spec, model, slice_version),
+            task_set=added,
         )
         for model in spec.calibration.panel
     ]
 
 
-def _base_tasks_run(
-    frontier: FrontierRef, spec: FrontierSpec, model: ModelRef, name: str
+def _profile_run(
+    frontier: FrontierRef,
+    spec: FrontierSpec,
+    model: ModelRef,
+    name: str,
+    task_set: TaskSetRef | None = None,
 ) -> dict[str, Any]:
-    """A ProfileRun of `model` over the base tasks with the frontier's profile settings."""
+    """A ProfileRun of `model` over the base tasks (or `task_set`) with the frontier's
+    profile settings."""
     run_spec: dict[str, Any] = {
         "frontier": frontier.name,
         "model": model.to_wire(),
-        "taskSet": TaskSetRef().to_wire(),
+        "taskSet": (task_set or TaskSetRef()).to_wire(),
         "k": spec.profile.k,
         "shards": spec.profile.shards,
         "seed": spec.profile.seed,

@@ -67,16 +67,23 @@ def register_run(
     )
 
 
-def register_panel(ctx: Context, shards: int = 1) -> list[RunRecord]:
-    """The calibration panel's profile runs over the base tasks (spec.calibration.panel),
-    named like the operator's ProfileRuns; registered once, then returned as they are."""
+def register_panel(
+    ctx: Context, shards: int = 1, *, slice_version: int | None = None
+) -> list[RunRecord]:
+    """The calibration panel's profile runs (spec.calibration.panel) over the base tasks, or
+    over the tasks slice `slice_version` adds, so every task of the bank gets the panel's
+    answers; named like the operator's ProfileRuns, registered once, returned as they are."""
     return [
         register_run(
             ctx,
-            naming.panel_profile_run_of(ctx.name, ctx.spec, model),
+            naming.panel_profile_run_of(ctx.name, ctx.spec, model)
+            if slice_version is None
+            else naming.panel_slice_run_of(ctx.name, ctx.spec, model, slice_version),
             kind="profile",
             model=model,
-            task_set=TaskSetRef(kind="base"),
+            task_set=TaskSetRef(kind="base")
+            if slice_version is None
+            else TaskSetRef(kind="slice", slice_version=slice_version, new_only=True),
             k=ctx.spec.profile.k,
             shards=shards,
             seed=ctx.spec.profile.seed,
@@ -100,7 +107,14 @@ def tasks_of(ctx: Context, task_set: TaskSetRef) -> list[Task]:
             raise NotFoundError(
                 f"slice version {task_set.slice_version} of {ctx.frontier} does not exist"
             )
-        tasks = ctx.store.get_tasks(ctx.frontier, ids=found.task_ids)
+        ids = list(found.task_ids)
+        if task_set.new_only:
+            before = ctx.store.get_slice(ctx.frontier, task_set.slice_version - 1)
+            known = set(before.task_ids if before else ()) | set(
+                ctx.store.task_ids(ctx.frontier, origin="base")
+            )
+            ids = [t for t in ids if t not in known]
+        tasks = ctx.store.get_tasks(ctx.frontier, ids=ids)
     else:
         assert task_set.round is not None
         screened = [
