@@ -16,7 +16,8 @@ The truth is its pass@1 over all 150 slice tasks × k rollouts on another seed,
 so neither the calibration's nor the placement's rollouts enter it. Baselines
 in the same run: pass@1 on a random 15 of the slice's tasks (the naive
 estimate) and the EAP over all 150 slice tasks (the full bank of placement),
-both on the placement's seed.
+both on the placement's seed. Printed beside each prediction: its sd (θ's
+posterior sd carried through expected_pass); the truth has its own binomial sd.
 
 Goal: |predicted - true pass@1| <= 0.05 for every held-out model.
 
@@ -28,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import glob
+import math
 import statistics
 import time
 from collections.abc import Callable
@@ -143,16 +145,20 @@ def main() -> None:
     ]
     lines = [("between the rungs", between), ("panel rungs, fresh seeds", panel)]
     print(
-        f"   {'model':<16} {'true':>6} {'adaptive':>8} {'|err|':>6} {'items':>5}   "
+        f"   {'model':<16} {'true':>6} {'adaptive':>8} {'± sd':>5} {'|err|':>6} {'items':>5}   "
         f"{'naive 15':>8} {'|err|':>6}   {'full slice':>10} {'|err|':>6}"
     )
     errors: dict[str, dict[str, list[float]]] = {}
+    spreads: list[float] = []
+    truth_sd: list[float] = []
     for label, models in lines:
         print(f"   -- {label}")
         err = errors.setdefault(label, {"adaptive": [], "naive": [], "full": []})
         for model in models:
             truth = Roller(bench, model, TRUTH, args.k)
-            true = pass_rate(asyncio.run(rollouts(truth, slice_tasks)))
+            truth_counts = asyncio.run(rollouts(truth, slice_tasks))
+            true = pass_rate(truth_counts)
+            truth_sd.append(math.sqrt(true * (1 - true) / sum(n for _, n in truth_counts)))
             placing = Roller(bench, model, PLACEMENT, args.k)
             placed = place(
                 slice_items,
@@ -163,6 +169,12 @@ def main() -> None:
                 prior_sd=prior_sd,
             )
             adaptive = expected_pass(placed.theta, slice_items)
+            # the prediction's own uncertainty: θ's posterior SD carried through expected_pass
+            spread = (
+                expected_pass(placed.theta + placed.se, slice_items)
+                - expected_pass(placed.theta - placed.se, slice_items)
+            ) / 2
+            spreads.append(spread)
             pick = rng.choice(SLICE, args.items, replace=False)
             naive = pass_rate(asyncio.run(rollouts(placing, [slice_tasks[j] for j in pick])))
             counts = asyncio.run(rollouts(placing, slice_tasks))
@@ -176,7 +188,8 @@ def main() -> None:
             err["naive"].append(abs(naive - true))
             err["full"].append(abs(full - true))
             print(
-                f"   {model.name:<16} {true:>6.3f} {adaptive:>8.3f} {abs(adaptive - true):>6.3f} "
+                f"   {model.name:<16} {true:>6.3f} {adaptive:>8.3f} {spread:>5.3f} "
+                f"{abs(adaptive - true):>6.3f} "
                 f"{len(placed.items):>5}   {naive:>8.3f} {abs(naive - true):>6.3f}   "
                 f"{full:>10.3f} {abs(full - true):>6.3f}"
             )
@@ -188,6 +201,11 @@ def main() -> None:
             f"{max(err['naive']):.3f} / {statistics.fmean(err['naive']):.3f}; full slice "
             f"{max(err['full']):.3f} / {statistics.fmean(err['full']):.3f}"
         )
+    print(
+        f"   the adaptive prediction's sd (θ's posterior sd through expected_pass): mean "
+        f"{statistics.fmean(spreads):.3f}; the true pass@1's own binomial sd over "
+        f"{SLICE} × {args.k} rollouts: mean {statistics.fmean(truth_sd):.3f}"
+    )
     print("   goal: every held-out model within ±0.05 with at most 15 of the 150 slice tasks")
     print(f"   total {time.perf_counter() - started:.0f} s")
 
