@@ -325,11 +325,11 @@ def placement(reps: int, seed: int) -> None:
                 asked[s].append(used)
         for s in strategies:
             taus[s].append(kendall_tau(placed[s], placed["full bank"]))
-    print(f"   {'strategy':<24} {'items':>6} {'θ RMSE':>7} {'τ vs full':>9} {'ms/model':>9}")
+    print(f"   {'strategy':<34} {'items':>6} {'θ RMSE':>7} {'τ vs full':>9} {'ms/model':>9}")
     for s in strategies:
         rmse = math.sqrt(statistics.mean(e * e for e in err[s]))
         print(
-            f"   {s:<24} {statistics.mean(asked[s]):>6.1f} {rmse:>7.3f} "
+            f"   {s:<34} {statistics.mean(asked[s]):>6.1f} {rmse:>7.3f} "
             f"{statistics.mean(taus[s]):>9.3f} {1000 * secs[s] / len(err[s]):>9.1f}"
         )
     rmse = {s: math.sqrt(statistics.mean(e * e for e in err[s])) for s in strategies}
