@@ -11,7 +11,8 @@ cells missing (a model did not roll out the task). Goals and what is printed:
    its model and the model's θ is the mean of its k pseudo-respondents';
 2. placement: a bank calibrated on the 40 models, each model placed again from
    fresh rollouts (k=4 per item) by adaptive 10% of the bank vs random 30% vs
-   random 10% vs the full bank: θ RMSE against the true ability (mapped onto
+   random 10% vs the full bank (and adaptive 10% choosing items on their true a
+   and b but scoring on the fitted ones: selection without capitalisation on chance): θ RMSE against the true ability (mapped onto
    the bank's scale), and Kendall τ of the 40 models' ranking against the
    full-bank ranking (goal: adaptive 10% RMSE <= random 30% RMSE, τ >= 0.90);
 3. 5% of tasks with inverted grading: precision (goal >= 0.9) and recall
@@ -20,8 +21,13 @@ cells missing (a model did not roll out the task). Goals and what is printed:
    ones harder), old models rolled out on v1 only, new (stronger) models on v3
    only, one concurrent calibration; a model of unchanged ability placed on
    each slice: how often the two θ agree within 1 and 1.96 SE of their
-   difference (goal: >= 95%), against separate fits of the two slices;
+   difference, and the mean and RMS of θ_v3 - θ_v1, against separate fits of
+   the two slices. The issue's "within one SE in >= 95%" cannot hold for
+   unbiased estimates (68% by chance), so the goal is read as a 95% interval
+   check: >= 95% within 1.96 SE of the difference (calibrated, unbiased);
 6. cost: calibration of 100 models × 5,000 tasks × k=4 (goal < 30 s).
+
+Goal 5 (real rollouts of the heuristic ladder on ShoppingBench) is bench/irt_real.py.
 
 Usage: python bench/irt.py [--reps N] [--seed S] [--cost-baselines] [--slow-baselines]
 (girth's MML takes ~40 s a fit, so it runs only with --slow-baselines.)
@@ -43,7 +49,7 @@ import numpy as np
 import numpy.typing as npt
 
 from frontier.domain.irt import ItemParams, p_success
-from frontier.pipeline.irt import Responses, estimate_theta, fit, place
+from frontier.pipeline.irt import Responses, Selector, estimate_theta, fit, place
 
 Array = npt.NDArray[np.float64]
 
@@ -238,11 +244,37 @@ def to_bank_scale(syn: Frontier, thetas: list[float]) -> Callable[[float], float
     return lambda t: float(slope * t + intercept)
 
 
+def chosen_on_truth(
+    true_items: list[ItemParams],
+    fitted: dict[str, ItemParams],
+    answer: Callable[[str], tuple[int, int]],
+    most: int,
+) -> float:
+    """Adaptive θ with each item chosen on its true a and b, the answers scored on the fitted ones."""
+    selector = Selector(true_items)
+    theta = 0.0
+    answers: list[tuple[ItemParams, int, int]] = []
+    while len(answers) < most:
+        item = selector.next((it.task_id for it, _, _ in answers), theta)
+        if item is None:
+            break
+        answers.append((fitted[item.task_id], *answer(item.task_id)))
+        theta, _ = estimate_theta(answers)
+    return theta
+
+
 def placement(reps: int, seed: int) -> None:
     print(
         "2. Placement: bank of 300 tasks calibrated on 40 models, each placed again (k=4 per item)"
     )
-    strategies = ["adaptive 10%", "random 30%", "random 10%", "full bank", "adaptive to SE 0.3"]
+    strategies = [
+        "adaptive 10%",
+        "random 30%",
+        "random 10%",
+        "full bank",
+        "adaptive to SE 0.3",
+        "adaptive 10%, chosen on true a b",
+    ]
     err: dict[str, list[float]] = {s: [] for s in strategies}
     taus: dict[str, list[float]] = {s: [] for s in strategies}
     asked: dict[str, list[int]] = {s: [] for s in strategies}
@@ -252,13 +284,30 @@ def placement(reps: int, seed: int) -> None:
         cal = fit(syn.responses)
         usable = [i for i in cal.items if i.flag is None and i.a > 0]
         scale = to_bank_scale(syn, [m.theta for m in cal.abilities])
+        # the same tasks with their true a and b on the bank's scale: items chosen without
+        # their estimation error (no capitalisation on chance), θ still scored on the fitted ones
+        slope, intercept = scale(1.0) - scale(0.0), scale(0.0)
+        index = {t: j for j, t in enumerate(syn.responses.tasks)}
+        true_items = [
+            ItemParams(
+                i.task_id,
+                float(syn.a[index[i.task_id]] / slope),
+                float(slope * syn.b[index[i.task_id]] + intercept),
+                0.0,
+                0.0,
+            )
+            for i in usable
+        ]
+        fitted = {i.task_id: i for i in usable}
         rng = np.random.default_rng(seed + 1000 + rep)
         placed: dict[str, list[float]] = {s: [] for s in strategies}
         for true in syn.theta:
             answer = answerer(syn, float(true), rng)
             for s in strategies:
                 started = time.perf_counter()
-                if s.startswith("adaptive"):
+                if "true" in s:  # chosen on the true a and b, scored on the fitted ones
+                    theta, used = chosen_on_truth(true_items, fitted, answer, 30), 30
+                elif s.startswith("adaptive"):
                     target, most = (0.3, 300) if "SE" in s else (0.0, 30)
                     p = place(usable, answer, target_se=target, max_items=most)
                     theta, used = p.theta, len(p.items)
@@ -276,11 +325,11 @@ def placement(reps: int, seed: int) -> None:
                 asked[s].append(used)
         for s in strategies:
             taus[s].append(kendall_tau(placed[s], placed["full bank"]))
-    print(f"   {'strategy':<20} {'items':>6} {'θ RMSE':>7} {'τ vs full':>9} {'ms/model':>9}")
+    print(f"   {'strategy':<34} {'items':>6} {'θ RMSE':>7} {'τ vs full':>9} {'ms/model':>9}")
     for s in strategies:
         rmse = math.sqrt(statistics.mean(e * e for e in err[s]))
         print(
-            f"   {s:<20} {statistics.mean(asked[s]):>6.1f} {rmse:>7.3f} "
+            f"   {s:<34} {statistics.mean(asked[s]):>6.1f} {rmse:>7.3f} "
             f"{statistics.mean(taus[s]):>9.3f} {1000 * secs[s] / len(err[s]):>9.1f}"
         )
     rmse = {s: math.sqrt(statistics.mean(e * e for e in err[s])) for s in strategies}
@@ -288,6 +337,10 @@ def placement(reps: int, seed: int) -> None:
         f"   adaptive 10% / random 30% RMSE: {rmse['adaptive 10%'] / rmse['random 30%']:.2f}x "
         f"(goal <= 1); adaptive 10% / random 10%: {rmse['adaptive 10%'] / rmse['random 10%']:.2f}x; "
         "goal τ >= 0.90"
+    )
+    print(
+        "   adaptive 10% chosen on the true a and b (scored on the fitted) / random 30%: "
+        f"{rmse['adaptive 10%, chosen on true a b'] / rmse['random 30%']:.2f}x"
     )
     print()
 
@@ -350,12 +403,16 @@ def linking(reps: int, seed: int) -> None:
         ),
         "separate fits per slice": (list(separate["v1"].items), list(separate["v3"].items)),
     }
-    print(f"   {'calibration':<28} {'within 1 SE':>11} {'within 1.96 SE':>14} {'mean v3-v1':>10}")
+    print(
+        f"   {'calibration':<28} {'within 1 SE':>11} {'within 1.96 SE':>14} {'mean v3-v1':>10} "
+        f"{'RMS v3-v1':>9} {'mean SE':>7}"
+    )
     for name, (bank1, bank3) in banks.items():
         bank1 = [i for i in bank1 if i.flag is None and i.a > 0]
         bank3 = [i for i in bank3 if i.flag is None and i.a > 0]
         within1 = within196 = 0
         diffs = []
+        ses = []
         for rep in range(reps):
             true = float(rng.normal(0.25, 1))
             draw = np.random.default_rng(seed + 400 + rep)
@@ -364,15 +421,17 @@ def linking(reps: int, seed: int) -> None:
             se = math.hypot(p1.se, p3.se)
             d = p3.theta - p1.theta
             diffs.append(d)
+            ses.append(se)
             within1 += abs(d) <= se
             within196 += abs(d) <= 1.96 * se
         print(
             f"   {name:<28} {within1 / reps:>11.1%} {within196 / reps:>14.1%} "
-            f"{statistics.mean(diffs):>+10.3f}"
+            f"{statistics.mean(diffs):>+10.3f} {math.sqrt(statistics.mean(d * d for d in diffs)):>9.3f} "
+            f"{statistics.mean(ses):>7.3f}"
         )
     print(
-        "   goal: >= 95% within the SE of the difference; with unbiased linking, 68% fall within "
-        "1 SE and 95% within 1.96 SE by chance alone"
+        "   goal, as a 95% interval check: >= 95% of the differences within 1.96 SE of the "
+        "difference (calibrated intervals, no bias); within 1 SE is 68% by chance alone"
     )
     print()
 
