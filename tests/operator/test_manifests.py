@@ -200,3 +200,19 @@ def test_on_a_slice_version_the_panel_gets_a_profilerun_over_the_tasks_it_adds()
     )
     assert run["spec"]["taskSet"] == {"kind": "slice", "sliceVersion": 2, "newOnly": True}
     assert run["metadata"]["name"] != manifests.panel_profile_runs(ref, spec)[0]["metadata"]["name"]
+
+
+def test_each_panel_model_rolls_out_on_its_own_seed() -> None:
+    panel = [
+        {"name": "ladder-s000", "provider": "heuristic", "skill": 0.0},
+        {"name": "ladder-s100", "provider": "heuristic", "skill": 1.0},
+    ]
+    spec: FrontierSpec = small_spec(calibration={"panel": panel})
+    ref = manifests.FrontierRef.from_body(FRONTIER)
+    for runs in (
+        manifests.panel_profile_runs(ref, spec),
+        manifests.panel_profile_runs(ref, spec, 1),
+    ):
+        seeds = [r["spec"]["seed"] for r in runs]
+        assert seeds == [naming.panel_seed(spec, m) for m in spec.calibration.panel]
+        assert len(set(seeds)) == 2 and spec.profile.seed not in seeds

@@ -164,7 +164,11 @@ def panel_profile_runs(
     if slice_version is None:
         return [
             _profile_run(
-                frontier, spec, model, naming.panel_profile_run_of(frontier.name, spec, model)
+                frontier,
+                spec,
+                model,
+                naming.panel_profile_run_of(frontier.name, spec, model),
+                seed=naming.panel_seed(spec, model),
             )
             for model in spec.calibration.panel
         ]
@@ -176,6 +180,7 @@ def panel_profile_runs(
             model,
             naming.panel_slice_run_of(frontier.name, spec, model, slice_version),
             task_set=added,
+            seed=naming.panel_seed(spec, model),
         )
         for model in spec.calibration.panel
     ]
@@ -187,16 +192,17 @@ def _profile_run(
     model: ModelRef,
     name: str,
     task_set: TaskSetRef | None = None,
+    seed: int | None = None,
 ) -> dict[str, Any]:
     """A ProfileRun of `model` over the base tasks (or `task_set`) with the frontier's
-    profile settings."""
+    profile settings (and `seed`, if given, instead of the profile's)."""
     run_spec: dict[str, Any] = {
         "frontier": frontier.name,
         "model": model.to_wire(),
         "taskSet": (task_set or TaskSetRef()).to_wire(),
         "k": spec.profile.k,
         "shards": spec.profile.shards,
-        "seed": spec.profile.seed,
+        "seed": spec.profile.seed if seed is None else seed,
         "adaptive": spec.profile.adaptive.to_wire(),
     }
     if spec.job.parallelism is not None:

@@ -86,7 +86,7 @@ def register_panel(
             else TaskSetRef(kind="slice", slice_version=slice_version, new_only=True),
             k=ctx.spec.profile.k,
             shards=shards,
-            seed=ctx.spec.profile.seed,
+            seed=naming.panel_seed(ctx.spec, model),
         )
         for model in ctx.spec.calibration.panel
     ]
