@@ -489,6 +489,7 @@ def place(
     start_theta: float = 0.0,
     prior_mean: float = 0.0,
     prior_sd: float = 1.0,
+    marginal: bool = True,
 ) -> Placement:
     """Place a new model on a calibrated bank by adaptive testing.
 
@@ -504,6 +505,7 @@ def place(
         max_items: stop after this many items at most.
         start_theta: θ at which the first item is chosen.
         prior_mean, prior_sd: the normal prior of the EAP, on the bank's scale.
+        marginal: score over each item's calibration error (`estimate_theta`).
 
     Returns:
         The Placement: EAP θ, its posterior SD, and the tasks asked in order.
@@ -525,6 +527,7 @@ def place(
             ((it, s, n) for it, (s, n) in zip(asked, answers, strict=True)),
             prior_mean=prior_mean,
             prior_sd=prior_sd,
+            marginal=marginal,
         )
     return Placement(
         theta=theta,
