@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from frontier.domain.irt import information
 from frontier.domain.specs import ModelRef, PlacementSpec
 from frontier.domain.tasks import Rollout
 from frontier.pipeline.calibrate import calibrate
@@ -21,6 +22,9 @@ from frontier.pipeline.placement import (
 from frontier.pipeline.placing import placing_for
 from frontier.pipeline.profile import RunFailedError, run_shard
 from frontier.pipeline.rollouts import TaskState, states_from
+from frontier.pipeline.status import frontier_summary
+from frontier.report.html import render_html
+from frontier.report.output import build_report
 from frontier.store import NotFoundError, Store
 from tests.support.frontiers import scripted_model, small_spec
 from tests.support.item_bank import calibrated_frontier
@@ -70,8 +74,6 @@ async def test_the_first_task_asked_is_the_most_informative_at_the_prior_mean(
     result = await place(ctx, HEURISTIC, 1, spec, k=2, seed=0)
     items = store.calibration(ctx.frontier).calibration.items  # type: ignore[union-attr]
     usable = [i for i in items if i.flag is None and i.a > 0]
-    from frontier.domain.irt import information
-
     best = max(usable, key=lambda i: information(plan.prior_mean, i.a, i.b))
     assert result.items == (best.task_id,)
 
@@ -144,3 +146,13 @@ async def test_a_shard_of_a_placement_run_rolls_out_only_what_the_test_asks(stor
     run = register_placement(ctx, 1, HEURISTIC, plan, k=2, seed=1)
     result = await run_shard(ctx, run.name)
     assert result.report.rollouts == 4 and result.report.waves == 2
+
+
+async def test_status_and_the_report_list_every_finished_placement(store: Store) -> None:
+    ctx = bank(store)
+    placed = await place(ctx, HEURISTIC, 1, PlacementSpec(targetSe=0.01, maxItems=3), k=2, seed=1)
+    assert frontier_summary(ctx)["placements"] == [placed.to_wire()]
+    report = build_report(ctx)
+    assert report.data.bank is not None and report.data.bank.placements == [placed]
+    page = render_html(report.data, report.figures)
+    assert 'id="placements-table"' in page and 'data-model="newcomer"' in page

@@ -125,6 +125,7 @@ def _print_status(s: dict[str, Any]) -> None:
             console.print(f"  {m['model']}: {m['bands']}")
         console.print(f"overlap-hard: {s['overlapHard']}")
     _print_calibration(s.get("calibration"))
+    _print_placements(s.get("placements") or [])
 
 
 def _print_calibration(cal: dict[str, Any] | None) -> None:
@@ -141,6 +142,25 @@ def _print_calibration(cal: dict[str, Any] | None) -> None:
         table.add_column(column)
     for a in cal["abilities"]:
         table.add_row(a["model"], f"{a['theta']:+.2f} ± {a['se']:.2f}", f"{a['expectedPass']:.2f}")
+    console.print(table)
+
+
+def _print_placements(placed: list[dict[str, Any]]) -> None:
+    if not placed:
+        return
+    versions = sorted({f["version"] for p in placed for f in p["slices"]})
+    table = Table(title="Placed models (adaptive; expected pass@1 per slice version)")
+    for column in ("model", "calibration", "theta", "tasks asked", *(f"v{v}" for v in versions)):
+        table.add_column(column)
+    for p in placed:
+        forecast = {f["version"]: f["expectedPass"] for f in p["slices"]}
+        table.add_row(
+            p["model"],
+            f"v{p['calibration']}",
+            f"{p['theta']:+.2f} ± {p['se']:.2f}",
+            str(len(p["items"])),
+            *(f"{forecast[v]:.2f}" if v in forecast else "–" for v in versions),
+        )
     console.print(table)
 
 

@@ -86,6 +86,10 @@ class PlacementResult:
     trials: int
     slices: tuple[SliceForecast, ...] = ()
 
+    def expected_on(self, version: int) -> float | None:
+        """The expected pass@1 on slice `version`; None if it has no calibrated task."""
+        return next((s.expected_pass for s in self.slices if s.version == version), None)
+
     def headline(self) -> str:
         """One line for an Event or the console."""
         forecast = ", ".join(f"v{s.version} {s.expected_pass:.2f}" for s in self.slices)

@@ -118,6 +118,15 @@ def placement_of(run: RunRecord) -> PlacementResult | None:
     return RunStats.from_wire(run.stats).placement
 
 
+def placements(ctx: Context) -> list[PlacementResult]:
+    """Every finished placement of the frontier, oldest first (status, the report)."""
+    return [
+        p
+        for r in ctx.store.runs(ctx.frontier, kind="placement")
+        if r.phase == StoredRunPhase.SUCCEEDED and (p := placement_of(r)) is not None
+    ]
+
+
 async def place(
     ctx: Context,
     model: ModelRef,

@@ -13,6 +13,7 @@ from frontier.domain.runs import RunStats
 from frontier.pipeline.calibrate import calibration_summary
 from frontier.pipeline.context import Context
 from frontier.pipeline.cost import cost_summary
+from frontier.pipeline.placement import placements
 from frontier.pipeline.verify import latest_verification
 from frontier.pipeline.view import solver_view
 from frontier.store import RunRecord
@@ -79,6 +80,7 @@ def frontier_summary(ctx: Context) -> dict[str, Any]:
         "rollouts": {name: _totals(run) for name, run in runs.items() if run.stats},
         "cost": cost_summary(ctx).as_dict(),
         "calibration": calibration_summary(ctx),
+        "placements": [p.to_wire() for p in placements(ctx)],
     }
 
 

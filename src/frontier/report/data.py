@@ -23,6 +23,7 @@ from frontier.domain.canaries import group_by_pattern
 from frontier.domain.cost import STAGES, CostSummary
 from frontier.domain.irt import expected_pass
 from frontier.domain.metrics import SetMetrics, TaskMetrics, set_metrics
+from frontier.domain.placement import PlacementResult
 from frontier.domain.rounds import RoundStats
 from frontier.domain.runs import StoredRunPhase
 from frontier.domain.specs import BandSpec
@@ -30,6 +31,7 @@ from frontier.domain.tasks import Rollout, Task
 from frontier.pipeline.calibrate import SliceDifficulty, slice_difficulty, usable_items
 from frontier.pipeline.context import Context
 from frontier.pipeline.cost import cost_summary
+from frontier.pipeline.placement import placements
 from frontier.pipeline.verify import VerificationSummary, latest_verification
 from frontier.pipeline.view import SolverView, solver_view
 from frontier.store import CandidateCounts, NotFoundError, RunRecord, SliceRecord
@@ -206,6 +208,8 @@ class BankView:
     """(calibration version, {model: (theta, se)}), oldest first."""
     slices: list[SliceDifficulty]
     suspects: list[SuspectView]
+    placements: list[PlacementResult]
+    """Models placed on the bank by an adaptive test, oldest first."""
 
 
 @dataclass(frozen=True)
@@ -333,6 +337,7 @@ def _bank(ctx: Context) -> BankView | None:
             SuspectView(t, i.a, i.a_se, i.b, sorted(cells[t], key=lambda row: row[1]))
             for t, i in sorted(flagged.items())
         ],
+        placements=placements(ctx),
     )
 
 
