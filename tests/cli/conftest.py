@@ -33,7 +33,8 @@ PANEL = [
 @pytest.fixture(scope="module")
 def calibrated_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One round with a calibration panel: v1 fits the base tasks (the panel's profile), v2
-    refits after the verification of slice v1, so it covers the slice's tasks."""
+    refits after the verification of slice v1, so it covers the slice's tasks, and v3 and v4
+    after each panel model answered the tasks slice v1 adds."""
     where = tmp_path_factory.mktemp("calibrated")
     doc = small_document(stop={"maxRounds": 1}, calibration={"panel": PANEL})
     db = f"sqlite:///{where / 'f.db'}"

@@ -34,11 +34,11 @@ def test_export_writes_the_item_parameters_beside_the_slice(
     store = Store.connect(db)
     members = store.get_slice(FRONTIER)
     latest = store.calibration(FRONTIER)
-    assert members is not None and latest is not None and latest.version == 2
+    assert members is not None and latest is not None and latest.version == 4
     cal = latest.calibration
     assert (document["slice"], document["calibration"], document["trigger"]) == (
         members.version,
-        2,
+        4,
         latest.trigger,
     )
     assert (document["anchor"], document["library"], document["libraryVersion"]) == (
@@ -73,7 +73,12 @@ def test_each_exported_task_carries_its_item_parameters_in_its_lineage(
     for line in exported.stdout.splitlines():
         block = json.loads(line)["_frontier"]
         item = latest.calibration.item(block["id"])
-        assert block["irt"] == {"a": item.a, "b": item.b, "flag": item.flag, "calibration": 2}
+        assert block["irt"] == {
+            "a": item.a,
+            "b": item.b,
+            "flag": item.flag,
+            "calibration": latest.version,
+        }
         assert set(block) == {
             "id",
             "family",
@@ -123,7 +128,7 @@ def test_a_task_the_calibration_does_not_cover_keeps_its_entry_with_null_paramet
     exported = runner.invoke(app, ["export", "-o", str(out), "--db", db])
     assert exported.exit_code == 0, exported.output
     document = json.loads((tmp_path / "slice.items.json").read_text())
-    assert document["calibration"] == 3 and document["tasks"] == members.size
+    assert document["calibration"] == latest.version + 1 and document["tasks"] == members.size
     assert document["uncalibrated"] == 1
     assert [i["taskId"] for i in document["items"]] == list(members.task_ids)
     assert document["items"][3] == {
@@ -180,7 +185,7 @@ def test_an_unknown_calibration_version_names_the_versions_there_are(
     exported = runner.invoke(app, ["export", "--calibration", "9", "--db", db])
     assert exported.exit_code == 2, exported.output
     said = " ".join(exported.stderr.split())
-    assert f"--calibration: {FRONTIER} has no calibration v9 (it has: v1, v2)" in said
+    assert f"--calibration: {FRONTIER} has no calibration v9 (it has: v1, v2, v3, v4)" in said
 
 
 def test_items_and_no_items_together_contradict_each_other(runner: CliRunner, db: str) -> None:

@@ -25,7 +25,9 @@ def test_place_prints_theta_the_forecast_per_slice_and_the_tasks_asked(
     )
     assert placed.exit_code == 0, placed.output
     text = " ".join(placed.stdout.split())
-    assert "newcomer: θ" in text and "(calibration v2)" in text
+    latest = Store.connect(calibrated_db).calibration(FRONTIER)
+    assert latest is not None
+    assert "newcomer: θ" in text and f"(calibration v{latest.version})" in text
     assert "expected pass@1" in text and "asked (in order):" in text
     run = next(r for r in Store.connect(calibrated_db).runs(FRONTIER, kind="placement"))
     assert run.model_name == "newcomer" and run.phase == "Succeeded" and run.k == 2
