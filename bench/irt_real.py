@@ -146,15 +146,14 @@ def main() -> None:
     lines = [("between the rungs", between), ("panel rungs, fresh seeds", panel)]
     print(
         f"   {'model':<16} {'true':>6} {'adaptive':>8} {'± sd':>5} {'|err|':>6} {'items':>5}   "
-        f"{'as exact':>8} {'|err|':>6}   {'naive 15':>8} {'|err|':>6}   "
-        f"{'full slice':>10} {'|err|':>6}"
+        f"{'naive 15':>8} {'|err|':>6}   {'full slice':>10} {'|err|':>6}"
     )
     errors: dict[str, dict[str, list[float]]] = {}
     spreads: list[float] = []
     truth_sd: list[float] = []
     for label, models in lines:
         print(f"   -- {label}")
-        err = errors.setdefault(label, {"adaptive": [], "exact": [], "naive": [], "full": []})
+        err = errors.setdefault(label, {"adaptive": [], "naive": [], "full": []})
         for model in models:
             truth = Roller(bench, model, TRUTH, args.k)
             truth_counts = asyncio.run(rollouts(truth, slice_tasks))
@@ -170,17 +169,6 @@ def main() -> None:
                 prior_sd=prior_sd,
             )
             adaptive = expected_pass(placed.theta, slice_items)
-            # the same test scored with the items as exact (no calibration error): a baseline
-            exact = place(
-                slice_items,
-                placing.answer(tasks),
-                target_se=0.0,
-                max_items=args.items,
-                prior_mean=prior_mean,
-                prior_sd=prior_sd,
-                marginal=False,
-            )
-            as_exact = expected_pass(exact.theta, slice_items)
             # the prediction's own uncertainty: θ's posterior SD carried through expected_pass
             spread = (
                 expected_pass(placed.theta + placed.se, slice_items)
@@ -197,22 +185,19 @@ def main() -> None:
             )
             full = expected_pass(theta_full, slice_items)
             err["adaptive"].append(abs(adaptive - true))
-            err["exact"].append(abs(as_exact - true))
             err["naive"].append(abs(naive - true))
             err["full"].append(abs(full - true))
             print(
                 f"   {model.name:<16} {true:>6.3f} {adaptive:>8.3f} {spread:>5.3f} "
                 f"{abs(adaptive - true):>6.3f} "
-                f"{len(placed.items):>5}   {as_exact:>8.3f} {abs(as_exact - true):>6.3f}   "
-                f"{naive:>8.3f} {abs(naive - true):>6.3f}   "
+                f"{len(placed.items):>5}   {naive:>8.3f} {abs(naive - true):>6.3f}   "
                 f"{full:>10.3f} {abs(full - true):>6.3f}"
             )
     print("   |error| of the predicted full-slice pass@1, max / mean:")
     for label, err in errors.items():
         print(
             f"   {label:<26} adaptive {max(err['adaptive']):.3f} / "
-            f"{statistics.fmean(err['adaptive']):.3f}; items as exact "
-            f"{max(err['exact']):.3f} / {statistics.fmean(err['exact']):.3f}; naive random {args.items} "
+            f"{statistics.fmean(err['adaptive']):.3f}; naive random {args.items} "
             f"{max(err['naive']):.3f} / {statistics.fmean(err['naive']):.3f}; full slice "
             f"{max(err['full']):.3f} / {statistics.fmean(err['full']):.3f}"
         )

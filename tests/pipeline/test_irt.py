@@ -6,7 +6,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from frontier.domain.irt import information, p_success
+from frontier.domain.irt import ItemParams, information, p_success
 from frontier.pipeline.irt import Responses, estimate_theta, fit, place
 
 
@@ -236,3 +236,14 @@ def test_estimate_theta_without_answers_is_the_prior_and_moves_with_successes(
     up, _ = estimate_theta([(item, 4, 4)])
     down, _ = estimate_theta([(item, 0, 4)])
     assert down < up
+
+
+def test_the_se_counts_the_items_calibration_error_and_theta_stays_the_plug_in_estimate() -> None:
+    sure = ItemParams("t", a=3.0, b=0.2, a_se=0.0, b_se=0.0)
+    unsure = ItemParams("t", a=3.0, b=0.2, a_se=1.2, b_se=0.3)
+    exact = estimate_theta([(sure, 1, 4)], prior_sd=1.0)
+    plug_in = estimate_theta([(unsure, 1, 4)], prior_sd=1.0, item_error=False)
+    counted = estimate_theta([(unsure, 1, 4)], prior_sd=1.0)
+    assert exact == plug_in  # without the error, the SEs of the item do not matter
+    assert counted[0] == plug_in[0]  # the same θ
+    assert counted[1] > plug_in[1] * 1.1  # a wider, honest SE

@@ -422,25 +422,40 @@ def estimate_theta(
     *,
     prior_mean: float = 0.0,
     prior_sd: float = 1.0,
-    marginal: bool = True,
+    item_error: bool = True,
 ) -> tuple[float, float]:
     """EAP ability from binomial answers on calibrated items, under a normal prior.
+
+    θ is the posterior mean with the items as fitted (the plug-in estimate). Its standard
+    error, with `item_error`, also counts the items' calibration error (their a_se and
+    b_se): the root mean square distance from θ of the posterior whose likelihood is
+    integrated over that error (Gauss-Hermite), in the spirit of Cheng & Yuan (2010). A
+    plug-in SD alone let one task of overestimated discrimination claim θ to ±0.3 on
+    the example's bank; a test that stops at a target SE needs the honest one.
 
     Args:
         answers: (item, successes, trials) per item asked, in any order.
         prior_mean, prior_sd: the prior on θ, on the items' scale (e.g. the calibrated
             abilities' mean and sd when the scale is anchored on tasks).
-        marginal: integrate each item's likelihood over its calibration error (its a_se
-            and b_se), so an item whose discrimination is overestimated by chance does not
-            pin θ down on its own; False treats the estimates as exact.
+        item_error: count the items' calibration error in the SE; False gives the plug-in
+            posterior SD (the items taken as exact).
 
     Returns:
-        (θ, posterior SD) on the items' scale; about the prior's (mean, sd) with no answers.
+        (θ, its SE) on the items' scale; about the prior's (mean, sd) with no answers.
     """
-    log_post = _log_prior(prior_mean, prior_sd)
-    for it, succ, trials in answers:
-        log_post = log_post + _log_likelihood(it, succ, trials, marginal)
-    return _eap(log_post)
+    rows = list(answers)
+    plug_in = _log_prior(prior_mean, prior_sd)
+    for it, succ, trials in rows:
+        plug_in = plug_in + _log_likelihood(it, succ, trials, marginal=False)
+    theta, se = _eap(plug_in)
+    if not item_error:
+        return theta, se
+    integrated = _log_prior(prior_mean, prior_sd)
+    for it, succ, trials in rows:
+        integrated = integrated + _log_likelihood(it, succ, trials, marginal=True)
+    w = np.exp(integrated - integrated.max())
+    w /= w.sum()
+    return theta, math.sqrt(float((w * (_GRID - theta) ** 2).sum()))
 
 
 class Selector:
@@ -489,7 +504,7 @@ def place(
     start_theta: float = 0.0,
     prior_mean: float = 0.0,
     prior_sd: float = 1.0,
-    marginal: bool = True,
+    item_error: bool = True,
 ) -> Placement:
     """Place a new model on a calibrated bank by adaptive testing.
 
@@ -505,7 +520,8 @@ def place(
         max_items: stop after this many items at most.
         start_theta: θ at which the first item is chosen.
         prior_mean, prior_sd: the normal prior of the EAP, on the bank's scale.
-        marginal: score over each item's calibration error (`estimate_theta`).
+        item_error: count the items' calibration error in θ's SE, and so in the stop
+            (`estimate_theta`).
 
     Returns:
         The Placement: EAP θ, its posterior SD, and the tasks asked in order.
@@ -527,7 +543,7 @@ def place(
             ((it, s, n) for it, (s, n) in zip(asked, answers, strict=True)),
             prior_mean=prior_mean,
             prior_sd=prior_sd,
-            marginal=marginal,
+            item_error=item_error,
         )
     return Placement(
         theta=theta,
