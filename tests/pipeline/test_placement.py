@@ -11,6 +11,7 @@ from frontier.domain.specs import ModelRef, PlacementSpec
 from frontier.domain.tasks import Rollout
 from frontier.pipeline.calibrate import calibrate
 from frontier.pipeline.context import Context, load_base_tasks, open_context
+from frontier.pipeline.irt import Selector, estimate_theta
 from frontier.pipeline.placement import (
     MODEL_PLACED,
     finish_placement,
@@ -76,6 +77,24 @@ async def test_the_first_task_asked_is_the_most_informative_at_the_prior_mean(
     usable = [i for i in items if i.flag is None and i.a > 0]
     best = max(usable, key=lambda i: information(plan.prior_mean, i.a, i.b))
     assert result.items == (best.task_id,)
+    # a longer test lists its tasks in the order it asked them: the same one first
+    other = HEURISTIC.model_copy(update={"name": "other"})
+    longer = await place(ctx, other, 1, PlacementSpec(targetSe=0.01, maxItems=5), k=2, seed=0)
+    assert longer.items[0] == best.task_id and len(longer.items) == 5
+    run = store.require_run(ctx.run_key("shop-place-s1-c1-other"))
+    answers = {
+        t: (sum(1 for r in rs if r.success), len(rs))
+        for t in longer.items
+        if (rs := [r for r in store.rollouts_for(run.name) if r.task_id == t and r.ok])
+    }
+    selector, by_id = Selector(usable), {i.task_id: i for i in usable}
+    for n in range(1, 5):  # each next task: the most informative of the whole slice at θ then
+        theta, _ = estimate_theta(
+            [(by_id[t], *answers[t]) for t in longer.items[:n]],
+            prior_mean=plan.prior_mean,
+            prior_sd=plan.prior_sd,
+        )
+        assert selector.next(longer.items[:n], theta) == by_id[longer.items[n]]
 
 
 async def test_placing_again_replays_the_stored_answers_and_rolls_out_nothing_new(

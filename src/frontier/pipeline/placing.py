@@ -65,7 +65,12 @@ class Placing:
 
     def order(self, states: dict[str, TaskState]) -> list[str]:
         """The asked tasks in the order the test asked them, replayed from the answers (the
-        selection is deterministic); any the replay does not reach follow in id order."""
+        selection is deterministic); any the replay does not reach follow in id order.
+
+        `states` may hold the asked tasks only: each task asked was the most informative of
+        all the run's tasks at the θ of its turn, so it is also the most informative of the
+        asked ones still unasked then.
+        """
         asked = set(self.asked(states))
         if not asked:
             return []
