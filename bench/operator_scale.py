@@ -28,11 +28,16 @@ What is measured, in the same run:
    in its database (pg_stat_database, PostgreSQL only).
 
 Timestamps are taken inside the emulator (bench/operator/timed_cluster.py), so no
-poll interval is added; afterwards every Frontier's status is read back through the
+poll interval is added; with `--cluster real` the API server is a real kube-apiserver
+and etcd (bench/operator/real_cluster.py), and the bench's own watch streams take them.
+`--baseline-src DIR` runs everything twice, first with the operator from another src/
+(the parent commit's), then from this checkout, and prints both with their ratios; the
+burst's limit is the time for 100 writes at once through the operator's client; afterwards every Frontier's status is read back through the
 API and checked against its ProfileRun's bands. Goals (issue 10): every latency under
 2 s, peak memory under 300 MB.
 
-Usage: python bench/operator_scale.py [--frontiers 100] [--solo 5] [--burst 50]
+Usage: python bench/operator_scale.py [--frontiers 100] [--solo 5] [--burst 100]
+       [--cluster emulator|real] [--baseline-src DIR] [--operator-src DIR] [--profile PATH]
        [--entry kopf|frontier|timer-lanes] [--timer-lanes 2] [--reconcile-seconds 30]
        [--sqlite] [--dsn postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
        [--log operator.log]
