@@ -28,11 +28,16 @@ What is measured, in the same run:
    in its database (pg_stat_database, PostgreSQL only).
 
 Timestamps are taken inside the emulator (bench/operator/timed_cluster.py), so no
-poll interval is added; afterwards every Frontier's status is read back through the
+poll interval is added; with `--cluster real` the API server is a real kube-apiserver
+and etcd (bench/operator/real_cluster.py), and the bench's own watch streams take them.
+`--baseline-src DIR` runs everything twice, first with the operator from another src/
+(the parent commit's), then from this checkout, and prints both with their ratios; the
+burst's limit is the time for 100 writes at once through the operator's client; afterwards every Frontier's status is read back through the
 API and checked against its ProfileRun's bands. Goals (issue 10): every latency under
 2 s, peak memory under 300 MB.
 
-Usage: python bench/operator_scale.py [--frontiers 100] [--solo 5] [--burst 50]
+Usage: python bench/operator_scale.py [--frontiers 100] [--solo 5] [--burst 100]
+       [--cluster emulator|real] [--baseline-src DIR] [--operator-src DIR] [--profile PATH]
        [--entry kopf|frontier|timer-lanes] [--timer-lanes 2] [--reconcile-seconds 30]
        [--sqlite] [--dsn postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
        [--log operator.log]
@@ -46,12 +51,13 @@ import contextlib
 import os
 import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +67,7 @@ sys.path.insert(0, str(ROOT))  # tests.support (the emulator) and bench.operator
 
 import kmock  # noqa: E402
 from bench.operator.process import Footprint, OperatorProcess  # noqa: E402
+from bench.operator.real_cluster import RealCluster, real_cluster  # noqa: E402
 from bench.operator.timed_cluster import TimedCluster  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
@@ -227,6 +234,22 @@ async def burst(
     ]
 
 
+async def writes_at_once(kube: Kube, names: Sequence[str]) -> float:
+    """The limit: one write per Frontier (an annotation), all at once, through the same
+    client the operator uses; the burst's last Frontier can be no sooner than this."""
+    start = time.monotonic()
+    await asyncio.gather(
+        *(
+            kube.patch(
+                Ref("frontier.dev/v1alpha1", "frontiers", NAMESPACE, name),
+                {"metadata": {"annotations": {"bench.frontier.dev/limit": "1"}}},
+            )
+            for name in names
+        )
+    )
+    return time.monotonic() - start
+
+
 async def check_statuses(kube: Kube, names: Sequence[str], jobs: Sequence[str]) -> list[str]:
     """Read every Frontier back through the API: Ready, with its ProfileRun's bands."""
     problems = []
@@ -271,6 +294,7 @@ class Mark:
     footprint: Footprint
     requests: Counter[tuple[str, str]]
     transactions: int | None
+    server_cpu: float
 
 
 @dataclass
@@ -281,13 +305,17 @@ class Cost:
     cpu_seconds: float
     requests: Counter[tuple[str, str]]
     transactions: int | None
+    server_cpu_seconds: float = 0.0
+    """The API server's CPU: the emulator's process (the bench, with its own few requests),
+    or kube-apiserver and etcd."""
 
-    def per(self, n: float) -> tuple[float, float, float | None]:
-        """(CPU ms, API requests, DB transactions) per unit."""
+    def per(self, n: float) -> tuple[float, float, float | None, float]:
+        """(CPU ms, API requests, DB transactions, API server CPU ms) per unit."""
         return (
             self.cpu_seconds * 1000 / n,
             sum(self.requests.values()) / n,
             None if self.transactions is None else self.transactions / n,
+            self.server_cpu_seconds * 1000 / n,
         )
 
 
@@ -295,7 +323,11 @@ class Meter:
     """Marks the operator's CPU, memory, API requests and store transactions over time."""
 
     def __init__(
-        self, op: OperatorProcess, cluster: TimedCluster, admin: str | None, db: str | None
+        self,
+        op: OperatorProcess,
+        cluster: TimedCluster | RealCluster,
+        admin: str | None,
+        db: str | None,
     ):
         self.op, self.cluster, self.admin, self.db = op, cluster, admin, db
 
@@ -303,7 +335,16 @@ class Meter:
         # PostgreSQL publishes a backend's counts when it goes idle, within about a second.
         await asyncio.sleep(1.5 if self.db else 0)
         xacts = await asyncio.to_thread(db_transactions, self.admin, self.db)
-        return Mark(time.monotonic(), self.op.footprint(), self.cluster.requests.copy(), xacts)
+        if isinstance(self.cluster, RealCluster):
+            await self.cluster.count()
+        server = (
+            self.cluster.server_cpu_seconds()
+            if isinstance(self.cluster, RealCluster)
+            else time.process_time()
+        )
+        return Mark(
+            time.monotonic(), self.op.footprint(), self.cluster.requests.copy(), xacts, server
+        )
 
     @staticmethod
     def between(before: Mark, after: Mark, own_job_patches: int = 0) -> Cost:
@@ -319,7 +360,28 @@ class Meter:
             after.footprint.cpu_seconds - before.footprint.cpu_seconds,
             +requests,
             xacts,
+            after.server_cpu - before.server_cpu,
         )
+
+
+@contextlib.contextmanager
+def profiling(path: str | None, pid: int) -> Iterator[None]:
+    """py-spy on the operator while the block runs (the GIL holder's stacks, collapsed)."""
+    if path is None:
+        yield
+        return
+    command = ["py-spy", "record", "--gil", "--rate", "200", "--format", "raw"]
+    spy = subprocess.Popen(
+        [str(Path(sys.executable).parent / command[0]), *command[1:], "-p", str(pid), "-o", path],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1.0)  # attached before the first completion
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)
+        spy.wait(timeout=30)
 
 
 # --- report -----------------------------------------------------------------
@@ -347,6 +409,8 @@ class Results:
     steady_cost: Cost | None
     burst_cost: Cost | None
     problems: list[str]
+    limit: float | None = None
+    """Seconds for the bench to write one patch to each burst Frontier, all at once."""
 
 
 def latency_row(label: str, values: Sequence[float], goal: str = "") -> str:
@@ -361,9 +425,9 @@ def latency_row(label: str, values: Sequence[float], goal: str = "") -> str:
 def cost_row(label: str, cost: Cost | None, n: float) -> str:
     if cost is None or n <= 0:
         return f"  {label:<52} {'-':>7}"
-    cpu, requests, xacts = cost.per(n)
+    cpu, requests, xacts, server = cost.per(n)
     xact_text = "n/a" if xacts is None else f"{xacts:.1f}"
-    return f"  {label:<52} {cpu:>7.1f} {requests:>7.1f} {xact_text:>7}"
+    return f"  {label:<52} {cpu:>7.1f} {requests:>7.1f} {xact_text:>7} {server:>7.1f}"
 
 
 def report(args: argparse.Namespace, r: Results) -> None:
@@ -393,6 +457,13 @@ def report(args: argparse.Namespace, r: Results) -> None:
     print(
         latency_row(f"Frontier applied -> Job created, {args.frontiers} applied at once", r.to_job)
     )
+    if r.burst and r.limit is not None:
+        print(
+            f"  burst max {max(r.burst):.3f} s vs goal {GOAL_SECONDS:g} s: "
+            f"{verdict(max(r.burst) < GOAL_SECONDS)}, {max(r.burst) / GOAL_SECONDS:.2f}x the goal; "
+            f"limit: {args.burst} writes at once through the operator's client {r.limit:.3f} s "
+            f"(max {max(r.burst) / r.limit:.1f}x the limit)"
+        )
     if r.solo:
         base = statistics.median(r.solo)
         print(
@@ -416,7 +487,7 @@ def report(args: argparse.Namespace, r: Results) -> None:
         )
     print(f"  ratio peak / baseline: {r.final.hwm_mb / r.idle.rss_mb:.2f}x")
 
-    print(f"\n  {'operator cost':<52} {'CPU ms':>7} {'API req':>7} {'DB xact':>7}")
+    print(f"\n  {'operator cost':<52} {'CPU ms':>7} {'API req':>7} {'DB xact':>7} {'API CPU':>7}")
     print(
         cost_row(
             f"per completion, {args.frontiers} paced (timers included)",
@@ -448,6 +519,65 @@ def report(args: argparse.Namespace, r: Results) -> None:
     )
 
 
+def compare(args: argparse.Namespace, before: Results | None, after: Results | None) -> None:
+    """The two runs side by side: figure, baseline, this checkout, ratio."""
+    if before is None or after is None:
+        return
+    load = os.getloadavg()[0]
+    print(f"\nBaseline and this checkout, back to back ({args.cluster}, load average {load:.1f}):")
+    print(f"\n  {'':<52} {'baseline':>9} {'now':>9} {'ratio':>7}")
+
+    def row(label: str, old: float | None, new: float | None, unit: str = "") -> None:
+        if old is None or new is None:
+            return
+        ratio = f"{new / old:.2f}x" if old else "-"
+        print(f"  {label:<52} {old:>8.3f}{unit} {new:>8.3f}{unit} {ratio:>7}")
+
+    def per(cost: Cost | None, n: int, i: int) -> float | None:
+        return None if cost is None or cost.per(n)[i] is None else cost.per(n)[i]
+
+    if before.burst and after.burst:
+        row(
+            f"{args.burst} Jobs done at once: p50 (s)",
+            *(statistics.median(r.burst) for r in (before, after)),
+        )
+        row(f"{args.burst} Jobs done at once: max (s)", max(before.burst), max(after.burst))
+        row(
+            "  operator CPU ms per completion",
+            per(before.burst_cost, args.burst, 0),
+            per(after.burst_cost, args.burst, 0),
+        )
+        row(
+            "  API requests per completion",
+            per(before.burst_cost, args.burst, 1),
+            per(after.burst_cost, args.burst, 1),
+        )
+        row(
+            "  API server CPU ms per completion",
+            per(before.burst_cost, args.burst, 3),
+            per(after.burst_cost, args.burst, 3),
+        )
+        row(
+            "  DB transactions per completion",
+            per(before.burst_cost, args.burst, 2),
+            per(after.burst_cost, args.burst, 2),
+        )
+        row("  limit: writes at once (s)", before.limit, after.limit)
+    row("paced: max (s)", max(before.paced), max(after.paced))
+    row(
+        "paced: operator CPU ms per completion",
+        per(before.paced_cost, args.frontiers, 0),
+        per(after.paced_cost, args.frontiers, 0),
+    )
+    if before.solo and after.solo:
+        row(
+            "baseline (one at a time): p50 (s)",
+            statistics.median(before.solo),
+            statistics.median(after.solo),
+        )
+    row("peak memory (MB)", before.final.hwm_mb, after.final.hwm_mb)
+
+
 def top_requests(cost: Cost, n: float) -> str:
     return ", ".join(
         f"{verb} {plural} {count / n:.2f}" for (verb, plural), count in cost.requests.most_common(7)
@@ -457,16 +587,33 @@ def top_requests(cost: Cost, n: float) -> str:
 # --- main -------------------------------------------------------------------
 
 
-async def run(args: argparse.Namespace, dsn: str, tmp: Path) -> int:
-    database_name = None if args.sqlite else make_url(dsn).database
+@contextlib.asynccontextmanager
+async def api_server(args: argparse.Namespace, tmp: Path) -> AsyncIterator[tuple[Any, Path]]:
+    """(the stopwatch, a kubeconfig): the emulator, or a real kube-apiserver with --cluster real."""
+    if args.cluster == "real":
+        async with real_cluster(tmp) as real:
+            yield real, real.kubeconfig
+        return
     async with TimedCluster() as cluster, kmock.Server(cluster) as server:
         declare_resources(cluster)
-        url = str(server.url).rstrip("/")
-        config = kubeconfig(url, tmp / "kubeconfig")
+        yield cluster, kubeconfig(str(server.url).rstrip("/"), tmp / "kubeconfig")
+
+
+async def run(args: argparse.Namespace, dsn: str, tmp: Path) -> tuple[int, Results | None]:
+    database_name = None if args.sqlite else make_url(dsn).database
+    async with api_server(args, tmp) as (cluster, config):
         os.environ["KUBECONFIG"] = str(config)
         kube = Kube()
         log = Path(args.log) if args.log else tmp / "operator.log"
-        op = OperatorProcess(args.entry, config, dsn, log, args.reconcile_seconds, args.timer_lanes)
+        op = OperatorProcess(
+            args.entry,
+            config,
+            dsn,
+            log,
+            args.reconcile_seconds,
+            args.timer_lanes,
+            Path(args.operator_src) if args.operator_src else None,
+        )
         meter = Meter(op, cluster, None if args.sqlite else args.dsn, database_name)
         try:
             started = time.monotonic()
@@ -519,14 +666,17 @@ async def run(args: argparse.Namespace, dsn: str, tmp: Path) -> int:
 
             burst_lat: list[float] = []
             burst_cost = None
+            limit = None
             if args.burst:
                 b_names = [f"burst-{i:03d}" for i in range(args.burst)]
                 b_jobs, _ = await prepare(cluster, kube, dsn, b_names, args.timeout * 10)
                 before = await meter.mark()
-                burst_lat = await paced(cluster, kube, b_names, b_jobs, 0, args.timeout * 10)
+                with profiling(args.profile, op.proc.pid):
+                    burst_lat = await paced(cluster, kube, b_names, b_jobs, 0, args.timeout * 10)
                 burst_cost = Meter.between(before, await meter.mark(), len(b_names))
                 problems += await check_statuses(kube, b_names, b_jobs)
                 print(f"burst: {len(b_names)} Jobs completed at once", flush=True)
+                limit = await writes_at_once(kube, b_names)
             final = op.footprint()
         except (Exception, KeyboardInterrupt):
             with contextlib.suppress(Exception):
@@ -536,29 +686,28 @@ async def run(args: argparse.Namespace, dsn: str, tmp: Path) -> int:
             op.stop()
             kube.close()
 
-    report(
-        args,
-        Results(
-            idle,
-            solo,
-            to_job,
-            latencies,
-            burst_lat,
-            after_scale,
-            final,
-            paced_cost,
-            steady_cost,
-            burst_cost,
-            problems,
-        ),
+    results = Results(
+        idle,
+        solo,
+        to_job,
+        latencies,
+        burst_lat,
+        after_scale,
+        final,
+        paced_cost,
+        steady_cost,
+        burst_cost,
+        problems,
+        limit,
     )
+    report(args, results)
     if problems:
         print(f"\nSTATUS ERRORS ({len(problems)}):", *problems[:10], sep="\n  ")
-        return 1
+        return 1, results
     print(
         f"\n  all {args.solo + args.frontiers + args.burst} Frontiers read back Ready with their run's bands"
     )
-    return 0
+    return 0, results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -578,7 +727,32 @@ def main(argv: list[str] | None = None) -> int:
         "(a proposed fix, bench/operator/timer_lanes.py)",
     )
     parser.add_argument("--timer-lanes", type=int, default=2)
+    parser.add_argument(
+        "--operator-src",
+        metavar="DIR",
+        help="run the operator from this src/ folder (default: this checkout's src/)",
+    )
+    parser.add_argument(
+        "--baseline-src",
+        metavar="DIR",
+        help="first run the whole bench with the operator from this src/ (e.g. the parent "
+        "commit's, from `git archive HEAD~N src | tar -x -C DIR/..`), then with this "
+        "checkout's, and compare the two",
+    )
+    parser.add_argument(
+        "--cluster",
+        choices=["emulator", "real"],
+        default="emulator",
+        help="emulator: kmock in this process, writes stamped in its handlers; real: etcd and "
+        "kube-apiserver ($FRONTIER_CONTROL_PLANE_BIN), stamped by the bench's watch streams",
+    )
     parser.add_argument("--log", help="keep the operator's log in this file")
+    parser.add_argument(
+        "--profile",
+        metavar="PATH",
+        help="py-spy the operator during the burst (collapsed stacks of the GIL holder into "
+        "PATH; pip install py-spy); its sampling adds to the burst's figures",
+    )
     parser.add_argument("--sqlite", action="store_true", help="SQLite store instead of PostgreSQL")
     parser.add_argument("--dsn", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per wait")
@@ -609,6 +783,17 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--frontiers must be at least 1")
     if args.spacing is None:
         args.spacing = 1.2 * args.reconcile_seconds / args.frontiers
+    if args.baseline_src is None:
+        return once(args)[0]
+    runs = []
+    for label, src in (("baseline", args.baseline_src), ("this checkout", args.operator_src)):
+        print(f"\n=== {label}: operator from {Path(src or ROOT / 'src').resolve()} ===", flush=True)
+        runs.append(once(argparse.Namespace(**{**vars(args), "operator_src": src})))
+    compare(args, runs[0][1], runs[1][1])
+    return max(code for code, _ in runs)
+
+
+def once(args: argparse.Namespace) -> tuple[int, Results | None]:
     with tempfile.TemporaryDirectory(prefix="opbench-") as tmp, database(args, Path(tmp)) as dsn:
         return asyncio.run(run(args, dsn, Path(tmp)))
 

@@ -60,10 +60,14 @@ class OperatorProcess:
         log: Path,
         reconcile_seconds: float,
         timer_lanes: int = 2,
+        src: Path | None = None,
     ) -> None:
+        # The operator's code: this checkout's src/ (or `src`, another checkout's), ahead of
+        # whatever the virtualenv's editable install points at; the root for timer_lanes.
+        self.src = (src or ROOT / "src").resolve()
         env = {
             **os.environ,
-            "PYTHONPATH": str(ROOT),  # for bench.operator.timer_lanes
+            "PYTHONPATH": f"{self.src}{os.pathsep}{ROOT}",
             "BENCH_TIMER_LANES": str(timer_lanes),
             "KUBECONFIG": str(kubeconfig),
             "FRONTIER_DB": dsn,

@@ -232,7 +232,10 @@ class ControlPlane:
         text = process.log.read_text(errors="replace") if process.log.exists() else ""
         return "\n".join(text.splitlines()[-lines:])
 
-    def start(self) -> ControlPlane:
+    def start(self, *, controllers: bool = True) -> ControlPlane:
+        """Start etcd and kube-apiserver, then (unless `controllers` is False: a bare API
+        server, as a bench that plays every controller itself wants) the controller-manager
+        and the scheduler."""
         write_pki(self.pki)
         etcd_port, peer_port, api_port = free_port(), free_port(), free_port()
         etcd_url = f"http://127.0.0.1:{etcd_port}"
@@ -283,6 +286,8 @@ class ControlPlane:
         self._wait(api, f"{self.server}/readyz", timeout=90, tls=True)
         admin = kubeconfig(self.server, self.pki / "ca.crt", self.admin_token, ADMIN)
         self.admin_kubeconfig.write_text(yaml.safe_dump(admin))
+        if not controllers:
+            return self
 
         self._spawn(
             "kube-controller-manager",
@@ -384,7 +389,7 @@ class ControlPlane:
 
 
 @contextlib.contextmanager
-def control_plane(root: Path) -> Iterator[ControlPlane]:
+def control_plane(root: Path, *, controllers: bool = True) -> Iterator[ControlPlane]:
     folder = binaries()
     if folder is None:
         raise RuntimeError(
@@ -392,6 +397,6 @@ def control_plane(root: Path) -> Iterator[ControlPlane]:
         )
     plane = ControlPlane(root=root, bin=folder)
     try:
-        yield plane.start()
+        yield plane.start(controllers=controllers)
     finally:
         plane.stop()

@@ -85,7 +85,14 @@ async def child_context(rt: Runtime, namespace: str, frontier: str) -> Context |
 
 async def advance(rt: Runtime, ctx: Context, body: Mapping[str, Any]) -> None:
     """Once the base profile is done: check saturation, start the next round, refresh status."""
-    state = await rt.db(cycle.advance, ctx, base_run_name(ctx))
+    await report(rt, ctx, body, await rt.db(cycle.advance, ctx, base_run_name(ctx)))
+
+
+async def report(
+    rt: Runtime, ctx: Context, body: Mapping[str, Any], state: cycle.FrontierState
+) -> None:
+    """What `cycle.advance` decided, in Kubernetes: the saturation Event, the MutationRound
+    of an unfinished round (with its RoundStarted Event) and the Frontier's status."""
     # The latest crossing; its fixed name makes a repeat (or a resume) a no-op.
     if state.saturations:
         await rt.event(

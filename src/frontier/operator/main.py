@@ -21,7 +21,14 @@ from typing import Any
 
 import kopf
 
-from frontier.operator import frontier, metrics, mutationround, profilerun, verificationrun
+from frontier.operator import (
+    frontier,
+    jobs,
+    metrics,
+    mutationround,
+    profilerun,
+    verificationrun,
+)
 from frontier.operator.kube import Kube, Ref
 from frontier.operator.manifests import MANAGED_BY
 from frontier.operator.runtime import OperatorConfig, Runtime, runtime_of
@@ -136,7 +143,8 @@ async def job_event(body: kopf.Body, type: str | None, memo: kopf.Memo, **_: Any
         )
         found = await rt.kube.get(ref)
         if found is not None:
-            await reconcile(rt, found)
+            with jobs.delivered(body):
+                await reconcile(rt, found)
 
 
 __all__ = ["configure", "frontier"]

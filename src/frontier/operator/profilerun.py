@@ -15,9 +15,10 @@ from frontier.domain.runs import RunStats, StoredRunPhase
 from frontier.domain.specs import ProfileRunSpec
 from frontier.operator import children, frontier, jobs, manifests, metrics
 from frontier.operator.runtime import Runtime
+from frontier.pipeline import cycle
 from frontier.pipeline.calibrate import calibrate
 from frontier.pipeline.context import Context
-from frontier.pipeline.profile import finish_run, register_run, run_progress
+from frontier.pipeline.profile import finish_run_with_totals, register_run, run_progress
 from frontier.store import ConflictError, RunRecord
 
 GROUP, VERSION, PLURAL = "frontier.dev", "v1alpha1", "profileruns"
@@ -80,7 +81,11 @@ async def step(rt: Runtime, ctx: Context, body: Mapping[str, Any], spec: Profile
         rt, body, [job], ctx.spec.job.max_failed_indexes, children.budget_hold(rt, ctx)
     )
     if outcome.phase == "Succeeded":
-        summary, (done, total, errors) = await rt.db(finished, ctx, run)
+        # The Frontier is read first, so the run's end and the frontier's advance (which
+        # needs the run's end) share one trip to the store (frontier.after_child, folded).
+        parent = await rt.kube.get(frontier.frontier_ref(ctx.namespace, ctx.name))
+        base_run = frontier.base_run_name(ctx) if parent is not None else None
+        summary, (done, total, errors), state = await rt.db(finished, ctx, run, base_run)
         if run.kind == "profile":  # a round's candidates are refitted with its verification
             await rt.offload(calibrate, ctx, trigger=run.name)
         message = (
@@ -100,7 +105,8 @@ async def step(rt: Runtime, ctx: Context, body: Mapping[str, Any], spec: Profile
         )
         await rt.patch_status(body, status)
         await rt.event(body, "RunSucceeded", message, key="done", action="Partition")
-        await frontier.after_child(rt, ctx)
+        if parent is not None and state is not None:
+            await frontier.report(rt, ctx, parent, state)
         return
     if outcome.phase == "Failed":
         stats = RunStats(reason=outcome.message).to_wire()
@@ -124,9 +130,15 @@ async def step(rt: Runtime, ctx: Context, body: Mapping[str, Any], spec: Profile
         await frontier.after_child(rt, ctx)
 
 
-def finished(ctx: Context, run: RunRecord) -> tuple[BandSummary, tuple[int, int, int]]:
-    """The run's bands, partitioned now, and its progress: one trip to the store."""
-    return finish_run(ctx, run.name), run_progress(ctx, run)
+def finished(
+    ctx: Context, run: RunRecord, base_run: str | None
+) -> tuple[BandSummary, tuple[int, int, int], cycle.FrontierState | None]:
+    """The run's bands, partitioned now, its progress, and then (given the frontier's base
+    run) the frontier advanced (`cycle.advance`): one trip to the store."""
+    summary, totals = finish_run_with_totals(ctx, run.name)
+    progress = run_progress(ctx, run, totals)
+    state = cycle.advance(ctx, base_run) if base_run is not None else None
+    return summary, progress, state
 
 
 # --- handlers ---------------------------------------------------------------

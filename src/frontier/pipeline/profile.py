@@ -18,7 +18,7 @@ from frontier.domain.admission import NOT_ROLLED_OUT
 from frontier.domain.bands import BandSummary
 from frontier.domain.placement import PlacementPlan
 from frontier.domain.redaction import redact_url
-from frontier.domain.runs import RunStats, StoredRunPhase
+from frontier.domain.runs import RunStats, RunTotals, StoredRunPhase
 from frontier.domain.specs import ModelRef, TaskSetRef
 from frontier.domain.tasks import Task
 from frontier.pipeline.budget import check_wave
@@ -133,9 +133,13 @@ def count_tasks_of(ctx: Context, task_set: TaskSetRef) -> int:
     return len(tasks_of(ctx, task_set))
 
 
-def run_progress(ctx: Context, run: RunRecord) -> tuple[int, int, int]:
-    """(rollouts done, rollouts planned, errors) of a run, from the store."""
-    totals = ctx.store.run_totals(ctx.run_key(run.name))
+def run_progress(
+    ctx: Context, run: RunRecord, totals: RunTotals | None = None
+) -> tuple[int, int, int]:
+    """(rollouts done, rollouts planned, errors) of a run, from the store (its `totals`
+    when the caller has just read them)."""
+    if totals is None:
+        totals = ctx.store.run_totals(ctx.run_key(run.name))
     try:
         tasks = count_tasks_of(ctx, TaskSetRef.model_validate(run.task_set))
     except StoreError:
@@ -271,9 +275,14 @@ def finish_run(ctx: Context, run_name: str) -> BandSummary:
     After a profile, the driver refits the item bank next (pipeline.calibrate.calibrate),
     outside this call's transaction: the fit is CPU work a transaction must not wait on.
     """
+    return finish_run_with_totals(ctx, run_name)[0]
+
+
+def finish_run_with_totals(ctx: Context, run_name: str) -> tuple[BandSummary, RunTotals]:
+    """`finish_run`, and the run's totals it recorded (for `run_progress`, not read twice)."""
     key = ctx.run_key(run_name)
     summary = ctx.store.band_counts(key, ctx.spec.bands)
     totals = ctx.store.run_totals(key)
     stats = RunStats(bands=summary, totals=totals)
     ctx.store.set_run_phase(key, StoredRunPhase.SUCCEEDED, stats=stats.to_wire())
-    return summary
+    return summary, totals
