@@ -151,6 +151,8 @@ async def test_the_key_goes_in_the_authorization_header_and_the_body_as_given(
     server: ScriptedOpenAIServer, model_for: ModelFor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TRANSPORT_KEY", "sk-transport-0123456789")
+    monkeypatch.setenv("OPENAI_ORG_ID", "org-1")  # the SDK sent these whenever set
+    monkeypatch.delenv("OPENAI_PROJECT_ID", raising=False)
     server.enqueue(Reply(content="ok"))
     params = {**PARAMS, "temperature": 0.5, "max_tokens": 7, "tools": [{"type": "function"}]}
     async with EndpointPool(FAST_RETRIES) as pool:
@@ -158,6 +160,8 @@ async def test_the_key_goes_in_the_authorization_header_and_the_body_as_given(
         await endpoint.chat(params, timeout=5, max_retries=0)
     [request] = server.requests
     assert request.headers["Authorization"] == "Bearer sk-transport-0123456789"
+    assert request.headers["OpenAI-Organization"] == "org-1"
+    assert "OpenAI-Project" not in request.headers
     assert request.body == params
     assert request.path == "/v1/chat/completions"
 

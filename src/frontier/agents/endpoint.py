@@ -50,6 +50,10 @@ from frontier.domain.specs import ModelRef
 log = logging.getLogger(__name__)
 
 _MESSAGE_LIMIT = 300
+_KEEPALIVE_SECONDS = 5.0
+"""Idle connections are dropped after this (httpx's default), no later than uvicorn (which
+serves vLLM) closes them, so a request is seldom sent on a connection the server is closing."""
+_SDK_ENV_HEADERS = {"OpenAI-Organization": "OPENAI_ORG_ID", "OpenAI-Project": "OPENAI_PROJECT_ID"}
 
 
 @dataclass
@@ -102,6 +106,10 @@ class Endpoint:
             "Content-Type": "application/json",
             "Accept": "application/json",
         }
+        # sent by the SDK's client whenever these are set, whatever the endpoint
+        for header, variable in _SDK_ENV_HEADERS.items():
+            if value := os.environ.get(variable):
+                self._headers[header] = value
         self._proxy = _env_proxy(url)
         self._session: aiohttp.ClientSession | None = None
         self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
@@ -118,7 +126,9 @@ class Endpoint:
             # No connection limit of its own: the limiter bounds the requests in flight.
             # The environment's proxy is looked up once (_env_proxy), not per request as
             # trust_env would (two thread hops a request, and a netrc entry's auth).
-            connector = aiohttp.TCPConnector(limit=0, ssl=_ssl_context(self._url))
+            connector = aiohttp.TCPConnector(
+                limit=0, keepalive_timeout=_KEEPALIVE_SECONDS, ssl=_ssl_context(self._url)
+            )
             self._session = aiohttp.ClientSession(connector=connector, headers=self._headers)
         return self._session
 
