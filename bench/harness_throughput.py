@@ -1,6 +1,6 @@
-"""Harness throughput: rollouts/s and harness CPU per rollout, frontier vs Inspect AI (issue 10, goal 3).
+"""Harness throughput: harness CPU per rollout and rollouts/s, frontier vs its transport floor and Inspect AI (issues 10 and 21).
 
-Both harnesses play the same tool-using task against the same local
+Every harness plays the same tool-using task against the same local
 OpenAI-compatible server (bench/harness/instant_server.py, its own process, so
 its CPU is not counted). The server answers instantly with a script: call
 `lookup`, then give the answer, so every rollout is exactly two chat calls
@@ -9,37 +9,50 @@ its CPU is not counted). The server answers instantly with a script: call
 added; rollouts per level are rounded up to a multiple of 10 (k rollouts per
 task for frontier, `epochs` for Inspect).
 
-  frontier  OpenAIAgent via build_agent + EndpointPool, scheduled by the
-            pipeline's roll_out engine (bench/harness/frontier_runner.py)
-  inspect   inspect_ai.eval with use_tools + generate, max_connections =
-            max_samples = concurrency (bench/harness/inspect_runner.py), in
-            its own venv: never a project dependency; "inspect" is its
-            default logging, "inspect/lean" turns off the realtime sample
-            buffer (log_realtime=False), its cheapest configuration that
-            still returns the samples (skip with --no-inspect-lean)
+  frontier           OpenAIAgent via build_agent + EndpointPool (the endpoint's
+                     aiohttp transport), scheduled by the pipeline's roll_out
+                     engine (bench/harness/frontier_runner.py); rollouts kept
+                     in memory
+  frontier/stored    the same, every batch of rollouts also written to a SQLite
+                     store as run_shard does: Inspect writes its eval log, so
+                     this is the like-for-like row against it
+  frontier/sdk-httpx the first round's transport: the OpenAI SDK's client
+                     (sdk_endpoint.py), for "nothing regresses"; skip the SDK
+                     rows with --no-sdk
+  frontier/sdk-aiohttp  the SDK on aiohttp (openai.DefaultAioHttpClient), the
+                     route tried first for issue 21
+  bare/aiohttp       the transport floor: a bare aiohttp client making each
+                     rollout's two calls, nothing else (bench/harness/bare_runner.py)
+  bare/httpx         the same with httpx, the client the SDK runs on
+  inspect            inspect_ai.eval with use_tools + generate, max_connections =
+                     max_samples = concurrency (bench/harness/inspect_runner.py),
+                     in its own venv: never a project dependency; "inspect" is its
+                     default logging, "inspect/lean" turns off the realtime sample
+                     buffer (log_realtime=False), its cheapest configuration that
+                     still returns the samples (skip with --no-inspect-lean)
 
-Each harness runs in a fresh process per level: a short warm-up run, then one
-measured run whose wall time gives rollouts/s and whose process CPU (getrusage,
-all threads) gives harness CPU per rollout. "Overhead" is harness CPU per chat
-call as a share of a realistic 500 ms model latency per call; "cores at 500 ms"
-is concurrency x overhead, the CPU cores the harness needs to keep that many
-500 ms calls in flight (on 2 cores, a level needing more than ~1 cannot reach
-its ideal rollouts/s: see --latency-ms).
+Each cell runs in a fresh process: a short warm-up run, then one measured run
+whose wall time gives rollouts/s and whose process CPU (getrusage, all threads)
+gives CPU per rollout. "Overhead" is harness CPU per chat call as a share of a
+realistic 500 ms model latency per call; "cores at 500 ms" is concurrency x
+overhead, the CPU cores the harness needs to keep that many 500 ms calls in
+flight.
+
+Goals, each printed with its ratio and limit: frontier's CPU per rollout within
+2x of bare/aiohttp at every level (issue 21); frontier (and frontier/stored)
+ahead of every Inspect configuration on rollouts/s and CPU; overhead below 5%
+of a 500 ms call (issue 10).
 
 Inspect's venv: --inspect-python PATH (default $INSPECT_PYTHON or
 /tmp/inspect-venv/bin/python); --setup-inspect creates it there first:
   python3 -m venv /tmp/inspect-venv && /tmp/inspect-venv/bin/pip install inspect-ai
-Without it the script reports frontier alone and says why.
-
---experiment adds frontier rows with proposed endpoint fixes (frontier_runner.py
---variant: skip the SDK's per-call body transform, use the SDK's aiohttp
-transport); they are measurements for a change to src/frontier/agents, not
-what ships. --latency-ms N makes the server wait N ms per call and shows
-rollouts/s as a share of the ideal concurrency / (2 calls x N ms).
+Without it the script reports frontier and the floors alone and says why.
+--latency-ms N makes the server wait N ms per call and shows rollouts/s as a
+share of the ideal concurrency / (2 calls x N ms).
 
 Run:  .venv/bin/python bench/harness_throughput.py [--quick] [--setup-inspect]
           [--levels 1,64,256] [--rollouts 200,640,1280] [--repeat N]
-          [--experiment] [--latency-ms 0]
+          [--no-sdk] [--latency-ms 0]
 """
 
 from __future__ import annotations
@@ -62,11 +75,16 @@ TASKS_PER_EPOCH = 10  # lines in examples/jsonl/tasks.jsonl
 CALLS_PER_ROLLOUT = 2  # lookup, then the answer
 MODEL_LATENCY_MS = 500.0
 OVERHEAD_GOAL = 0.05
+FLOOR_GOAL = 2.0
+"""Issue 21: frontier's CPU per rollout at most this many times the bare-aiohttp floor's."""
 DEFAULT_INSPECT = Path(os.environ.get("INSPECT_PYTHON", "/tmp/inspect-venv/bin/python"))
 RUN_TIMEOUT = 600
-EXPERIMENTS = ["raw-post", "aiohttp", "aiohttp+raw-post"]
+FRONTIER_VARIANTS = ["stored"]
+SDK_VARIANTS = ["sdk-httpx", "sdk-aiohttp"]
+"""frontier_runner.py variants on the OpenAI SDK's client: the first round's transport, and
+the SDK on aiohttp; measured to compare, not what ships."""
+BARE_CLIENTS = ["aiohttp", "httpx"]
 INSPECT_CONFIGS = ["inspect", "inspect/lean"]
-"""frontier_runner.py variants that try a proposed endpoint fix (--experiment); not production."""
 
 
 @dataclass
@@ -206,9 +224,10 @@ def inspect_status(python: Path) -> tuple[bool, str]:
 
 
 def frontier_versions() -> str:
+    import aiohttp
     import openai
 
-    return f"frontier (openai SDK {openai.__version__})"
+    return f"aiohttp {aiohttp.__version__}, openai SDK {openai.__version__} (sdk-* rows)"
 
 
 def table(results: list[Result], latency_ms: float) -> str:
@@ -234,16 +253,35 @@ def table(results: list[Result], latency_ms: float) -> str:
 
 
 def ratios(pairs: list[tuple[Result, Result]]) -> str:
+    """Each frontier row against an Inspect configuration: >1 means frontier is ahead."""
     head = (
-        f"{'conc':>5} {'baseline':<13} {'rollouts/s frontier/baseline':>29} "
+        f"{'conc':>5} {'frontier':<17} {'baseline':<13} {'rollouts/s frontier/baseline':>29} "
         f"{'CPU per rollout baseline/frontier':>34}"
     )
     lines = [head, "-" * len(head)]
     for ours, theirs in pairs:
         lines.append(
-            f"{ours.concurrency:>5} {theirs.harness:<13} "
+            f"{ours.concurrency:>5} {ours.harness:<17} {theirs.harness:<13} "
             f"{ours.per_second / theirs.per_second:>28.2f}x "
             f"{theirs.cpu_ms_per_rollout / ours.cpu_ms_per_rollout:>33.2f}x"
+        )
+    return "\n".join(lines)
+
+
+def floor_table(rows: list[tuple[Result, Result]]) -> str:
+    """Each frontier row's CPU per rollout against the bare-aiohttp floor and the 2x limit."""
+    head = (
+        f"{'conc':>5} {'harness':<21} {'CPU ms/rollout':>14} {'floor ms':>9} "
+        f"{'x floor':>8} {'limit':>6} {'goal':>6}"
+    )
+    lines = [head, "-" * len(head)]
+    for ours, floor in rows:
+        times = ours.cpu_ms_per_rollout / floor.cpu_ms_per_rollout
+        goal = "" if ours.harness != "frontier" else ("met" if times <= FLOOR_GOAL else "MISSED")
+        lines.append(
+            f"{ours.concurrency:>5} {ours.harness:<21} {ours.cpu_ms_per_rollout:>14.2f} "
+            f"{floor.cpu_ms_per_rollout:>9.2f} {times:>7.2f}x "
+            f"{f'{FLOOR_GOAL:.1f}x' if goal else '':>6} {goal:>6}"
         )
     return "\n".join(lines)
 
@@ -265,9 +303,9 @@ def main() -> int:
         "--no-inspect-lean", action="store_true", help="run Inspect with its default logging only"
     )
     parser.add_argument(
-        "--experiment",
+        "--no-sdk",
         action="store_true",
-        help="also run frontier with the proposed endpoint fixes (frontier_runner.py --variant)",
+        help="skip the frontier rows on the OpenAI SDK's client (sdk-httpx, sdk-aiohttp)",
     )
     parser.add_argument(
         "--latency-ms",
@@ -309,12 +347,16 @@ def main() -> int:
     try:
         for concurrency, k in zip(levels, epochs, strict=True):
             for rep in range(args.repeat):
-                order = [("frontier", sys.executable, ["frontier_runner.py"])]
-                if args.experiment:
-                    order.extend(
-                        (variant, sys.executable, ["frontier_runner.py", "--variant", variant])
-                        for variant in EXPERIMENTS
-                    )
+                order: list[tuple[str, str, list[str]]] = [
+                    (f"bare/{client}", sys.executable, ["bare_runner.py", "--client", client])
+                    for client in BARE_CLIENTS
+                ]
+                order.append(("frontier", sys.executable, ["frontier_runner.py"]))
+                variants = FRONTIER_VARIANTS + ([] if args.no_sdk else SDK_VARIANTS)
+                order.extend(
+                    (f"frontier/{v}", sys.executable, ["frontier_runner.py", "--variant", v])
+                    for v in variants
+                )
                 if inspect_ok:
                     order.append(("inspect", str(args.inspect_python), ["inspect_runner.py"]))
                     if not args.no_inspect_lean:
@@ -331,7 +373,7 @@ def main() -> int:
                     result = run_one(Path(python), runner, server.base_url, concurrency, k)
                     runs.append(result)
                     print(
-                        f"  {name:<8} conc {concurrency:>4}: {result.rollouts} rollouts in "
+                        f"  {name:<20} conc {concurrency:>4}: {result.rollouts} rollouts in "
                         f"{result.wall_s:.2f}s, {result.cpu_ms_per_rollout:.2f} CPU ms/rollout",
                         flush=True,
                     )
@@ -344,55 +386,67 @@ def main() -> int:
 
     shown: list[Result] = []
     pairs: list[tuple[Result, Result]] = []
-    experiments: list[tuple[Result, Result]] = []
+    floors: list[tuple[Result, Result]] = []
     for concurrency in levels:
-        ours = cell("frontier", concurrency)
-        assert ours is not None
-        shown.append(ours)
-        for variant in EXPERIMENTS:
-            fix = cell(f"frontier/{variant}", concurrency)
-            if fix is not None:
-                shown.append(fix)
-                experiments.append((ours, fix))
-        for config in INSPECT_CONFIGS:
-            theirs = cell(config, concurrency)
-            if theirs is not None:
-                shown.append(theirs)
-                pairs.append((ours, theirs))
+        found = [cell(f"bare/{client}", concurrency) for client in BARE_CLIENTS]
+        floor = found[0]
+        assert floor is not None
+        ours = [cell("frontier", concurrency)] + [
+            cell(f"frontier/{v}", concurrency) for v in FRONTIER_VARIANTS + SDK_VARIANTS
+        ]
+        theirs = [cell(config, concurrency) for config in INSPECT_CONFIGS]
+        for row in [*found, *ours, *theirs]:
+            if row is not None:
+                shown.append(row)
+        for row in ours:
+            if row is not None:
+                floors.append((row, floor))
+        if found[1] is not None:
+            floors.append((found[1], floor))
+        for row in ours[: 1 + len(FRONTIER_VARIANTS)]:  # what ships, kept or stored
+            for other in theirs:
+                if row is not None and other is not None:
+                    pairs.append((row, other))
 
     print(
         f"\nmeasured in {time.perf_counter() - started:.0f}s (median of {args.repeat} per cell)\n"
     )
     print(table(shown, args.latency_ms))
+    print(
+        f"\nCPU per rollout against the transport floor (bare/aiohttp, same run); "
+        f"goal: frontier within {FLOOR_GOAL:g}x"
+    )
+    print(floor_table(floors))
     if pairs:
-        print("\nratios (>1 means frontier is ahead)")
+        print("\nagainst Inspect, same run (>1 means frontier is ahead)")
         print(ratios(pairs))
     else:
         print(f"\nno Inspect baseline: {inspect_note}")
-    if experiments:
-        print(
-            "\nexperiments, not production (frontier_runner.py --variant): raw-post skips the"
-            "\nSDK's per-call transform of the body, aiohttp uses openai.DefaultAioHttpClient."
-            "\nCPU per rollout, production / variant (>1: the variant is cheaper):"
-        )
-        for ours, fix in experiments:
-            print(
-                f"  conc {ours.concurrency:>4}  {fix.harness:<26} "
-                f"{ours.cpu_ms_per_rollout / fix.cpu_ms_per_rollout:.2f}x  "
-                f"(rollouts/s {fix.per_second / ours.per_second:.2f}x)"
-            )
 
     problems = [f"{r.harness} conc {r.concurrency}: {p}" for r in runs if (p := r.problem())]
     ahead = all(
         o.per_second > t.per_second and o.cpu_ms_per_rollout < t.cpu_ms_per_rollout
         for o, t in pairs
     )
-    worst = max(r.overhead for r in shown if r.harness == "frontier")
+    production = [o for o, _ in floors if o.harness == "frontier"]
+    near_floor = all(
+        o.cpu_ms_per_rollout <= FLOOR_GOAL * f.cpu_ms_per_rollout
+        for o, f in floors
+        if o.harness == "frontier"
+    )
+    worst_floor = max(
+        o.cpu_ms_per_rollout / f.cpu_ms_per_rollout for o, f in floors if o.harness == "frontier"
+    )
+    worst = max(r.overhead for r in production)
     print("\ngoals")
+    print(
+        f"  frontier CPU per rollout within {FLOOR_GOAL:g}x of bare aiohttp at every level: "
+        f"{'yes' if near_floor else 'NO'} (worst {worst_floor:.2f}x)"
+    )
     if pairs:
         print(
-            f"  ahead of Inspect (every configuration) at every level, rollouts/s and CPU: "
-            f"{'yes' if ahead else 'NO'}"
+            f"  ahead of Inspect (every configuration), kept and stored, at every level, "
+            f"rollouts/s and CPU: {'yes' if ahead else 'NO'}"
         )
     print(
         f"  frontier overhead below {100 * OVERHEAD_GOAL:.0f}% of {MODEL_LATENCY_MS:.0f} ms per call: "

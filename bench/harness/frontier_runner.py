@@ -7,8 +7,19 @@ JSONL benchmark (plus the `lookup` tool, lookup_benchmark.py). A short warm-up
 run comes first (imports, first connections) and is not measured; the measured
 run builds its own pool and agent, so setup is counted like Inspect's.
 
+Variants (--variant):
+
+  production   what ships: the endpoint's aiohttp transport
+  stored       the same, and every batch of finished rollouts written to a
+               SQLite store (Store.ingest_rollouts, as run_shard does), like
+               Inspect writes its eval log: the like-for-like comparison
+  sdk-httpx    the first round's transport, the OpenAI SDK's client on httpx
+               (sdk_endpoint.py; same limiter, retries and redaction)
+  sdk-aiohttp  the SDK on aiohttp (openai.DefaultAioHttpClient)
+
 Prints one JSON line: wall and CPU seconds (getrusage of the whole process,
-every thread), rollouts, errors, the server's chat calls during the run.
+every thread), rollouts, errors, the server's chat calls during the run (and,
+stored, the rollouts the store holds after it).
 
 Run with the project's venv:
   .venv/bin/python bench/harness/frontier_runner.py --base-url URL --concurrency N --epochs K
@@ -22,25 +33,28 @@ import json
 import os
 import resource
 import sys
+import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import openai
 from lookup_benchmark import LookupBenchmark, load
-from openai.types.chat import ChatCompletion
+from sdk_endpoint import SdkEndpoint
 
-from frontier.agents import EndpointPool, build_agent
-from frontier.domain.specs import ModelRef
+from frontier.agents import EndpointPool, OpenAIAgent, build_agent
+from frontier.domain.specs import ModelRef, TaskSetRef
 from frontier.domain.tasks import Rollout, Task
 from frontier.pipeline.rollouts import FixedK, roll_out
+from frontier.store import Store
 
 KEY_ENV = "FRONTIER_BENCH_API_KEY"
-VARIANTS = ["production", "raw-post", "aiohttp", "aiohttp+raw-post"]
+VARIANTS = ["production", "stored", "sdk-httpx", "sdk-aiohttp"]
+FRONTIER = "bench/harness"
+NAMESPACE = "bench"
 
 
 def cpu_seconds() -> float:
@@ -56,33 +70,11 @@ def server_stats(base_url: str) -> tuple[int, int]:
     return int(data["requests"]), int(data["unauthorized"])
 
 
-class _RawPost:
-    """EXPERIMENT (--variant raw-post), not production: Endpoint.chat's request without the SDK's
-    per-call type-driven transform of `messages` and `tools` (openai._utils._transform), which
-    the profile shows as the largest CPU item. The body is posted as given; auth, timeout, raw
-    response (headers + parse) are what `with_raw_response.create` does.
-    """
-
-    def __init__(self, client: Any) -> None:
-        self.client = client
-        self.chat = SimpleNamespace(completions=SimpleNamespace(with_raw_response=self))
-
-    async def create(self, *, timeout: float, **params: Any) -> Any:
-        # private SDK names, imported here so an SDK change breaks only the experiment
-        from openai._base_client import make_request_options
-        from openai._constants import RAW_RESPONSE_HEADER
-
-        options = make_request_options(
-            extra_headers={RAW_RESPONSE_HEADER: "true"},
-            timeout=timeout,
-            security={"bearer_auth": True},
-        )
-        return await self.client.post(
-            "/chat/completions", cast_to=ChatCompletion, body=params, options=options
-        )
-
-    async def close(self) -> None:
-        await self.client.close()
+def open_store(directory: str) -> Store:
+    """A SQLite store with a frontier, as a local run has (--variant stored)."""
+    store = Store.connect(f"sqlite:///{directory}/frontier.db", auto_upgrade=True)
+    store.upsert_frontier(FRONTIER, {"benchmark": {"name": "jsonl"}})
+    return store
 
 
 async def run(
@@ -92,6 +84,8 @@ async def run(
     concurrency: int,
     epochs: int,
     variant: str,
+    store: Store | None = None,
+    run_name: str = "",
 ) -> list[Rollout]:
     model = ModelRef(
         name="bench-solver",
@@ -105,31 +99,48 @@ async def run(
         timeout_seconds=60.0,
     )
     rollouts: list[Rollout] = []
-    async with EndpointPool() as pool:
-        agent = build_agent(model, pool=pool)
-        if variant != "production":
-            endpoint = pool.get(model)
-            if "aiohttp" in variant:  # the SDK's aiohttp transport instead of httpx's pool
-                await endpoint.client.close()
-                endpoint.client = openai.AsyncOpenAI(
-                    base_url=base_url,
-                    api_key=os.environ[KEY_ENV],
-                    max_retries=0,
-                    http_client=openai.DefaultAioHttpClient(),
-                )
-            if "raw-post" in variant:
-                endpoint.client = _RawPost(endpoint.client)  # type: ignore[assignment]
-        await roll_out(
-            agent,
-            benchmark,
-            tasks,
-            {},
-            FixedK(epochs),
-            seed=0,
-            concurrency=concurrency,
-            sink=rollouts.extend,
-            error_retries=0,
+    sink: Callable[[list[Rollout]], object] = rollouts.extend
+    if store is not None:  # as run_shard does: each batch of finished rollouts is written
+        store.create_run(
+            f"{NAMESPACE}/{run_name}",
+            frontier=FRONTIER,
+            kind="profile",
+            model=model,
+            task_set=TaskSetRef(),
+            k=epochs,
         )
+
+        def sink(batch: list[Rollout]) -> None:
+            store.ingest_rollouts(f"{NAMESPACE}/{run_name}", batch)
+            rollouts.extend(batch)
+
+    async with EndpointPool() as pool:
+        if variant.startswith("sdk-"):  # the first round's transport (sdk_endpoint.py)
+            endpoint = SdkEndpoint(
+                base_url,
+                os.environ[KEY_ENV],
+                client=variant.removeprefix("sdk-"),
+                concurrency=concurrency,
+                policy=pool.policy,
+            )
+            agent: Any = OpenAIAgent(model, endpoint)
+        else:
+            agent = build_agent(model, pool=pool)
+        try:
+            await roll_out(
+                agent,
+                benchmark,
+                tasks,
+                {},
+                FixedK(epochs),
+                seed=0,
+                concurrency=concurrency,
+                sink=sink,
+                error_retries=0,
+            )
+        finally:
+            if variant.startswith("sdk-"):
+                await endpoint.aclose()
     return rollouts
 
 
@@ -143,24 +154,50 @@ def main() -> None:
         "--variant",
         choices=VARIANTS,
         default="production",
-        help="experiments for proposed endpoint fixes, not what ships: raw-post (see "
-        "_RawPost), aiohttp (openai.DefaultAioHttpClient as the client's transport), both",
+        help="production (what ships), stored (also writes the rollouts to a SQLite store), "
+        "sdk-httpx (the first round's OpenAI SDK transport), sdk-aiohttp (the SDK on aiohttp)",
     )
     args = parser.parse_args()
     os.environ.setdefault(KEY_ENV, "bench-key")
 
     benchmark, tasks = load()
-    asyncio.run(
-        run(benchmark, tasks, args.base_url, args.concurrency, args.warmup_epochs, args.variant)
-    )
+    with tempfile.TemporaryDirectory(prefix="frontier-bench-") as directory:
+        store = None
+        if args.variant == "stored":
+            store = open_store(directory)
+        asyncio.run(
+            run(
+                benchmark,
+                tasks,
+                args.base_url,
+                args.concurrency,
+                args.warmup_epochs,
+                args.variant,
+                store,
+                "warm-up",
+            )
+        )
 
-    calls_before, unauthorized_before = server_stats(args.base_url)
-    cpu0, wall0 = cpu_seconds(), time.perf_counter()
-    rollouts = asyncio.run(
-        run(benchmark, tasks, args.base_url, args.concurrency, args.epochs, args.variant)
-    )
-    wall, cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
-    calls_after, unauthorized_after = server_stats(args.base_url)
+        calls_before, unauthorized_before = server_stats(args.base_url)
+        cpu0, wall0 = cpu_seconds(), time.perf_counter()
+        rollouts = asyncio.run(
+            run(
+                benchmark,
+                tasks,
+                args.base_url,
+                args.concurrency,
+                args.epochs,
+                args.variant,
+                store,
+                "measured",
+            )
+        )
+        wall, cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
+        calls_after, unauthorized_after = server_stats(args.base_url)
+        stored = None
+        if store is not None:
+            stored = store.count_rollouts(f"{NAMESPACE}/measured")
+            store.engine.dispose()
 
     errors = [r for r in rollouts if not r.ok]
     rewards = [r.reward for r in rollouts if r.ok and r.reward is not None]
@@ -176,6 +213,9 @@ def main() -> None:
         "calls": calls_after - calls_before,
         "unauthorized": unauthorized_after - unauthorized_before,
     }
+    if stored is not None and stored != len(rollouts):
+        result["errors"] += len(rollouts) - stored
+        result["first_error"] = f"the store holds {stored} of {len(rollouts)} rollouts"
     print(json.dumps(result), flush=True)
 
 

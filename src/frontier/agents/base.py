@@ -115,7 +115,8 @@ def build_agent(model: ModelRef, *, pool: EndpointPool | None = None) -> Agent:
     """The agent for `model`: heuristic, or an OpenAI solver whose endpoint comes from `pool`.
 
     Pass one `pool` per run (per event loop) so models on the same endpoint
-    share its adaptive limit, and read `pool.history()` at the end.
+    share its adaptive limit, read `pool.history()` at the end, and close it
+    (`async with EndpointPool()`): it holds the endpoints' HTTP sessions.
     """
     if model.provider == "heuristic":
         return HeuristicAgent(model)

@@ -122,6 +122,8 @@ async def run_loop(
     except BudgetExceededError as exc:
         result.stopped_because = f"stopped before the next wave: {exc}"
         record_stop(ctx, exc)
+    finally:
+        await pool.aclose()  # its HTTP sessions belong to this event loop
     result.bands_after = solver_view(ctx).summary
     return result
 

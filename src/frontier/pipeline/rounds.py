@@ -191,7 +191,18 @@ async def run_round(
     pool: EndpointPool | None = None,
 ) -> RoundResult:
     """Drive round `number` to its end in this process, from whatever step it is at."""
+    own_pool = pool is None
     pool = pool if pool is not None else EndpointPool()
+    try:
+        return await _drive_round(ctx, number, progress, pool)
+    finally:
+        if own_pool:  # its HTTP sessions belong to this event loop
+            await pool.aclose()
+
+
+async def _drive_round(
+    ctx: Context, number: int, progress: ProgressFactory, pool: EndpointPool
+) -> RoundResult:
     admission: Admission | None = None
     verification: VerificationSummary | None = None
     while (step := next_step(require_round(ctx, number).phase)) is not RoundStep.DONE:
