@@ -185,6 +185,27 @@ class RolloutRow(Base):
     recorded_at: Mapped[datetime]
 
 
+class RolloutSumRow(Base):
+    """A task's rollouts in one run, summed: what banding reads instead of the rollouts.
+
+    Kept current by `ingest_rollouts` in the transaction that writes the rollouts, by
+    recomputing the touched tasks' sums from their stored rows (never by adding deltas),
+    so a replayed or overwritten attempt counts once and the sums equal a full scan.
+    """
+
+    __tablename__ = "rollout_sums"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    n_ok: Mapped[int] = mapped_column(Integer)
+    """Rollouts scored (status ok with a reward): the mean's denominator."""
+    n_error: Mapped[int] = mapped_column(Integer)
+    """The rest: errored attempts (and ok rows without a reward)."""
+    successes: Mapped[int] = mapped_column(Integer)
+    reward_sum: Mapped[float]
+    """Sum of the scored rollouts' rewards (0 when there are none)."""
+
+
 class AttemptFailureRow(Base):
     """An attempt that ended in a harness error, kept when a later wave replays the attempt.
 

@@ -4,17 +4,26 @@ counts, events. Band edges are applied in SQL with the same rule as the domain's
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Select, and_, case, func, select
 
-from frontier.domain.bands import EDGE_TOLERANCE, Band
+from frontier.domain.bands import EDGE_TOLERANCE, Band, BandSummary
 from frontier.domain.runs import RunTotals
 from frontier.domain.specs import BandSpec
+from frontier.store.core import id_chunks
 from frontier.store.records import CandidateCounts, EventRecord
-from frontier.store.tables import attempt_failures, candidates, events, frontiers, rollouts, runs
+from frontier.store.tables import (
+    attempt_failures,
+    candidates,
+    events,
+    frontiers,
+    rollout_sums,
+    rollouts,
+    runs,
+)
 
 MEAN_DECIMALS = 12
 """Means are returned rounded to this many decimals, so seven rewards of exactly 0.70
@@ -33,14 +42,26 @@ def ok_condition() -> Any:
     return and_(rollouts.c.status == "ok", rollouts.c.reward.is_not(None))
 
 
-def means_subquery(run_id: int, task_ids: Sequence[str] | None = None) -> Any:
-    """Per task of a run (or of these tasks): the mean reward over ok rollouts (none: absent)."""
-    query = select(rollouts.c.task_id, func.avg(rollouts.c.reward).label("mean")).where(
-        rollouts.c.run_id == run_id, ok_condition()
+def task_sums_select(run_id: int, task_ids: Sequence[str]) -> Select[Any]:
+    """The sums `rollout_sums` keeps for these tasks of a run, computed from their rollouts.
+
+    A mean is over the scored rollouts only (status ok with a reward); migration 0010
+    backfilled the table with this same aggregate.
+    """
+    ok = ok_condition()
+    n_ok = func.sum(case((ok, 1), else_=0))
+    return (
+        select(
+            rollouts.c.run_id,
+            rollouts.c.task_id,
+            n_ok.label("n_ok"),
+            (func.count() - n_ok).label("n_error"),
+            func.sum(case((and_(ok, rollouts.c.success.is_(True)), 1), else_=0)).label("successes"),
+            func.coalesce(func.sum(case((ok, rollouts.c.reward))), 0.0).label("reward_sum"),
+        )
+        .where(rollouts.c.run_id == run_id, rollouts.c.task_id.in_(task_ids))
+        .group_by(rollouts.c.run_id, rollouts.c.task_id)
     )
-    if task_ids is not None:
-        query = query.where(rollouts.c.task_id.in_(task_ids))
-    return query.group_by(rollouts.c.task_id).subquery()
 
 
 def band_case(bands: BandSpec) -> Any:
@@ -55,6 +76,49 @@ def band_case(bands: BandSpec) -> Any:
         )
 
     return band
+
+
+def task_band_select(run_id: int, bands: BandSpec, task_ids: Sequence[str] | None = None) -> Any:
+    """(task_id, band) of each task of a run (or of these tasks) with a scored rollout.
+
+    Reads one row of `rollout_sums` per task, never the rollouts; tasks whose every
+    rollout errored are in no band. The one place a stored task gets its band.
+    """
+    mean = rollout_sums.c.reward_sum / rollout_sums.c.n_ok
+    query = select(rollout_sums.c.task_id, band_case(bands)(mean).label("band")).where(
+        rollout_sums.c.run_id == run_id, rollout_sums.c.n_ok > 0
+    )
+    if task_ids is not None:
+        query = query.where(rollout_sums.c.task_id.in_(task_ids))
+    return query
+
+
+def band_counts(
+    conn: Connection, run_id: int, bands: BandSpec, task_ids: Iterable[str] | None = None
+) -> BandSummary:
+    """How many of a run's tasks (or of `task_ids` among them) fall in each band."""
+    counts: dict[str, int] = {}
+    for chunk in id_chunks(task_ids):
+        per_task = task_band_select(run_id, bands, chunk).subquery()
+        query = select(per_task.c.band, func.count().label("n")).group_by(per_task.c.band)
+        for row in conn.execute(query):
+            counts[row.band] = counts.get(row.band, 0) + int(row.n)
+    return BandSummary(
+        saturated=counts.get(Band.SATURATED.value, 0),
+        hillclimbable=counts.get(Band.HILLCLIMBABLE.value, 0),
+        unreachable=counts.get(Band.UNREACHABLE.value, 0),
+    )
+
+
+def task_bands(
+    conn: Connection, run_id: int, bands: BandSpec, task_ids: Iterable[str] | None = None
+) -> dict[str, Band]:
+    """Each task's band (same rule as band_counts), ordered by task id."""
+    found: dict[str, Band] = {}
+    for chunk in id_chunks(task_ids):
+        rows = conn.execute(task_band_select(run_id, bands, chunk))
+        found.update((row.task_id, Band(row.band)) for row in rows)
+    return dict(sorted(found.items()))
 
 
 def run_query() -> Select[Any]:

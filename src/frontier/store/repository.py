@@ -21,7 +21,6 @@ from frontier.store.calibrations import CalibrationStore
 from frontier.store.candidates import CandidateStore
 from frontier.store.core import (
     DEFAULT_NAMESPACE,
-    PG_AGGREGATION_WORK_MEM,
     TERMINAL_PHASES,
     parse_frontier_key,
 )
@@ -37,7 +36,6 @@ from frontier.store.tasks import TaskStore
 
 __all__ = [
     "DEFAULT_NAMESPACE",
-    "PG_AGGREGATION_WORK_MEM",
     "TERMINAL_PHASES",
     "Store",
     "parse_frontier_key",

@@ -16,13 +16,13 @@ from frontier.domain.runs import RunTotals
 from frontier.domain.specs import BandSpec
 from frontier.domain.tasks import Rollout
 from frontier.store import convert, queries
-from frontier.store.core import StoreCore, id_chunks, rows_in
-from frontier.store.engine import compact_json
+from frontier.store.core import StoreCore, chunks, rows_in
 from frontier.store.errors import NotFoundError
 from frontier.store.models import utcnow
 from frontier.store.records import TaskMean
 from frontier.store.retry import retry_transient
 from frontier.store.tables import attempt_failures as _attempt_failures
+from frontier.store.tables import rollout_sums as _rollout_sums
 from frontier.store.tables import rollouts as _rollouts
 from frontier.store.tables import runs as _runs
 
@@ -56,8 +56,7 @@ class RolloutStore(StoreCore):
         now = utcnow()
         with self._write() as conn:
             run_id, model = self._run_id(conn, run)
-            rows = [convert.rollout_row(run_id, model, r, now) for r in rollouts]
-            convert.check_text(_rollouts, rows)
+            values = [convert.rollout_values(run_id, model, r, now) for r in rollouts]
             # an errored attempt stays on record when a later wave overwrites its row
             failures = [convert.failure_row(run_id, r, now) for r in failed]
             if failures:
@@ -67,20 +66,23 @@ class RolloutStore(StoreCore):
                     ),
                     failures,
                 )
-            if self.dialect == "postgresql" and len(rows) >= _COPY_AT_LEAST:
-                _copy_upsert(conn, rows)
-                return len(rows)
+            task_ids = sorted({r.task_id for r in rollouts})
+            if self.dialect == "postgresql":
+                stored = _lock_sums(conn, run_id, task_ids)
+                if len(values) >= _COPY_AT_LEAST:
+                    _copy_rollouts(conn, values, upsert=stored > 0)
+                    _refresh_sums(conn, self._insert(_rollout_sums), run_id, task_ids)
+                    return len(values)
             stmt = self._insert(_rollouts)
             stmt = stmt.on_conflict_do_update(
-                index_elements=["run_id", "task_id", "attempt"],
+                index_elements=list(_KEY),
                 set_={
-                    c.name: stmt.excluded[c.name]
-                    for c in _rollouts.columns
-                    if c.name not in ("run_id", "task_id", "attempt")
+                    c.name: stmt.excluded[c.name] for c in _rollouts.columns if c.name not in _KEY
                 },
             )
-            conn.execute(stmt, rows)
-        return len(rows)
+            conn.execute(stmt, [dict(zip(convert.ROLLOUT_COLUMNS, v, strict=True)) for v in values])
+            _refresh_sums(conn, self._insert(_rollout_sums), run_id, task_ids)
+        return len(values)
 
     @retry_transient
     def rollouts_for(
@@ -213,39 +215,21 @@ class RolloutStore(StoreCore):
         """How many of the run's tasks (or of `task_ids` among them) fall in each band, in SQL.
 
         A task's mean is over its ok rollouts only; tasks whose every rollout errored
-        are in no band. Edges as in DESIGN.md, within the domain's EDGE_TOLERANCE.
+        are in no band. Edges as in DESIGN.md, within the domain's EDGE_TOLERANCE. Reads
+        the per-task sums ingest keeps (one row per task), not the rollouts.
         """
-        band = queries.band_case(bands)
-        counts: dict[str, int] = {}
         with self._read() as conn:
             run_id, _ = self._run_id(conn, run)
-            self._room_to_aggregate(conn)
-            for chunk in id_chunks(task_ids):
-                means = queries.means_subquery(run_id, chunk)
-                label = band(means.c.mean).label("band")
-                for row in conn.execute(select(label, func.count().label("n")).group_by(label)):
-                    counts[row.band] = counts.get(row.band, 0) + int(row.n)
-        return BandSummary(
-            saturated=counts.get(Band.SATURATED.value, 0),
-            hillclimbable=counts.get(Band.HILLCLIMBABLE.value, 0),
-            unreachable=counts.get(Band.UNREACHABLE.value, 0),
-        )
+            return queries.band_counts(conn, run_id, bands, task_ids)
 
     @retry_transient
     def task_bands(
         self, run: str, bands: BandSpec, *, task_ids: Iterable[str] | None = None
     ) -> dict[str, Band]:
-        """Each task's band (computed in SQL, same rule as band_counts), ordered by task id."""
-        band = queries.band_case(bands)
-        found: dict[str, Band] = {}
+        """Each task's band (from the per-task sums, same rule as band_counts), by task id."""
         with self._read() as conn:
             run_id, _ = self._run_id(conn, run)
-            self._room_to_aggregate(conn)
-            for chunk in id_chunks(task_ids):
-                means = queries.means_subquery(run_id, chunk)
-                rows = conn.execute(select(means.c.task_id, band(means.c.mean).label("band")))
-                found.update((row.task_id, Band(row.band)) for row in rows)
-        return dict(sorted(found.items()))
+            return queries.task_bands(conn, run_id, bands, task_ids)
 
     def _run_id(self, conn: Connection, name: str) -> tuple[int, str]:
         row = conn.execute(
@@ -256,14 +240,87 @@ class RolloutStore(StoreCore):
         return int(row.id), str(row.model_name)
 
 
-_ROLLOUT_COLUMNS = [c.name for c in _rollouts.columns]
 _KEY = ("run_id", "task_id", "attempt")
+_SUMS = ("n_ok", "n_error", "successes", "reward_sum")
+_UNIQUE_VIOLATION = "23505"
 
 
-def _copy_upsert(conn: Connection, rows: list[dict[str, Any]]) -> None:
+def _lock_sums(conn: Connection, run_id: int, task_ids: list[str]) -> int:
+    """Lock the tasks' sums rows (PostgreSQL), creating missing ones; how many tasks have rollouts.
+
+    Every writer of a task's rollouts holds its sums row until it commits, so the sums
+    a writer recomputes after its own write see every other writer's rows: two shards
+    writing attempts of one task at once cannot each count only their own. Rows are
+    created and locked in task order, so two writers cannot deadlock on them.
+    """
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cur:
+        cur.execute(
+            "INSERT INTO rollout_sums (run_id, task_id, n_ok, n_error, successes, reward_sum) "
+            "SELECT %s, t, 0, 0, 0, 0 FROM unnest(%s::text[]) AS t ORDER BY t "
+            "ON CONFLICT DO NOTHING",
+            (run_id, task_ids),
+        )
+        cur.execute(
+            "SELECT count(*) FILTER (WHERE n_ok + n_error > 0) FROM ("
+            "SELECT n_ok, n_error FROM rollout_sums WHERE run_id = %s AND task_id = ANY(%s) "
+            "ORDER BY task_id FOR UPDATE) AS locked",
+            (run_id, task_ids),
+        )
+        row = cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+def _refresh_sums(conn: Connection, insert: Any, run_id: int, task_ids: list[str]) -> None:
+    """Recompute the tasks' sums from their stored rollouts (idempotent: never a delta)."""
+    for chunk in chunks(task_ids):
+        stmt = insert.from_select(
+            ["run_id", "task_id", *_SUMS], queries.task_sums_select(run_id, chunk)
+        )
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["run_id", "task_id"],
+                set_={c: getattr(stmt.excluded, c) for c in _SUMS},
+            )
+        )
+
+
+def _copy_rollouts(conn: Connection, values: list[tuple[Any, ...]], *, upsert: bool) -> None:
+    """Write the rows with COPY: straight into `rollouts` when none of their tasks has a
+    stored rollout (a first wave), else through a staging table and one upsert.
+
+    A straight COPY that meets a stored row anyway (sums out of step) is undone to a
+    savepoint and redone as an upsert.
+    """
+    if not upsert:
+        savepoint = conn.begin_nested()
+        try:
+            _copy(conn, "rollouts", values)
+        except Exception as exc:
+            if getattr(exc, "sqlstate", None) != _UNIQUE_VIOLATION:
+                raise
+            savepoint.rollback()
+        else:
+            savepoint.commit()
+            return
+    _copy_upsert(conn, values)
+
+
+_COLUMNS = ", ".join(convert.ROLLOUT_COLUMNS)
+
+
+def _copy(conn: Connection, table: str, values: list[tuple[Any, ...]]) -> None:
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cur, cur.copy(f"COPY {table} ({_COLUMNS}) FROM STDIN") as copy:
+        for row in values:
+            copy.write_row(row)
+
+
+def _copy_upsert(conn: Connection, values: list[tuple[Any, ...]]) -> None:
     """COPY the rows into a session-local staging table, then upsert them in one statement."""
-    columns = ", ".join(_ROLLOUT_COLUMNS)
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _ROLLOUT_COLUMNS if c not in _KEY)
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in convert.ROLLOUT_COLUMNS if c not in _KEY)
     raw = conn.connection.driver_connection
     assert raw is not None
     with raw.cursor() as cur:
@@ -271,19 +328,10 @@ def _copy_upsert(conn: Connection, rows: list[dict[str, Any]]) -> None:
             "CREATE TEMP TABLE IF NOT EXISTS rollouts_staging "
             "(LIKE rollouts INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
         )
-        with cur.copy(f"COPY rollouts_staging ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([_copy_value(row[c]) for c in _ROLLOUT_COLUMNS])
+    _copy(conn, "rollouts_staging", values)
+    with raw.cursor() as cur:
         cur.execute(
-            f"INSERT INTO rollouts ({columns}) SELECT {columns} FROM rollouts_staging "
+            f"INSERT INTO rollouts ({_COLUMNS}) SELECT {_COLUMNS} FROM rollouts_staging "
             f"ON CONFLICT (run_id, task_id, attempt) DO UPDATE SET {updates}"
         )
         cur.execute("TRUNCATE rollouts_staging")
-
-
-def _copy_value(value: Any) -> Any:
-    if isinstance(value, str):  # RawJSON is already JSON text
-        return str(value)
-    if isinstance(value, dict | list):
-        return compact_json(value)
-    return value
