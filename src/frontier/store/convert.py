@@ -56,12 +56,6 @@ STRING_COLUMNS = {
     t.name: string_columns(t)
     for t in (frontiers, tasks, runs, rollouts, candidates, rounds, events, shards, teacher_usage)
 }
-_ROLLOUT_TEXT = [
-    (index, column, limit)
-    for index, column in enumerate(c.name for c in rollouts.columns)
-    for name, limit in STRING_COLUMNS["rollouts"]
-    if name == column
-]
 
 
 def check_text(table: Table, rows: Iterable[Mapping[str, Any]]) -> None:
@@ -238,10 +232,12 @@ ROLLOUT_COLUMNS: tuple[str, ...] = tuple(c.name for c in rollouts.columns)
 def rollout_values(run_id: int, model: str, r: Rollout, now: datetime) -> tuple[Any, ...]:
     """A rollout's row as values in ROLLOUT_COLUMNS order (what COPY writes), scrubbed.
 
-    The error is redacted like any free text and the trace is serialized once, with
-    key-shaped tokens redacted (`redacted_trace`). Lengths and NULs are checked.
+    The error is redacted like any free text (NULs escaped) and the trace is serialized
+    once, with key-shaped tokens redacted (`redacted_trace`). Check the batch's model
+    and task ids with `check_rollouts` first: they are the only values that can be too
+    long (the status is one of two words, the error is unbounded text).
     """
-    values = (
+    return (
         run_id,
         r.task_id,
         r.attempt,
@@ -257,12 +253,15 @@ def rollout_values(run_id: int, model: str, r: Rollout, now: datetime) -> tuple[
         redacted_trace(r.trace),
         now,
     )
-    for index, column, limit in _ROLLOUT_TEXT:
-        _check_value("rollouts", column, limit, values[index])
-    return values
+
+
+def check_rollouts(model: str, task_ids: Iterable[str]) -> None:
+    """`check_text` of what `rollout_values` writes that a column could refuse, once per batch."""
+    check_text(rollouts, [{"model": model}, *({"task_id": t} for t in task_ids)])
 
 
 def rollout_row(run_id: int, model: str, r: Rollout, now: datetime) -> dict[str, Any]:
+    """`rollout_values` by column name (check the batch with `check_rollouts` first)."""
     return dict(zip(ROLLOUT_COLUMNS, rollout_values(run_id, model, r, now), strict=True))
 
 

@@ -4,7 +4,7 @@ run and aggregated in SQL into means and bands, kept apart from the runs they be
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -56,7 +56,6 @@ class RolloutStore(StoreCore):
         now = utcnow()
         with self._write() as conn:
             run_id, model = self._run_id(conn, run)
-            values = [convert.rollout_values(run_id, model, r, now) for r in rollouts]
             # an errored attempt stays on record when a later wave overwrites its row
             failures = [convert.failure_row(run_id, r, now) for r in failed]
             if failures:
@@ -67,22 +66,33 @@ class RolloutStore(StoreCore):
                     failures,
                 )
             task_ids = sorted({r.task_id for r in rollouts})
-            if self.dialect == "postgresql":
-                stored = _lock_sums(conn, run_id, task_ids)
-                if len(values) >= _COPY_AT_LEAST:
-                    _copy_rollouts(conn, values, upsert=stored > 0)
-                    _refresh_sums(conn, self._insert(_rollout_sums), run_id, task_ids)
-                    return len(values)
-            stmt = self._insert(_rollouts)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=list(_KEY),
-                set_={
-                    c.name: stmt.excluded[c.name] for c in _rollouts.columns if c.name not in _KEY
-                },
-            )
-            conn.execute(stmt, [dict(zip(convert.ROLLOUT_COLUMNS, v, strict=True)) for v in values])
-            _refresh_sums(conn, self._insert(_rollout_sums), run_id, task_ids)
-        return len(values)
+            convert.check_rollouts(model, task_ids)
+            if self.dialect != "postgresql":  # one writer at a time: no locks needed
+                conn.execute(
+                    _upsert_rollouts(self._insert(_rollouts)),
+                    [convert.rollout_row(run_id, model, r, now) for r in rollouts],
+                )
+                _refresh_sums(conn, self._insert(_rollout_sums), run_id, task_ids, array=False)
+                return len(rollouts)
+            # Tasks never stored get their sums from this batch outright; the others are
+            # locked, written, and recomputed from their stored rows.
+            stored = _claim_sums(conn, run_id, rollouts)
+            if len(rollouts) >= _COPY_AT_LEAST:
+                # converted (and redacted) row by row as COPY streams them, so the server
+                # writes the first rows while Python converts the next
+                def rows() -> Iterator[tuple[Any, ...]]:
+                    return (convert.rollout_values(run_id, model, r, now) for r in rollouts)
+
+                if not _copy_rollouts(conn, rows, upsert=bool(stored)):
+                    stored = task_ids  # the sums were out of step: recompute them all
+            else:
+                conn.execute(
+                    _upsert_rollouts(self._insert(_rollouts)),
+                    [convert.rollout_row(run_id, model, r, now) for r in rollouts],
+                )
+            if stored:
+                _refresh_sums(conn, self._insert(_rollout_sums), run_id, stored, array=True)
+        return len(rollouts)
 
     @retry_transient
     def rollouts_for(
@@ -245,39 +255,74 @@ _SUMS = ("n_ok", "n_error", "successes", "reward_sum")
 _UNIQUE_VIOLATION = "23505"
 
 
-def _lock_sums(conn: Connection, run_id: int, task_ids: list[str]) -> int:
-    """Lock the tasks' sums rows (PostgreSQL), creating missing ones; how many tasks have rollouts.
+def _upsert_rollouts(insert: Any) -> Any:
+    return insert.on_conflict_do_update(
+        index_elements=list(_KEY),
+        set_={c.name: insert.excluded[c.name] for c in _rollouts.columns if c.name not in _KEY},
+    )
 
-    Every writer of a task's rollouts holds its sums row until it commits, so the sums
-    a writer recomputes after its own write see every other writer's rows: two shards
-    writing attempts of one task at once cannot each count only their own. Rows are
-    created and locked in task order, so two writers cannot deadlock on them.
+
+def batch_sums(rollouts: Iterable[Rollout]) -> dict[str, tuple[int, int, int, float]]:
+    """Per task: (n_ok, n_error, successes, reward_sum) of these rollouts, by the rule of
+    `queries.task_sums_select` (scored: status ok with a reward)."""
+    sums: dict[str, list[Any]] = {}
+    for r in rollouts:
+        task = sums.get(r.task_id)
+        if task is None:
+            task = sums[r.task_id] = [0, 0, 0, 0.0]
+        if r.ok and r.reward is not None:
+            task[0] += 1
+            task[2] += r.success is True
+            task[3] += r.reward
+        else:
+            task[1] += 1
+    return {
+        t: (n_ok, n_error, successes, total)
+        for t, (n_ok, n_error, successes, total) in sums.items()
+    }
+
+
+def _claim_sums(conn: Connection, run_id: int, rollouts: list[Rollout]) -> list[str]:
+    """On PostgreSQL: insert the sums of the batch's tasks that have none yet, lock the
+    others' rows; return those others (sorted), whose sums must be recomputed.
+
+    A task without a sums row has no stored rollout, so this batch's sums are its sums;
+    the row inserted stays locked (uncommitted) until the batch commits. Every writer of
+    a task's rollouts holds its sums row until it commits, so the sums a writer
+    recomputes after its own write see every other writer's rows: two shards writing
+    attempts of one task at once cannot each count only their own. Rows are inserted
+    and locked in task order, so two writers cannot deadlock on them.
     """
+    sums = batch_sums(rollouts)
+    ids = sorted(sums)
+    columns = list(zip(*(sums[t] for t in ids), strict=True))
     raw = conn.connection.driver_connection
     assert raw is not None
     with raw.cursor() as cur:
         cur.execute(
             "INSERT INTO rollout_sums (run_id, task_id, n_ok, n_error, successes, reward_sum) "
-            "SELECT %s, t, 0, 0, 0, 0 FROM unnest(%s::text[]) AS t ORDER BY t "
-            "ON CONFLICT DO NOTHING",
-            (run_id, task_ids),
+            "SELECT %s, t.* FROM unnest(%s::text[], %s::int[], %s::int[], %s::int[], "
+            "%s::float8[]) AS t ORDER BY 1, 2 ON CONFLICT DO NOTHING RETURNING task_id",
+            (run_id, ids, *(list(c) for c in columns)),
         )
-        cur.execute(
-            "SELECT count(*) FILTER (WHERE n_ok + n_error > 0) FROM ("
-            "SELECT n_ok, n_error FROM rollout_sums WHERE run_id = %s AND task_id = ANY(%s) "
-            "ORDER BY task_id FOR UPDATE) AS locked",
-            (run_id, task_ids),
-        )
-        row = cur.fetchone()
-    return int(row[0]) if row else 0
+        claimed = {row[0] for row in cur.fetchall()}
+        stored = [t for t in ids if t not in claimed]
+        if stored:
+            cur.execute(
+                "SELECT 1 FROM rollout_sums WHERE run_id = %s AND task_id = ANY(%s) "
+                "ORDER BY task_id FOR UPDATE",
+                (run_id, stored),
+            )
+    return stored
 
 
-def _refresh_sums(conn: Connection, insert: Any, run_id: int, task_ids: list[str]) -> None:
+def _refresh_sums(
+    conn: Connection, insert: Any, run_id: int, task_ids: list[str], *, array: bool
+) -> None:
     """Recompute the tasks' sums from their stored rollouts (idempotent: never a delta)."""
-    for chunk in chunks(task_ids):
-        stmt = insert.from_select(
-            ["run_id", "task_id", *_SUMS], queries.task_sums_select(run_id, chunk)
-        )
+    for chunk in [task_ids] if array else chunks(task_ids):
+        select = queries.task_sums_select(run_id, chunk, array=array)
+        stmt = insert.from_select(["run_id", "task_id", *_SUMS], select)
         conn.execute(
             stmt.on_conflict_do_update(
                 index_elements=["run_id", "task_id"],
@@ -286,31 +331,36 @@ def _refresh_sums(conn: Connection, insert: Any, run_id: int, task_ids: list[str
         )
 
 
-def _copy_rollouts(conn: Connection, values: list[tuple[Any, ...]], *, upsert: bool) -> None:
+def _copy_rollouts(
+    conn: Connection, rows: Callable[[], Iterable[tuple[Any, ...]]], *, upsert: bool
+) -> bool:
     """Write the rows with COPY: straight into `rollouts` when none of their tasks has a
     stored rollout (a first wave), else through a staging table and one upsert.
 
-    A straight COPY that meets a stored row anyway (sums out of step) is undone to a
-    savepoint and redone as an upsert.
+    A straight COPY that meets a stored row anyway (the sums out of step with the
+    rollouts) is undone to a savepoint and redone as an upsert: then returns False.
     """
     if not upsert:
         savepoint = conn.begin_nested()
         try:
-            _copy(conn, "rollouts", values)
+            _copy(conn, "rollouts", rows())
         except Exception as exc:
             if getattr(exc, "sqlstate", None) != _UNIQUE_VIOLATION:
                 raise
             savepoint.rollback()
         else:
             savepoint.commit()
-            return
-    _copy_upsert(conn, values)
+            return True
+        _copy_upsert(conn, rows())
+        return False
+    _copy_upsert(conn, rows())
+    return True
 
 
 _COLUMNS = ", ".join(convert.ROLLOUT_COLUMNS)
 
 
-def _copy(conn: Connection, table: str, values: list[tuple[Any, ...]]) -> None:
+def _copy(conn: Connection, table: str, values: Iterable[tuple[Any, ...]]) -> None:
     raw = conn.connection.driver_connection
     assert raw is not None
     with raw.cursor() as cur, cur.copy(f"COPY {table} ({_COLUMNS}) FROM STDIN") as copy:
@@ -318,7 +368,7 @@ def _copy(conn: Connection, table: str, values: list[tuple[Any, ...]]) -> None:
             copy.write_row(row)
 
 
-def _copy_upsert(conn: Connection, values: list[tuple[Any, ...]]) -> None:
+def _copy_upsert(conn: Connection, values: Iterable[tuple[Any, ...]]) -> None:
     """COPY the rows into a session-local staging table, then upsert them in one statement."""
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in convert.ROLLOUT_COLUMNS if c not in _KEY)
     raw = conn.connection.driver_connection
