@@ -194,6 +194,10 @@ class RolloutSumRow(Base):
     """
 
     __tablename__ = "rollout_sums"
+    __table_args__ = (
+        # Covers band_counts (WHERE run_id = ? AND n_ok > 0, reward_sum / n_ok): index-only.
+        Index("ix_rollout_sums_band", "run_id", "n_ok", "reward_sum"),
+    )
 
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
     task_id: Mapped[str] = mapped_column(String(64), primary_key=True)

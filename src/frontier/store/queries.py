@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, case, func, select
+from sqlalchemy import ARRAY, Connection, Select, String, and_, any_, bindparam, case, func, select
 
 from frontier.domain.bands import EDGE_TOLERANCE, Band, BandSummary
 from frontier.domain.runs import RunTotals
@@ -42,12 +42,18 @@ def ok_condition() -> Any:
     return and_(rollouts.c.status == "ok", rollouts.c.reward.is_not(None))
 
 
-def task_sums_select(run_id: int, task_ids: Sequence[str]) -> Select[Any]:
+def task_sums_select(run_id: int, task_ids: Sequence[str], *, array: bool = False) -> Select[Any]:
     """The sums `rollout_sums` keeps for these tasks of a run, computed from their rollouts.
 
     A mean is over the scored rollouts only (status ok with a reward); migration 0010
-    backfilled the table with this same aggregate.
+    backfilled the table with this same aggregate. With `array` (PostgreSQL) the ids
+    are one array parameter instead of an IN list of thousands.
     """
+    among = (
+        rollouts.c.task_id == any_(bindparam("task_ids", list(task_ids), type_=ARRAY(String())))
+        if array
+        else rollouts.c.task_id.in_(task_ids)
+    )
     ok = ok_condition()
     n_ok = func.sum(case((ok, 1), else_=0))
     return (
@@ -59,54 +65,75 @@ def task_sums_select(run_id: int, task_ids: Sequence[str]) -> Select[Any]:
             func.sum(case((and_(ok, rollouts.c.success.is_(True)), 1), else_=0)).label("successes"),
             func.coalesce(func.sum(case((ok, rollouts.c.reward))), 0.0).label("reward_sum"),
         )
-        .where(rollouts.c.run_id == run_id, rollouts.c.task_id.in_(task_ids))
+        .where(rollouts.c.run_id == run_id, among)
         .group_by(rollouts.c.run_id, rollouts.c.task_id)
     )
 
 
-def band_case(bands: BandSpec) -> Any:
+def band_conditions(bands: BandSpec) -> Any:
+    """mean -> (unreachable, saturated): the SQL conditions of the domain's `band_of`
+    (hillclimbable is neither), edges within EDGE_TOLERANCE."""
     low = bands.unreachable_at_most + EDGE_TOLERANCE
     high = bands.saturated_above + EDGE_TOLERANCE
 
+    def conditions(mean: Any) -> tuple[Any, Any]:
+        return mean <= low, mean > high
+
+    return conditions
+
+
+def band_case(bands: BandSpec) -> Any:
     def band(mean: Any) -> Any:
+        unreachable, saturated = band_conditions(bands)(mean)
         return case(
-            (mean <= low, Band.UNREACHABLE.value),
-            (mean > high, Band.SATURATED.value),
+            (unreachable, Band.UNREACHABLE.value),
+            (saturated, Band.SATURATED.value),
             else_=Band.HILLCLIMBABLE.value,
         )
 
     return band
 
 
+def _banded(task_ids: Sequence[str] | None) -> list[Any]:
+    """The sums rows of tasks with a scored rollout (of these tasks): the ones in a band."""
+    where = [rollout_sums.c.n_ok > 0]
+    if task_ids is not None:
+        where.append(rollout_sums.c.task_id.in_(task_ids))
+    return where
+
+
+_MEAN = rollout_sums.c.reward_sum / rollout_sums.c.n_ok
+
+
 def task_band_select(run_id: int, bands: BandSpec, task_ids: Sequence[str] | None = None) -> Any:
     """(task_id, band) of each task of a run (or of these tasks) with a scored rollout.
 
     Reads one row of `rollout_sums` per task, never the rollouts; tasks whose every
-    rollout errored are in no band. The one place a stored task gets its band.
+    rollout errored are in no band.
     """
-    mean = rollout_sums.c.reward_sum / rollout_sums.c.n_ok
-    query = select(rollout_sums.c.task_id, band_case(bands)(mean).label("band")).where(
-        rollout_sums.c.run_id == run_id, rollout_sums.c.n_ok > 0
+    return select(rollout_sums.c.task_id, band_case(bands)(_MEAN).label("band")).where(
+        rollout_sums.c.run_id == run_id, *_banded(task_ids)
     )
-    if task_ids is not None:
-        query = query.where(rollout_sums.c.task_id.in_(task_ids))
-    return query
 
 
 def band_counts(
     conn: Connection, run_id: int, bands: BandSpec, task_ids: Iterable[str] | None = None
 ) -> BandSummary:
-    """How many of a run's tasks (or of `task_ids` among them) fall in each band."""
-    counts: dict[str, int] = {}
+    """How many of a run's tasks (or of `task_ids` among them) fall in each band.
+
+    One pass over the run's sums rows counting each band's condition (an index-only
+    scan of ix_rollout_sums_band on PostgreSQL once vacuum has seen the rows).
+    """
+    unreachable, saturated = band_conditions(bands)(_MEAN)
+    counts = [0, 0, 0]
     for chunk in id_chunks(task_ids):
-        per_task = task_band_select(run_id, bands, chunk).subquery()
-        query = select(per_task.c.band, func.count().label("n")).group_by(per_task.c.band)
-        for row in conn.execute(query):
-            counts[row.band] = counts.get(row.band, 0) + int(row.n)
+        query = select(
+            func.count().filter(unreachable), func.count().filter(saturated), func.count()
+        ).where(rollout_sums.c.run_id == run_id, *_banded(chunk))
+        for i, n in enumerate(conn.execute(query).one()):
+            counts[i] += int(n)
     return BandSummary(
-        saturated=counts.get(Band.SATURATED.value, 0),
-        hillclimbable=counts.get(Band.HILLCLIMBABLE.value, 0),
-        unreachable=counts.get(Band.UNREACHABLE.value, 0),
+        unreachable=counts[0], saturated=counts[1], hillclimbable=counts[2] - counts[0] - counts[1]
     )
 
 

@@ -45,7 +45,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("run_id", "task_id", name=op.f("pk_rollout_sums")),
     )
-    assert sums is not None
     # The same sums ingest_rollouts keeps (store.queries.task_sums_select), for every
     # rollout stored before this revision, so an upgraded database bands as before.
     r = _rollouts.c
@@ -64,6 +63,8 @@ def upgrade() -> None:
             ).group_by(r.run_id, r.task_id),
         )
     )
+
+    op.create_index("ix_rollout_sums_band", "rollout_sums", ["run_id", "n_ok", "reward_sum"])
 
 
 def downgrade() -> None:
