@@ -3,8 +3,9 @@
 Callers never see these classes: the repository (`frontier.store.repository`)
 speaks domain types and plain records. The schema is written so the two hot
 paths stay cheap on both backends: rollouts are keyed by (run, task, attempt),
-which makes a retried shard an upsert instead of a duplicate, and a covering
-index (run, status, task, reward) lets band aggregation read only the index.
+which makes a retried shard an upsert instead of a duplicate; banding reads one
+`rollout_sums` row per task (kept by ingest), and a covering index (run, status,
+task, reward) lets per-task means and those sums read only the rollouts' index.
 """
 
 from __future__ import annotations
@@ -163,7 +164,7 @@ class RolloutRow(Base):
 
     __tablename__ = "rollouts"
     __table_args__ = (
-        # Covers band aggregation (WHERE run_id = ? AND status = 'ok' GROUP BY task_id, avg(reward)).
+        # Covers per-task means and sums (WHERE run_id = ? AND status = 'ok' ... GROUP BY task_id).
         Index("ix_rollouts_band", "run_id", "status", "task_id", "reward"),
         CheckConstraint(_in("status", ROLLOUT_STATUSES), name="status"),
         CheckConstraint("attempt >= 0", name="attempt"),

@@ -8,7 +8,20 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Connection, Select, String, and_, any_, bindparam, case, func, select
+from sqlalchemy import (
+    ARRAY,
+    Connection,
+    Double,
+    Select,
+    String,
+    and_,
+    any_,
+    bindparam,
+    case,
+    cast,
+    func,
+    select,
+)
 
 from frontier.domain.bands import EDGE_TOLERANCE, Band, BandSummary
 from frontier.domain.runs import RunTotals
@@ -102,7 +115,8 @@ def _banded(task_ids: Sequence[str] | None) -> list[Any]:
     return where
 
 
-_MEAN = rollout_sums.c.reward_sum / rollout_sums.c.n_ok
+_MEAN = rollout_sums.c.reward_sum / cast(rollout_sums.c.n_ok, Double())
+"""A task's mean reward in float arithmetic (SQLAlchemy would divide by a NUMERIC cast)."""
 
 
 def task_band_select(run_id: int, bands: BandSpec, task_ids: Sequence[str] | None = None) -> Any:
