@@ -12,8 +12,8 @@ measures, in the same run, on the same rollouts (each way into a fresh run, batc
    - Core: `conn.execute(insert(rollouts), rows)` of converted rows (executemany);
    - naive: one ORM insert and commit per rollout (fsync-bound; a strawman, kept for
      the first round's ratio);
-   - floor: a raw `COPY` of the same rows converted beforehand (no conversion, no
-     redaction, no upsert, no sums): what the server takes at best.
+   - floor: a raw binary `COPY` of the same rows converted beforehand (no conversion,
+     no redaction, no upsert, no sums): what the server takes at best.
 2. band aggregation over a run of --aggregate rollouts (250,000 tasks x 4), best of 5:
    `Store.band_counts` (one sums row per task) against the full scan it replaced
    (per-task avg over every rollout, work_mem 64 MB, as the first round tuned it) and
@@ -41,6 +41,7 @@ from frontier.domain.specs import BandSpec, ModelRef, TaskSetRef
 from frontier.domain.tasks import Rollout, Task
 from frontier.store import Store, convert, queries
 from frontier.store.models import RolloutRow
+from frontier.store.rollouts import COPY_TYPES
 from frontier.store.tables import rollout_sums, rollouts, runs
 
 MODEL = ModelRef(name="bench", provider="heuristic", profile="novice")
@@ -144,8 +145,9 @@ class Bench:
                     assert raw is not None
                     with (
                         raw.cursor() as cur,
-                        cur.copy(f"COPY rollouts ({columns}) FROM STDIN") as copy,
+                        cur.copy(f"COPY rollouts ({columns}) FROM STDIN (FORMAT BINARY)") as copy,
                     ):
+                        copy.set_types(COPY_TYPES)  # the format ingest uses, at its best
                         for row in rows[start : start + BATCH]:
                             copy.write_row(row)
 

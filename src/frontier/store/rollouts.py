@@ -8,7 +8,18 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, case, func, select
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Connection,
+    Float,
+    Integer,
+    Select,
+    and_,
+    case,
+    func,
+    select,
+)
 
 from frontier.domain.bands import Band, BandSummary
 from frontier.domain.metrics import TaskMetrics
@@ -18,7 +29,7 @@ from frontier.domain.tasks import Rollout
 from frontier.store import convert, queries
 from frontier.store.core import StoreCore, chunks, rows_in
 from frontier.store.errors import NotFoundError
-from frontier.store.models import utcnow
+from frontier.store.models import UTCDateTime, utcnow
 from frontier.store.records import TaskMean
 from frontier.store.retry import retry_transient
 from frontier.store.tables import attempt_failures as _attempt_failures
@@ -360,10 +371,37 @@ def _copy_rollouts(
 _COLUMNS = ", ".join(convert.ROLLOUT_COLUMNS)
 
 
+def _copy_type(column: Any) -> str:
+    """The PostgreSQL type a COPY in binary format sends a rollouts column's values as.
+
+    Text (and JSON, whose binary form is its text) goes as text: the server reads it
+    into the column's own type, and a trace is already serialized JSON (RawJSON).
+    """
+    kind = column.type
+    if isinstance(kind, Boolean):
+        return "bool"
+    if isinstance(kind, BigInteger):
+        return "int8"
+    if isinstance(kind, Integer):
+        return "int4"
+    if isinstance(kind, Float):
+        return "float8"
+    if isinstance(kind, UTCDateTime):
+        return "timestamptz"
+    return "text"
+
+
+COPY_TYPES = [_copy_type(c) for c in _rollouts.columns]
+
+
 def _copy(conn: Connection, table: str, values: Iterable[tuple[Any, ...]]) -> None:
+    """COPY the rows in binary format (no text formatting of numbers and times either side:
+    several times cheaper per row for the client than text)."""
     raw = conn.connection.driver_connection
     assert raw is not None
-    with raw.cursor() as cur, cur.copy(f"COPY {table} ({_COLUMNS}) FROM STDIN") as copy:
+    statement = f"COPY {table} ({_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+    with raw.cursor() as cur, cur.copy(statement) as copy:
+        copy.set_types(COPY_TYPES)
         for row in values:
             copy.write_row(row)
 
