@@ -169,3 +169,18 @@ def test_concurrent_writers_of_one_task_never_lose_each_others_rollouts(
     assert errors == []
     assert _stored_sums(store, run) == _scanned_sums(store, run, tasks)
     assert {t: v[:2] for t, v in _stored_sums(store, run).items()} == {t: (2, 0) for t in tasks}
+
+
+def test_sums_out_of_step_with_the_rollouts_are_recomputed_when_a_task_is_written_again(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A task whose sums row went missing looks never stored: on PostgreSQL its straight
+    COPY meets the stored rows, is undone to its savepoint and redone as an upsert."""
+    monkeypatch.setattr(rollouts_module, "_COPY_AT_LEAST", 1)
+    run = profile_run(store).name
+    store.ingest_rollouts(run, [ok("t", 0, 1.0), ok("t", 1, 0.0), ok("u", 0, 1.0)])
+    with store._write() as conn:
+        conn.execute(rollout_sums.delete().where(rollout_sums.c.task_id == "t"))
+    store.ingest_rollouts(run, [ok("t", 0, 0.5, success=False)])
+    assert _stored_sums(store, run) == {"t": (2, 0, 0, 0.5), "u": (1, 0, 1, 1.0)}
+    assert store.count_rollouts(run) == 3

@@ -38,7 +38,8 @@ from frontier.store.tables import rollouts as _rollouts
 from frontier.store.tables import runs as _runs
 
 _COPY_AT_LEAST = 200
-"""Batches this large go to PostgreSQL through COPY and one upsert, several times faster."""
+"""Batches this large go to PostgreSQL by COPY (straight into the table, or staged and
+upserted), several times faster than an executemany upsert."""
 
 
 class RolloutStore(StoreCore):
@@ -273,7 +274,7 @@ def _upsert_rollouts(insert: Any) -> Any:
     )
 
 
-def batch_sums(rollouts: Iterable[Rollout]) -> dict[str, tuple[int, int, int, float]]:
+def _batch_sums(rollouts: Iterable[Rollout]) -> dict[str, tuple[int, int, int, float]]:
     """Per task: (n_ok, n_error, successes, reward_sum) of these rollouts, by the rule of
     `queries.task_sums_select` (scored: status ok with a reward)."""
     sums: dict[str, list[Any]] = {}
@@ -304,7 +305,7 @@ def _claim_sums(conn: Connection, run_id: int, rollouts: list[Rollout]) -> list[
     attempts of one task at once cannot each count only their own. Rows are inserted
     and locked in task order, so two writers cannot deadlock on them.
     """
-    sums = batch_sums(rollouts)
+    sums = _batch_sums(rollouts)
     ids = sorted(sums)
     columns = list(zip(*(sums[t] for t in ids), strict=True))
     raw = conn.connection.driver_connection
