@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from frontier.domain.redaction import (
     CREDENTIAL_PARAMETERS,
@@ -86,3 +88,29 @@ def test_masked_echoes_and_urls_in_free_text_keep_nothing_of_the_key(
 )
 def test_ordinary_text_is_left_alone(text: str) -> None:
     assert redact_text(text) == text
+
+
+_HINTY = st.lists(
+    st.sampled_from(
+        # KELVIN SIGN folds to k and I WITH DOT ABOVE to i under re.I: not ASCII
+        [
+            *"skrphf_-*=.:/ abeBEARIKYiy\"'x9",
+            "sk-",
+            "api",
+            "KEY",
+            "bearer",
+            "\u2022",
+            "\u2026",
+            "\u212a",
+            "\u0130",
+        ]
+    ),
+    max_size=30,
+).map("".join)
+
+
+@given(_HINTY)
+def test_the_fast_precheck_answers_as_the_hint_regex_does(text: str) -> None:
+    from frontier.domain.redaction import _HINT, _hinted
+
+    assert _hinted(text) == (_HINT.search(text) is not None)

@@ -171,3 +171,36 @@ def test_rounds_stored_before_0002_get_an_empty_concurrency_history(empty_dsn: s
     with Store.connect(empty_dsn) as store:
         found = store.get_round("default/shop", 1)
     assert found is not None and found.concurrency_history == []
+
+
+def test_upgrading_to_0010_sums_the_rollouts_already_stored(empty_dsn: str) -> None:
+    """A database upgraded past 0010 bands its old runs as a full scan would."""
+    from frontier.domain.specs import BandSpec
+    from tests.store.builders import error, ok, profile_run
+
+    migrate.upgrade(empty_dsn)
+    with Store.connect(empty_dsn) as store:
+        run = profile_run(store).name
+        store.ingest_rollouts(
+            run,
+            [ok("a", 0, 1.0), ok("a", 1, 1.0), ok("b", 0, 0.5), error("b", 1), error("c", 0)]
+            + [ok("d", a, 0.0) for a in range(3)],
+        )
+        before = (store.band_counts(run, BandSpec()), store.task_bands(run, BandSpec()))
+    engine = make_engine(empty_dsn)
+    try:
+        with engine.begin() as conn:
+            command.downgrade(migrate.alembic_config(conn), "0009")
+        assert "rollout_sums" not in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+    migrate.upgrade(empty_dsn)
+    with Store.connect(empty_dsn) as store:
+        after = (store.band_counts(run, BandSpec()), store.task_bands(run, BandSpec()))
+    assert after == before
+    assert before[0].as_dict() == {
+        "saturated": 1,
+        "hillclimbable": 1,
+        "unreachable": 1,
+        "total": 3,
+    }

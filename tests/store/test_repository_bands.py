@@ -229,22 +229,3 @@ def test_task_metrics_in_sql_equal_the_domains_task_metrics(
             metrics.errors,
         )
         assert got[task_id].mean_reward == pytest.approx(metrics.mean_reward, abs=1e-12)
-
-
-@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
-def test_band_aggregation_on_postgres_may_hash_in_memory_for_its_transaction_only(
-    store: Store,
-) -> None:
-    from frontier.store.repository import PG_AGGREGATION_WORK_MEM
-
-    run = profile_run(store)
-    store.ingest_rollouts(run.name, [ok("t1", 0, 1.0), ok("t2", 0, 0.0)])
-
-    def aggregate_then_show() -> str:
-        store.band_counts(run.name, DEFAULT_BANDS)
-        with store._read() as conn:
-            return str(conn.exec_driver_sql("SHOW work_mem").scalar_one())
-
-    assert store.atomically(aggregate_then_show) == PG_AGGREGATION_WORK_MEM
-    with store._read() as conn:  # a later transaction has the server's setting again
-        assert conn.exec_driver_sql("SHOW work_mem").scalar_one() != PG_AGGREGATION_WORK_MEM

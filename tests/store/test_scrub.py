@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from frontier.store.scrub import REDACTED, has_credential_field, redact_text, scrub
 
@@ -116,3 +118,17 @@ def test_scrub_does_not_change_its_input_or_harmless_values() -> None:
 )
 def test_credential_fields_are_spotted_in_serialized_json(json_text: str, found: bool) -> None:
     assert has_credential_field(json_text) is found
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [*'"{}:, apikeyAPIKEY-_secrtwordnlhz', "password", "Authorization", "\u212a"]
+        ),
+        max_size=30,
+    ).map("".join)
+)
+def test_the_credential_field_precheck_answers_as_the_regex_does(text: str) -> None:
+    from frontier.store.scrub import _CREDENTIAL_FIELD_IN_JSON
+
+    assert has_credential_field(text) == (_CREDENTIAL_FIELD_IN_JSON.search(text) is not None)

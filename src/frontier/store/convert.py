@@ -67,19 +67,22 @@ def check_text(table: Table, rows: Iterable[Mapping[str, Any]]) -> None:
     columns = STRING_COLUMNS[table.name]
     for row in rows:
         for column, limit in columns:
-            value = row.get(column)
-            if not isinstance(value, str):
-                continue
-            if limit is not None and len(value) > limit:
-                raise StoreError(
-                    f"{table.name}.{column} holds at most {limit} characters, got "
-                    f"{len(value)}: {value[:48]!r}..."
-                )
-            if "\x00" in value:
-                raise StoreError(
-                    f"{table.name}.{column} contains a NUL character, which Postgres cannot "
-                    f"store: {value[:48]!r}"
-                )
+            _check_value(table.name, column, limit, row.get(column))
+
+
+def _check_value(table: str, column: str, limit: int | None, value: Any) -> None:
+    if not isinstance(value, str):
+        return
+    if limit is not None and len(value) > limit:
+        raise StoreError(
+            f"{table}.{column} holds at most {limit} characters, got "
+            f"{len(value)}: {value[:48]!r}..."
+        )
+    if "\x00" in value:
+        raise StoreError(
+            f"{table}.{column} contains a NUL character, which Postgres cannot store: "
+            f"{value[:48]!r}"
+        )
 
 
 def clean_text(text: str) -> str:
@@ -222,23 +225,44 @@ def candidate_row(round: int, item: Task | NewCandidate, now: datetime) -> dict[
     }
 
 
+ROLLOUT_COLUMNS: tuple[str, ...] = tuple(c.name for c in rollouts.columns)
+"""The rollouts table's columns, in the order `rollout_values` gives their values."""
+
+
+def rollout_values(run_id: int, model: str, r: Rollout, now: datetime) -> tuple[Any, ...]:
+    """A rollout's row as values in ROLLOUT_COLUMNS order (what COPY writes), scrubbed.
+
+    The error is redacted like any free text (NULs escaped) and the trace is serialized
+    once, with key-shaped tokens redacted (`redacted_trace`). Check the batch's model
+    and task ids with `check_rollouts` first: they are the only values that can be too
+    long (the status is one of two words, the error is unbounded text).
+    """
+    return (
+        run_id,
+        r.task_id,
+        r.attempt,
+        model,
+        r.status,
+        r.reward,
+        r.success,
+        clean_text(r.error) if r.error else r.error,
+        r.input_tokens,
+        r.output_tokens,
+        r.cost_usd,
+        r.latency_seconds,
+        redacted_trace(r.trace),
+        now,
+    )
+
+
+def check_rollouts(model: str, task_ids: Iterable[str]) -> None:
+    """`check_text` of what `rollout_values` writes that a column could refuse, once per batch."""
+    check_text(rollouts, [{"model": model}, *({"task_id": t} for t in task_ids)])
+
+
 def rollout_row(run_id: int, model: str, r: Rollout, now: datetime) -> dict[str, Any]:
-    return {
-        "run_id": run_id,
-        "task_id": r.task_id,
-        "attempt": r.attempt,
-        "model": model,
-        "status": r.status,
-        "reward": r.reward,
-        "success": r.success,
-        "error": clean_text(r.error) if r.error else r.error,
-        "input_tokens": r.input_tokens,
-        "output_tokens": r.output_tokens,
-        "cost_usd": r.cost_usd,
-        "latency_seconds": r.latency_seconds,
-        "trace": redacted_trace(r.trace),
-        "recorded_at": now,
-    }
+    """`rollout_values` by column name (check the batch with `check_rollouts` first)."""
+    return dict(zip(ROLLOUT_COLUMNS, rollout_values(run_id, model, r, now), strict=True))
 
 
 def failure_row(run_id: int, r: Rollout, now: datetime) -> dict[str, Any]:
@@ -261,7 +285,7 @@ def failure_row(run_id: int, r: Rollout, now: datetime) -> dict[str, Any]:
     }
 
 
-def redacted_trace(trace: dict[str, Any]) -> Any:
+def redacted_trace(trace: dict[str, Any]) -> RawJSON:
     """The trace with key-shaped tokens redacted, serialized once.
 
     Redacting the JSON text is one regex pass over a string (cheap for 20k traces). A
@@ -278,7 +302,7 @@ def redacted_trace(trace: dict[str, Any]) -> Any:
     try:
         json.loads(redacted)
     except ValueError:
-        return scrub(trace)
+        return RawJSON(compact_json(scrub(trace)))
     return RawJSON(redacted)
 
 

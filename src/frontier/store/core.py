@@ -25,8 +25,6 @@ from frontier.store.tables import tasks as _tasks
 DEFAULT_NAMESPACE = "default"
 TERMINAL_PHASES = frozenset({"Succeeded", "Failed", "Completed"})
 _CHUNK = 5000  # ids per IN (...) list; SQLite allows 32,766 parameters per statement
-PG_AGGREGATION_WORK_MEM = "64MB"
-"""Memory a band aggregation may hash in (per sort or hash step of that one query)."""
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -169,16 +167,6 @@ class StoreCore:
             return
         with self.engine.connect() as conn, conn.begin():
             yield conn
-
-    def _room_to_aggregate(self, conn: Connection) -> None:
-        """On PostgreSQL, let this transaction's per-task means hash in memory.
-
-        A run's means group its rollouts by task: 250,000 tasks need about 60 MB, and
-        with the server's default work_mem (4 MB) the planner sorts on disk instead,
-        twice as slow. SET LOCAL ends with the transaction.
-        """
-        if self.dialect == "postgresql":
-            conn.exec_driver_sql(f"SET LOCAL work_mem = '{PG_AGGREGATION_WORK_MEM}'")
 
     def _insert(self, table: Table) -> Any:
         """The dialect's INSERT, which has on_conflict_do_update / _do_nothing."""

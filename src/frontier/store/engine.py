@@ -50,7 +50,11 @@ def compact_json(value: Any) -> str:
     """The engine's JSON serializer: no spaces, UTF-8 kept as is, RawJSON passed through."""
     if isinstance(value, RawJSON):
         return str(value)
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _COMPACT.encode(value)
+
+
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+"""One encoder for every call (json.dumps with options builds a new one each time)."""
 
 
 def parse_dsn(dsn: str) -> URL:

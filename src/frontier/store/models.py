@@ -3,8 +3,9 @@
 Callers never see these classes: the repository (`frontier.store.repository`)
 speaks domain types and plain records. The schema is written so the two hot
 paths stay cheap on both backends: rollouts are keyed by (run, task, attempt),
-which makes a retried shard an upsert instead of a duplicate, and a covering
-index (run, status, task, reward) lets band aggregation read only the index.
+which makes a retried shard an upsert instead of a duplicate; banding reads one
+`rollout_sums` row per task (kept by ingest), and a covering index (run, status,
+task, reward) lets per-task means and those sums read only the rollouts' index.
 """
 
 from __future__ import annotations
@@ -163,7 +164,7 @@ class RolloutRow(Base):
 
     __tablename__ = "rollouts"
     __table_args__ = (
-        # Covers band aggregation (WHERE run_id = ? AND status = 'ok' GROUP BY task_id, avg(reward)).
+        # Covers per-task means and sums (WHERE run_id = ? AND status = 'ok' ... GROUP BY task_id).
         Index("ix_rollouts_band", "run_id", "status", "task_id", "reward"),
         CheckConstraint(_in("status", ROLLOUT_STATUSES), name="status"),
         CheckConstraint("attempt >= 0", name="attempt"),
@@ -183,6 +184,31 @@ class RolloutRow(Base):
     latency_seconds: Mapped[float]
     trace: Mapped[dict[str, Any]]
     recorded_at: Mapped[datetime]
+
+
+class RolloutSumRow(Base):
+    """A task's rollouts in one run, summed: what banding reads instead of the rollouts.
+
+    Kept current by `ingest_rollouts` in the transaction that writes the rollouts, by
+    recomputing the touched tasks' sums from their stored rows (never by adding deltas),
+    so a replayed or overwritten attempt counts once and the sums equal a full scan.
+    """
+
+    __tablename__ = "rollout_sums"
+    __table_args__ = (
+        # Covers band_counts (WHERE run_id = ? AND n_ok > 0, reward_sum / n_ok): index-only.
+        Index("ix_rollout_sums_band", "run_id", "n_ok", "reward_sum"),
+    )
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    n_ok: Mapped[int] = mapped_column(Integer)
+    """Rollouts scored (status ok with a reward): the mean's denominator."""
+    n_error: Mapped[int] = mapped_column(Integer)
+    """The rest: errored attempts (and ok rows without a reward)."""
+    successes: Mapped[int] = mapped_column(Integer)
+    reward_sum: Mapped[float]
+    """Sum of the scored rollouts' rewards (0 when there are none)."""
 
 
 class AttemptFailureRow(Base):

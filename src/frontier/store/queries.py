@@ -4,17 +4,39 @@ counts, events. Band edges are applied in SQL with the same rule as the domain's
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, case, func, select
+from sqlalchemy import (
+    ARRAY,
+    Connection,
+    Double,
+    Select,
+    String,
+    and_,
+    any_,
+    bindparam,
+    case,
+    cast,
+    func,
+    select,
+)
 
-from frontier.domain.bands import EDGE_TOLERANCE, Band
+from frontier.domain.bands import EDGE_TOLERANCE, Band, BandSummary
 from frontier.domain.runs import RunTotals
 from frontier.domain.specs import BandSpec
+from frontier.store.core import id_chunks
 from frontier.store.records import CandidateCounts, EventRecord
-from frontier.store.tables import attempt_failures, candidates, events, frontiers, rollouts, runs
+from frontier.store.tables import (
+    attempt_failures,
+    candidates,
+    events,
+    frontiers,
+    rollout_sums,
+    rollouts,
+    runs,
+)
 
 MEAN_DECIMALS = 12
 """Means are returned rounded to this many decimals, so seven rewards of exactly 0.70
@@ -33,28 +55,111 @@ def ok_condition() -> Any:
     return and_(rollouts.c.status == "ok", rollouts.c.reward.is_not(None))
 
 
-def means_subquery(run_id: int, task_ids: Sequence[str] | None = None) -> Any:
-    """Per task of a run (or of these tasks): the mean reward over ok rollouts (none: absent)."""
-    query = select(rollouts.c.task_id, func.avg(rollouts.c.reward).label("mean")).where(
-        rollouts.c.run_id == run_id, ok_condition()
+def task_sums_select(run_id: int, task_ids: Sequence[str], *, array: bool = False) -> Select[Any]:
+    """The sums `rollout_sums` keeps for these tasks of a run, computed from their rollouts.
+
+    A mean is over the scored rollouts only (status ok with a reward); migration 0010
+    backfilled the table with this same aggregate. With `array` (PostgreSQL) the ids
+    are one array parameter instead of an IN list of thousands.
+    """
+    among = (
+        rollouts.c.task_id == any_(bindparam("task_ids", list(task_ids), type_=ARRAY(String())))
+        if array
+        else rollouts.c.task_id.in_(task_ids)
     )
-    if task_ids is not None:
-        query = query.where(rollouts.c.task_id.in_(task_ids))
-    return query.group_by(rollouts.c.task_id).subquery()
+    ok = ok_condition()
+    n_ok = func.sum(case((ok, 1), else_=0))
+    return (
+        select(
+            rollouts.c.run_id,
+            rollouts.c.task_id,
+            n_ok.label("n_ok"),
+            (func.count() - n_ok).label("n_error"),
+            func.sum(case((and_(ok, rollouts.c.success.is_(True)), 1), else_=0)).label("successes"),
+            func.coalesce(func.sum(case((ok, rollouts.c.reward))), 0.0).label("reward_sum"),
+        )
+        .where(rollouts.c.run_id == run_id, among)
+        .group_by(rollouts.c.run_id, rollouts.c.task_id)
+    )
 
 
-def band_case(bands: BandSpec) -> Any:
+def band_conditions(bands: BandSpec) -> Any:
+    """mean -> (unreachable, saturated): the SQL conditions of the domain's `band_of`
+    (hillclimbable is neither), edges within EDGE_TOLERANCE."""
     low = bands.unreachable_at_most + EDGE_TOLERANCE
     high = bands.saturated_above + EDGE_TOLERANCE
 
+    def conditions(mean: Any) -> tuple[Any, Any]:
+        return mean <= low, mean > high
+
+    return conditions
+
+
+def band_case(bands: BandSpec) -> Any:
     def band(mean: Any) -> Any:
+        unreachable, saturated = band_conditions(bands)(mean)
         return case(
-            (mean <= low, Band.UNREACHABLE.value),
-            (mean > high, Band.SATURATED.value),
+            (unreachable, Band.UNREACHABLE.value),
+            (saturated, Band.SATURATED.value),
             else_=Band.HILLCLIMBABLE.value,
         )
 
     return band
+
+
+def _banded(task_ids: Sequence[str] | None) -> list[Any]:
+    """The sums rows of tasks with a scored rollout (of these tasks): the ones in a band."""
+    where = [rollout_sums.c.n_ok > 0]
+    if task_ids is not None:
+        where.append(rollout_sums.c.task_id.in_(task_ids))
+    return where
+
+
+_MEAN = rollout_sums.c.reward_sum / cast(rollout_sums.c.n_ok, Double())
+"""A task's mean reward in float arithmetic (SQLAlchemy would divide by a NUMERIC cast)."""
+
+
+def task_band_select(run_id: int, bands: BandSpec, task_ids: Sequence[str] | None = None) -> Any:
+    """(task_id, band) of each task of a run (or of these tasks) with a scored rollout.
+
+    Reads one row of `rollout_sums` per task, never the rollouts; tasks whose every
+    rollout errored are in no band.
+    """
+    return select(rollout_sums.c.task_id, band_case(bands)(_MEAN).label("band")).where(
+        rollout_sums.c.run_id == run_id, *_banded(task_ids)
+    )
+
+
+def band_counts(
+    conn: Connection, run_id: int, bands: BandSpec, task_ids: Iterable[str] | None = None
+) -> BandSummary:
+    """How many of a run's tasks (or of `task_ids` among them) fall in each band.
+
+    One pass over the run's sums rows counting each band's condition (an index-only
+    scan of ix_rollout_sums_band on PostgreSQL once vacuum has seen the rows).
+    """
+    unreachable, saturated = band_conditions(bands)(_MEAN)
+    counts = [0, 0, 0]
+    for chunk in id_chunks(task_ids):
+        query = select(
+            func.count().filter(unreachable), func.count().filter(saturated), func.count()
+        ).where(rollout_sums.c.run_id == run_id, *_banded(chunk))
+        for i, n in enumerate(conn.execute(query).one()):
+            counts[i] += int(n)
+    return BandSummary(
+        unreachable=counts[0], saturated=counts[1], hillclimbable=counts[2] - counts[0] - counts[1]
+    )
+
+
+def task_bands(
+    conn: Connection, run_id: int, bands: BandSpec, task_ids: Iterable[str] | None = None
+) -> dict[str, Band]:
+    """Each task's band (same rule as band_counts), ordered by task id."""
+    found: dict[str, Band] = {}
+    for chunk in id_chunks(task_ids):
+        rows = conn.execute(task_band_select(run_id, bands, chunk))
+        found.update((row.task_id, Band(row.band)) for row in rows)
+    return dict(sorted(found.items()))
 
 
 def run_query() -> Select[Any]:

@@ -3,9 +3,10 @@
 Callers pass and receive domain values (Task, Rollout, BandSpec, Decision,
 BandSummary, TaskMetrics) and the plain records of `frontier.store.records`;
 no ORM object or session leaves the store. The hot paths use SQLAlchemy
-Core: rollouts go in as one executemany INSERT .. ON CONFLICT (run, task,
-attempt) DO UPDATE, so a retried shard overwrites its rows instead of adding
-new ones, and band counts and task means are computed by the database.
+Core: rollouts go in as one upsert keyed (run, task, attempt) (on PostgreSQL a
+large batch by COPY), so a retried shard overwrites its rows instead of adding
+new ones; the same transaction keeps each touched task's sums (`rollout_sums`),
+which band counts read, one row per task; task means are computed by the database.
 
 `Store` is composed here of one mixin per aggregate (`frontier.store.frontiers`,
 `tasks`, `runs`, `rollouts`, `candidates`, `rounds`, `slices`, `events`, `shards`,
@@ -21,7 +22,6 @@ from frontier.store.calibrations import CalibrationStore
 from frontier.store.candidates import CandidateStore
 from frontier.store.core import (
     DEFAULT_NAMESPACE,
-    PG_AGGREGATION_WORK_MEM,
     TERMINAL_PHASES,
     parse_frontier_key,
 )
@@ -37,7 +37,6 @@ from frontier.store.tasks import TaskStore
 
 __all__ = [
     "DEFAULT_NAMESPACE",
-    "PG_AGGREGATION_WORK_MEM",
     "TERMINAL_PHASES",
     "Store",
     "parse_frontier_key",

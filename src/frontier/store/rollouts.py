@@ -4,11 +4,22 @@ run and aggregated in SQL into means and bands, kept apart from the runs they be
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, case, func, select
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Connection,
+    Float,
+    Integer,
+    Select,
+    and_,
+    case,
+    func,
+    select,
+)
 
 from frontier.domain.bands import Band, BandSummary
 from frontier.domain.metrics import TaskMetrics
@@ -16,18 +27,19 @@ from frontier.domain.runs import RunTotals
 from frontier.domain.specs import BandSpec
 from frontier.domain.tasks import Rollout
 from frontier.store import convert, queries
-from frontier.store.core import StoreCore, id_chunks, rows_in
-from frontier.store.engine import compact_json
+from frontier.store.core import StoreCore, chunks, rows_in
 from frontier.store.errors import NotFoundError
-from frontier.store.models import utcnow
+from frontier.store.models import UTCDateTime, utcnow
 from frontier.store.records import TaskMean
 from frontier.store.retry import retry_transient
 from frontier.store.tables import attempt_failures as _attempt_failures
+from frontier.store.tables import rollout_sums as _rollout_sums
 from frontier.store.tables import rollouts as _rollouts
 from frontier.store.tables import runs as _runs
 
 _COPY_AT_LEAST = 200
-"""Batches this large go to PostgreSQL through COPY and one upsert, several times faster."""
+"""Batches this large go to PostgreSQL by COPY (straight into the table, or staged and
+upserted), several times faster than an executemany upsert."""
 
 
 class RolloutStore(StoreCore):
@@ -56,8 +68,6 @@ class RolloutStore(StoreCore):
         now = utcnow()
         with self._write() as conn:
             run_id, model = self._run_id(conn, run)
-            rows = [convert.rollout_row(run_id, model, r, now) for r in rollouts]
-            convert.check_text(_rollouts, rows)
             # an errored attempt stays on record when a later wave overwrites its row
             failures = [convert.failure_row(run_id, r, now) for r in failed]
             if failures:
@@ -67,20 +77,34 @@ class RolloutStore(StoreCore):
                     ),
                     failures,
                 )
-            if self.dialect == "postgresql" and len(rows) >= _COPY_AT_LEAST:
-                _copy_upsert(conn, rows)
-                return len(rows)
-            stmt = self._insert(_rollouts)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["run_id", "task_id", "attempt"],
-                set_={
-                    c.name: stmt.excluded[c.name]
-                    for c in _rollouts.columns
-                    if c.name not in ("run_id", "task_id", "attempt")
-                },
-            )
-            conn.execute(stmt, rows)
-        return len(rows)
+            task_ids = sorted({r.task_id for r in rollouts})
+            convert.check_rollouts(model, task_ids)
+            if self.dialect != "postgresql":  # one writer at a time: no locks needed
+                conn.execute(
+                    _upsert_rollouts(self._insert(_rollouts)),
+                    [convert.rollout_row(run_id, model, r, now) for r in rollouts],
+                )
+                _refresh_sums(conn, self._insert(_rollout_sums), run_id, task_ids, array=False)
+                return len(rollouts)
+            # Tasks never stored get their sums from this batch outright; the others are
+            # locked, written, and recomputed from their stored rows.
+            stored = _claim_sums(conn, run_id, rollouts)
+            if len(rollouts) >= _COPY_AT_LEAST:
+                # converted (and redacted) row by row as COPY streams them, so the server
+                # writes the first rows while Python converts the next
+                def rows() -> Iterator[tuple[Any, ...]]:
+                    return (convert.rollout_values(run_id, model, r, now) for r in rollouts)
+
+                if not _copy_rollouts(conn, rows, upsert=bool(stored)):
+                    stored = task_ids  # the sums were out of step: recompute them all
+            else:
+                conn.execute(
+                    _upsert_rollouts(self._insert(_rollouts)),
+                    [convert.rollout_row(run_id, model, r, now) for r in rollouts],
+                )
+            if stored:
+                _refresh_sums(conn, self._insert(_rollout_sums), run_id, stored, array=True)
+        return len(rollouts)
 
     @retry_transient
     def rollouts_for(
@@ -213,39 +237,21 @@ class RolloutStore(StoreCore):
         """How many of the run's tasks (or of `task_ids` among them) fall in each band, in SQL.
 
         A task's mean is over its ok rollouts only; tasks whose every rollout errored
-        are in no band. Edges as in DESIGN.md, within the domain's EDGE_TOLERANCE.
+        are in no band. Edges as in DESIGN.md, within the domain's EDGE_TOLERANCE. Reads
+        the per-task sums ingest keeps (one row per task), not the rollouts.
         """
-        band = queries.band_case(bands)
-        counts: dict[str, int] = {}
         with self._read() as conn:
             run_id, _ = self._run_id(conn, run)
-            self._room_to_aggregate(conn)
-            for chunk in id_chunks(task_ids):
-                means = queries.means_subquery(run_id, chunk)
-                label = band(means.c.mean).label("band")
-                for row in conn.execute(select(label, func.count().label("n")).group_by(label)):
-                    counts[row.band] = counts.get(row.band, 0) + int(row.n)
-        return BandSummary(
-            saturated=counts.get(Band.SATURATED.value, 0),
-            hillclimbable=counts.get(Band.HILLCLIMBABLE.value, 0),
-            unreachable=counts.get(Band.UNREACHABLE.value, 0),
-        )
+            return queries.band_counts(conn, run_id, bands, task_ids)
 
     @retry_transient
     def task_bands(
         self, run: str, bands: BandSpec, *, task_ids: Iterable[str] | None = None
     ) -> dict[str, Band]:
-        """Each task's band (computed in SQL, same rule as band_counts), ordered by task id."""
-        band = queries.band_case(bands)
-        found: dict[str, Band] = {}
+        """Each task's band (from the per-task sums, same rule as band_counts), by task id."""
         with self._read() as conn:
             run_id, _ = self._run_id(conn, run)
-            self._room_to_aggregate(conn)
-            for chunk in id_chunks(task_ids):
-                means = queries.means_subquery(run_id, chunk)
-                rows = conn.execute(select(means.c.task_id, band(means.c.mean).label("band")))
-                found.update((row.task_id, Band(row.band)) for row in rows)
-        return dict(sorted(found.items()))
+            return queries.task_bands(conn, run_id, bands, task_ids)
 
     def _run_id(self, conn: Connection, name: str) -> tuple[int, str]:
         row = conn.execute(
@@ -256,14 +262,154 @@ class RolloutStore(StoreCore):
         return int(row.id), str(row.model_name)
 
 
-_ROLLOUT_COLUMNS = [c.name for c in _rollouts.columns]
 _KEY = ("run_id", "task_id", "attempt")
+_SUMS = ("n_ok", "n_error", "successes", "reward_sum")
+_UNIQUE_VIOLATION = "23505"
 
 
-def _copy_upsert(conn: Connection, rows: list[dict[str, Any]]) -> None:
+def _upsert_rollouts(insert: Any) -> Any:
+    return insert.on_conflict_do_update(
+        index_elements=list(_KEY),
+        set_={c.name: insert.excluded[c.name] for c in _rollouts.columns if c.name not in _KEY},
+    )
+
+
+def _batch_sums(rollouts: Iterable[Rollout]) -> dict[str, tuple[int, int, int, float]]:
+    """Per task: (n_ok, n_error, successes, reward_sum) of these rollouts, by the rule of
+    `queries.task_sums_select` (scored: status ok with a reward)."""
+    sums: dict[str, list[Any]] = {}
+    for r in rollouts:
+        task = sums.get(r.task_id)
+        if task is None:
+            task = sums[r.task_id] = [0, 0, 0, 0.0]
+        if r.ok and r.reward is not None:
+            task[0] += 1
+            task[2] += r.success is True
+            task[3] += r.reward
+        else:
+            task[1] += 1
+    return {
+        t: (n_ok, n_error, successes, total)
+        for t, (n_ok, n_error, successes, total) in sums.items()
+    }
+
+
+def _claim_sums(conn: Connection, run_id: int, rollouts: list[Rollout]) -> list[str]:
+    """On PostgreSQL: insert the sums of the batch's tasks that have none yet, lock the
+    others' rows; return those others (sorted), whose sums must be recomputed.
+
+    A task without a sums row has no stored rollout, so this batch's sums are its sums;
+    the row inserted stays locked (uncommitted) until the batch commits. Every writer of
+    a task's rollouts holds its sums row until it commits, so the sums a writer
+    recomputes after its own write see every other writer's rows: two shards writing
+    attempts of one task at once cannot each count only their own. Rows are inserted
+    and locked in task order, so two writers cannot deadlock on them.
+    """
+    sums = _batch_sums(rollouts)
+    ids = sorted(sums)
+    columns = list(zip(*(sums[t] for t in ids), strict=True))
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cur:
+        cur.execute(
+            "INSERT INTO rollout_sums (run_id, task_id, n_ok, n_error, successes, reward_sum) "
+            "SELECT %s, t.* FROM unnest(%s::text[], %s::int[], %s::int[], %s::int[], "
+            "%s::float8[]) AS t ORDER BY 1, 2 ON CONFLICT DO NOTHING RETURNING task_id",
+            (run_id, ids, *(list(c) for c in columns)),
+        )
+        claimed = {row[0] for row in cur.fetchall()}
+        stored = [t for t in ids if t not in claimed]
+        if stored:
+            cur.execute(
+                "SELECT 1 FROM rollout_sums WHERE run_id = %s AND task_id = ANY(%s) "
+                "ORDER BY task_id FOR UPDATE",
+                (run_id, stored),
+            )
+    return stored
+
+
+def _refresh_sums(
+    conn: Connection, insert: Any, run_id: int, task_ids: list[str], *, array: bool
+) -> None:
+    """Recompute the tasks' sums from their stored rollouts (idempotent: never a delta)."""
+    for chunk in [task_ids] if array else chunks(task_ids):
+        select = queries.task_sums_select(run_id, chunk, array=array)
+        stmt = insert.from_select(["run_id", "task_id", *_SUMS], select)
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["run_id", "task_id"],
+                set_={c: getattr(stmt.excluded, c) for c in _SUMS},
+            )
+        )
+
+
+def _copy_rollouts(
+    conn: Connection, rows: Callable[[], Iterable[tuple[Any, ...]]], *, upsert: bool
+) -> bool:
+    """Write the rows with COPY: straight into `rollouts` when none of their tasks has a
+    stored rollout (a first wave), else through a staging table and one upsert.
+
+    A straight COPY that meets a stored row anyway (the sums out of step with the
+    rollouts) is undone to a savepoint and redone as an upsert: then returns False.
+    """
+    if not upsert:
+        savepoint = conn.begin_nested()
+        try:
+            _copy(conn, "rollouts", rows())
+        except Exception as exc:
+            if getattr(exc, "sqlstate", None) != _UNIQUE_VIOLATION:
+                raise
+            savepoint.rollback()
+        else:
+            savepoint.commit()
+            return True
+        _copy_upsert(conn, rows())
+        return False
+    _copy_upsert(conn, rows())
+    return True
+
+
+_COLUMNS = ", ".join(convert.ROLLOUT_COLUMNS)
+
+
+def _copy_type(column: Any) -> str:
+    """The PostgreSQL type a COPY in binary format sends a rollouts column's values as.
+
+    Text (and JSON, whose binary form is its text) goes as text: the server reads it
+    into the column's own type, and a trace is already serialized JSON (RawJSON).
+    """
+    kind = column.type
+    if isinstance(kind, Boolean):
+        return "bool"
+    if isinstance(kind, BigInteger):
+        return "int8"
+    if isinstance(kind, Integer):
+        return "int4"
+    if isinstance(kind, Float):
+        return "float8"
+    if isinstance(kind, UTCDateTime):
+        return "timestamptz"
+    return "text"
+
+
+COPY_TYPES = [_copy_type(c) for c in _rollouts.columns]
+
+
+def _copy(conn: Connection, table: str, values: Iterable[tuple[Any, ...]]) -> None:
+    """COPY the rows in binary format (no text formatting of numbers and times either side:
+    several times cheaper per row for the client than text)."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    statement = f"COPY {table} ({_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+    with raw.cursor() as cur, cur.copy(statement) as copy:
+        copy.set_types(COPY_TYPES)
+        for row in values:
+            copy.write_row(row)
+
+
+def _copy_upsert(conn: Connection, values: Iterable[tuple[Any, ...]]) -> None:
     """COPY the rows into a session-local staging table, then upsert them in one statement."""
-    columns = ", ".join(_ROLLOUT_COLUMNS)
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _ROLLOUT_COLUMNS if c not in _KEY)
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in convert.ROLLOUT_COLUMNS if c not in _KEY)
     raw = conn.connection.driver_connection
     assert raw is not None
     with raw.cursor() as cur:
@@ -271,19 +417,10 @@ def _copy_upsert(conn: Connection, rows: list[dict[str, Any]]) -> None:
             "CREATE TEMP TABLE IF NOT EXISTS rollouts_staging "
             "(LIKE rollouts INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
         )
-        with cur.copy(f"COPY rollouts_staging ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([_copy_value(row[c]) for c in _ROLLOUT_COLUMNS])
+    _copy(conn, "rollouts_staging", values)
+    with raw.cursor() as cur:
         cur.execute(
-            f"INSERT INTO rollouts ({columns}) SELECT {columns} FROM rollouts_staging "
+            f"INSERT INTO rollouts ({_COLUMNS}) SELECT {_COLUMNS} FROM rollouts_staging "
             f"ON CONFLICT (run_id, task_id, attempt) DO UPDATE SET {updates}"
         )
         cur.execute("TRUNCATE rollouts_staging")
-
-
-def _copy_value(value: Any) -> Any:
-    if isinstance(value, str):  # RawJSON is already JSON text
-        return str(value)
-    if isinstance(value, dict | list):
-        return compact_json(value)
-    return value

@@ -30,7 +30,6 @@ class SummaryStore(StoreCore):
             frow = conn.execute(select(_frontiers).where(_frontiers.c.id == fid)).one()
             record = convert.frontier_record(frow)
             bands = BandSpec.model_validate(record.spec.get("bands") or {})
-            band = queries.band_case(bands)
             by_origin = {
                 str(row.origin): int(row.n)
                 for row in conn.execute(
@@ -45,12 +44,7 @@ class SummaryStore(StoreCore):
                 .where(_runs.c.frontier_id == fid)
                 .order_by(_runs.c.id)
             ):
-                means = queries.means_subquery(run.id)
-                label = band(means.c.mean).label("band")
-                counts = {
-                    r.band: int(r.n)
-                    for r in conn.execute(select(label, func.count().label("n")).group_by(label))
-                }
+                counts = queries.band_counts(conn, run.id, bands)
                 runs.append(
                     RunSummary(
                         name=run.name,
@@ -58,7 +52,7 @@ class SummaryStore(StoreCore):
                         model_name=run.model_name,
                         phase=run.phase,
                         totals=queries.run_totals(conn, run.id),
-                        bands={b.value: counts.get(b.value, 0) for b in Band} if counts else None,
+                        bands={b.value: counts.count(b) for b in Band} if counts.total else None,
                     )
                 )
             rounds = [

@@ -14,6 +14,7 @@ from frontier.store.models import (
     EventRow,
     FrontierRow,
     RolloutRow,
+    RolloutSumRow,
     RoundRow,
     RunRow,
     ShardProgressRow,
@@ -27,6 +28,7 @@ frontiers = cast(Table, FrontierRow.__table__)
 tasks = cast(Table, TaskRow.__table__)
 runs = cast(Table, RunRow.__table__)
 rollouts = cast(Table, RolloutRow.__table__)
+rollout_sums = cast(Table, RolloutSumRow.__table__)
 attempt_failures = cast(Table, AttemptFailureRow.__table__)
 candidates = cast(Table, CandidateRow.__table__)
 rounds = cast(Table, RoundRow.__table__)
