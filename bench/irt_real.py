@@ -28,24 +28,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import glob
 import math
 import statistics
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
+from skill_ladder import dev_sample  # bench/, beside this script
 
 from frontier.agents.heuristic import HeuristicAgent, ladder
-from frontier.benchmarks.registry import load_benchmark
 from frontier.domain.interfaces import Benchmark
 from frontier.domain.irt import ItemParams, expected_pass
 from frontier.domain.specs import ModelRef
 from frontier.domain.tasks import Task
 from frontier.pipeline.irt import Responses, estimate_theta, fit, place
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "shoppingbench"
 SLICE = 150
 # seeds: the panel uses CALIBRATION + rung, the held-out models TRUTH and PLACEMENT
 CALIBRATION, TRUTH, PLACEMENT = 1000, 2000, 3000
@@ -97,13 +94,8 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
 
-    files = sorted(glob.glob(str(DATA / "*.dev.jsonl")))
-    if not files:
-        raise SystemExit(f"no ShoppingBench dev files under {DATA}")
-    bench = load_benchmark("shoppingbench", {})
-    loaded = bench.load(files, on_error="skip")
-    bench.prepare(loaded.tasks)
-    tasks = {t.id: t for t in loaded.tasks}
+    bench, loaded = dev_sample()
+    tasks = {t.id: t for t in loaded}
 
     # --- calibration on the panel ---------------------------------------------------------
     panel = ladder(args.rungs)

@@ -22,9 +22,22 @@ from pathlib import Path
 
 from frontier.agents.heuristic import HeuristicAgent, ladder
 from frontier.benchmarks.registry import load_benchmark
+from frontier.domain.interfaces import Benchmark
 from frontier.domain.tasks import Task
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "shoppingbench"
+
+
+def dev_sample() -> tuple[Benchmark, list[Task]]:
+    """The ShoppingBench dev sample, loaded and prepared as a run prepares it (the catalog
+    built from every task)."""
+    files = sorted(glob.glob(str(DATA / "*.dev.jsonl")))
+    if not files:
+        raise SystemExit(f"no ShoppingBench dev files under {DATA}")
+    bench = load_benchmark("shoppingbench", {})
+    loaded = bench.load(files, on_error="skip")
+    bench.prepare(loaded.tasks)
+    return bench, loaded.tasks
 
 
 def family_slice(tasks: list[Task], per_family: int) -> list[Task]:
@@ -41,13 +54,8 @@ async def main() -> None:
     parser.add_argument("--profile", default=None, help="default: the strongest (careful)")
     args = parser.parse_args()
 
-    files = sorted(glob.glob(str(DATA / "*.dev.jsonl")))
-    if not files:
-        raise SystemExit(f"no ShoppingBench dev files under {DATA}")
-    bench = load_benchmark("shoppingbench", {})
-    loaded = bench.load(files, on_error="skip")
-    bench.prepare(loaded.tasks)
-    tasks = family_slice(loaded.tasks, args.per_family)
+    bench, every = dev_sample()
+    tasks = family_slice(every, args.per_family)
 
     started = time.perf_counter()
     rungs = ladder(args.rungs, args.profile)

@@ -31,7 +31,7 @@ from typing import Any
 
 import aiohttp
 import yaml
-from bench.operator.timed_cluster import _has_true
+from bench.operator.timed_cluster import _has_true, until_set
 from tests.support.control_plane import ControlPlane, control_plane
 
 CRDS = Path(__file__).resolve().parents[2] / "charts" / "frontier-operator" / "crds"
@@ -176,16 +176,7 @@ class RealCluster:
 
     async def until(self, predicate: Any, timeout: float, what: str) -> None:
         """Wait (on the bench's own watch streams) until `predicate()` holds."""
-        deadline = time.monotonic() + timeout
-        while True:
-            self.changed.clear()
-            if predicate():
-                return
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.changed.wait(), timeout=min(left, 0.5))
+        await until_set(self.changed, predicate, timeout, what)
 
 
 def established(plane: ControlPlane, timeout: float = 60) -> None:

@@ -39,6 +39,20 @@ def _has_true(status: dict[str, Any], kind: str) -> bool:
     )
 
 
+async def until_set(changed: asyncio.Event, predicate: Any, timeout: float, what: str) -> None:
+    """Wait until `predicate()` holds, checking it each time `changed` is set."""
+    deadline = time.monotonic() + timeout
+    while True:
+        changed.clear()
+        if predicate():
+            return
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(changed.wait(), timeout=min(left, 0.5))
+
+
 @attrs.define(kw_only=True)
 class TimedCluster(Cluster):
     """Cluster that records when Jobs complete and when Frontiers first turn Ready with bands."""
@@ -120,13 +134,4 @@ class TimedCluster(Cluster):
 
     async def until(self, predicate: Any, timeout: float, what: str) -> None:
         """Wait (without polling the API) until `predicate()` holds."""
-        deadline = time.monotonic() + timeout
-        while True:
-            self.changed.clear()
-            if predicate():
-                return
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.changed.wait(), timeout=min(left, 0.5))
+        await until_set(self.changed, predicate, timeout, what)

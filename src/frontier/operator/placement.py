@@ -71,23 +71,25 @@ async def step(
         placed = [p for r in runs if (p := placement_of(r)) is not None]
         await rt.patch_status(body, status(None, "Succeeded", "Placed", _message(placed), placed))
         return
-    jobs_ = [
-        manifests.worker_job(
-            manifests.JobRequest(
-                owner=body,
-                frontier=spec.frontier,
-                work=run.name.split("/", 1)[-1],
-                stage="place",
-                command=manifests.rollouts_command(ctx.frontier, run.name.split("/", 1)[-1]),
-                models=[model],
-                template=rt.config.job_template(ctx.spec.job),
-                shards=1,
-                default_database_secret=rt.config.database_secret,
-                suspend=spec.suspend,
+    jobs_ = []
+    for run, model in zip(runs, spec.models, strict=True):
+        work = run.name.split("/", 1)[-1]  # the store key without its namespace
+        jobs_.append(
+            manifests.worker_job(
+                manifests.JobRequest(
+                    owner=body,
+                    frontier=spec.frontier,
+                    work=work,
+                    stage="place",
+                    command=manifests.rollouts_command(ctx.frontier, work),
+                    models=[model],
+                    template=rt.config.job_template(ctx.spec.job),
+                    shards=1,
+                    default_database_secret=rt.config.database_secret,
+                    suspend=spec.suspend,
+                )
             )
         )
-        for run, model in zip(runs, spec.models, strict=True)
-    ]
     outcome = await jobs.drive(
         rt, body, jobs_, ctx.spec.job.max_failed_indexes, children.budget_hold(rt, ctx)
     )
