@@ -27,7 +27,7 @@ from frontier.pipeline.placement import (
     register_placement,
 )
 from frontier.pipeline.profile import run_progress
-from frontier.store import RunRecord
+from frontier.store import NotFoundError, RunRecord
 
 
 async def step(
@@ -35,7 +35,14 @@ async def step(
 ) -> None:
     assert spec.placement is not None
     pinned = spec.placement.calibration or (body.get("status") or {}).get("calibration")
-    plan = await rt.db(plan_for, ctx, spec.placement.model_copy(update={"calibration": pinned}))
+    try:
+        plan = await rt.db(plan_for, ctx, spec.placement.model_copy(update={"calibration": pinned}))
+    except NotFoundError as exc:  # no bank yet: wait for one, saying so (the timer retries)
+        waiting = jobs.run_status(
+            body, None, phase="Pending", reason="NoCalibration", message=str(exc)
+        )
+        await rt.patch_status(body, waiting)
+        return
     runs = [
         await rt.db(
             register_placement, ctx, spec.slice_version, model, plan, k=spec.k, seed=spec.seed
