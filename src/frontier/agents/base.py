@@ -1,7 +1,7 @@
 """The Agent protocol every pipeline stage rolls out through, and the factory for a ModelRef.
 
 A stage never cares whether a model is the heuristic baseline or an endpoint:
-it calls `build_agent(model)` and `await agent.rollout(...)`, and gets a Rollout
+it calls `build_agent(model, pool=pool)` and `await agent.rollout(...)`, and gets a Rollout
 that is either graded (status "ok") or a harness error (status "error"), so a
 failure of the machinery is never scored as a failure of the model.
 """
@@ -111,14 +111,19 @@ def endpoint_url(model: ModelRef, environ: Mapping[str, str] | None = None) -> s
     raise ValueError(f"model {model.name!r} has no baseUrl and no server")
 
 
-def build_agent(model: ModelRef, *, pool: EndpointPool | None = None) -> Agent:
+def build_agent(model: ModelRef, *, pool: EndpointPool) -> Agent:
     """The agent for `model`: heuristic, or an OpenAI solver whose endpoint comes from `pool`.
 
-    Pass one `pool` per run (per event loop) so models on the same endpoint
-    share its adaptive limit, read `pool.history()` at the end, and close it
-    (`async with EndpointPool()`): it holds the endpoints' HTTP sessions.
+    Args:
+        model: the model reference from a spec.
+        pool: one per run (per event loop), so models on the same endpoint share
+            its adaptive limit; read `pool.history()` at the end. The caller owns
+            it and closes it (`async with EndpointPool() as pool:`): it holds the
+            endpoints' HTTP sessions, which is why there is no default.
+
+    Returns:
+        An Agent whose `rollout` never raises for a failure of the machinery.
     """
     if model.provider == "heuristic":
         return HeuristicAgent(model)
-    pool = pool if pool is not None else EndpointPool()
     return OpenAIAgent(model, pool.get(model, endpoint_url(model)))

@@ -1,6 +1,6 @@
 """Teachers: propose nearby variants of parent tasks, aimed at the solver's failures.
 
-`build_teacher(spec, benchmark)` gives the procedural or the LLM teacher of a
+`build_teacher(spec, benchmark, pool=pool)` gives the procedural or the LLM teacher of a
 Frontier's TeacherSpec; both return `TeacherProposal`s, accepted or rejected
 with a reason.
 """
@@ -39,15 +39,22 @@ def build_teacher(
     benchmark: Benchmark,
     *,
     motif_selection: Literal["failure", "random"] = "failure",
-    pool: EndpointPool | None = None,
+    pool: EndpointPool,
 ) -> Teacher:
-    """The teacher a spec asks for. An LLM teacher's endpoint comes from `pool` (one per run)."""
+    """The teacher a spec asks for.
+
+    Args:
+        spec: the Frontier's teacher spec.
+        benchmark: the benchmark whose tasks the teacher mutates.
+        motif_selection: how the procedural teacher picks a mutation motif.
+        pool: one per run; an LLM teacher's endpoint comes from it. The caller owns
+            and closes it (it holds the HTTP sessions), so it has no default.
+    """
     if spec.kind == "procedural":
         return ProceduralTeacher(benchmark, motifs=spec.motifs, motif_selection=motif_selection)
     if spec.model is None:
         raise ValueError("teacher kind 'llm' needs a model")
     from frontier.agents.base import endpoint_url
 
-    pool = pool if pool is not None else EndpointPool()
     endpoint = pool.get(spec.model, endpoint_url(spec.model))
     return LLMTeacher(benchmark, spec.model, endpoint, motifs=spec.motifs)
