@@ -61,7 +61,7 @@ def _fingerprint(files: list[str], n: int) -> str:
 
 
 async def _heuristic_pools(files: list[str], n: int) -> dict[str, dict[str, list[float]]]:
-    from frontier.agents import build_agent
+    from frontier.agents import EndpointPool, build_agent
     from frontier.benchmarks.registry import load_benchmark
     from frontier.domain.specs import ModelRef
 
@@ -72,9 +72,9 @@ async def _heuristic_pools(files: list[str], n: int) -> dict[str, dict[str, list
     bench.prepare(loaded.tasks)
     pools: dict[str, dict[str, list[float]]] = {}
     for profile in bench.profiles():
-        agent = build_agent(
-            ModelRef(name=f"heuristic-{profile}", provider="heuristic", profile=profile)
-        )
+        model = ModelRef(name=f"heuristic-{profile}", provider="heuristic", profile=profile)
+        async with EndpointPool() as endpoints:  # the heuristic agent opens no session
+            agent = build_agent(model, pool=endpoints)
         per_task: dict[str, list[float]] = {}
         errors = 0
         for task in loaded.tasks:
