@@ -19,13 +19,14 @@ import yaml
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from frontier.domain.specs import FrontierSpec, TaskSetRef
+from frontier.domain.specs import FrontierSpec, ModelRef, PlacementSpec, TaskSetRef
 from frontier.domain.tasks import Rollout
 from frontier.local.runner import load_manifest, run_loop
 from frontier.operator import main, metrics
 from frontier.operator.kube import Kube
 from frontier.operator.runtime import Runtime
 from frontier.pipeline.context import stored_context
+from frontier.pipeline.placement import place, placements
 from frontier.pipeline.view import solver_view
 from frontier.store import Store
 from tests.deploy.support import EXPORTED_METRICS
@@ -35,14 +36,16 @@ from tests.support.frontiers import small_document
 
 FRONTIER = "default/shoppingbench-dev"
 EXTRA_RUN = f"{FRONTIER}-extra-profile"
+NEWCOMER = ModelRef(name="newcomer", provider="heuristic", skill=0.5)
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
 @pytest.fixture(scope="module")
 def loop_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One round of the embedded loop, plus a solver run still in progress whose rollouts
-    carry tokens, cost and a harness error (the heuristic agents spend none)."""
+    """One round of the embedded loop, a newcomer placed on its item bank, plus a solver run
+    still in progress whose rollouts carry tokens, cost and a harness error (the heuristic
+    agents spend none)."""
     folder = tmp_path_factory.mktemp("loop")
     manifest = folder / "frontier.yaml"
     manifest.write_text(yaml.safe_dump(small_document(stop={"maxRounds": 1})))
@@ -52,6 +55,8 @@ def loop_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     record = store.get_frontier(FRONTIER)
     assert record is not None
     spec = FrontierSpec.model_validate(record.spec)
+    ctx = stored_context(store, FRONTIER, base_dir=folder)
+    asyncio.run(place(ctx, NEWCOMER, 1, PlacementSpec(maxItems=3), k=2, seed=0))
     task = store.task_ids(FRONTIER, origin="base")[0]
     store.create_run(
         EXTRA_RUN,
@@ -561,3 +566,26 @@ def test_the_item_bank_exports_each_models_ability_and_the_latest_calibrations_f
     for flag in ("suspect_grading", "uninformative"):
         expected = 1 if first == flag else 0
         assert value(again, "frontier_items_flagged", frontier=FRONTIER, flag=flag) == expected
+
+
+def test_a_placed_model_exports_its_theta_items_asked_and_forecast_per_slice_version(
+    store: Store,
+) -> None:
+    (placed,) = placements(stored_context(store, FRONTIER))
+    assert placed.model == NEWCOMER.name and placed.slices
+    samples = scrape(store_registry(store, max_age=0.0))
+    labels = {"frontier": FRONTIER, "model": placed.model, "calibration": str(placed.calibration)}
+    assert value(samples, "frontier_placement_theta", **labels) == pytest.approx(placed.theta)
+    assert value(samples, "frontier_placement_theta_se", **labels) == pytest.approx(placed.se)
+    asked = value(samples, "frontier_placement_items_asked", frontier=FRONTIER, model="newcomer")
+    assert asked == len(placed.items)
+    for forecast in placed.slices:
+        version = {"slice_version": str(forecast.version)}
+        expected = value(
+            samples,
+            "frontier_placement_expected_pass",
+            frontier=FRONTIER,
+            model="newcomer",
+            **version,
+        )
+        assert expected == pytest.approx(forecast.expected_pass)

@@ -41,10 +41,12 @@ from pydantic import ValidationError
 from frontier.domain.admission import Reason
 from frontier.domain.bands import BAND_ORDER, BandSummary, partition, summarize
 from frontier.domain.cost import CostSummary
+from frontier.domain.placement import PlacementResult
 from frontier.domain.rounds import FINISHED_PHASES, RoundStats
 from frontier.domain.runs import FINISHED_RUN_PHASES, RunTotals
 from frontier.domain.specs import FrontierSpec
 from frontier.pipeline.cost import spend_of
+from frontier.pipeline.placement import placement_of
 from frontier.pipeline.view import read_solver_view, run_means
 from frontier.store import FrontierRecord, RunRecord, Store, StoreUnavailableError
 
@@ -184,6 +186,8 @@ class FrontierNumbers:
     """The latest calibration version of the item bank, if any."""
     abilities: dict[str, tuple[float, float]] = field(default_factory=dict)
     item_flags: dict[str, int] = field(default_factory=dict)
+    placements: dict[str, PlacementResult] = field(default_factory=dict)
+    """The latest finished placement of each placed model."""
 
 
 class _FinishedRuns:
@@ -286,6 +290,8 @@ def read_frontier(
         if run.phase not in FINISHED_RUN_PHASES:
             seconds = max(0.0, (moment - _aware(run.created_at)).total_seconds())
             out.runs.append(RunPhase(_short(run.name, record), run.kind, run.phase, seconds))
+        elif run.kind == "placement" and (placed := placement_of(run)) is not None:
+            out.placements[placed.model] = placed  # runs come oldest first: the latest wins
 
     if spec is not None:
         _task_numbers(store, key, spec, runs, cache, out)
@@ -468,8 +474,36 @@ def families(numbers: list[FrontierNumbers]) -> list[Metric]:
         "p-value passing a 10% false discovery rate) or uninformative (discrimination near 0).",
         labels=["frontier", "flag"],
     )
+    placed = GaugeMetricFamily(
+        "frontier_placement_theta",
+        "A placed model's ability from its adaptive test (latest placement), on the scale of "
+        "the calibration it was placed on.",
+        labels=["frontier", "model", "calibration"],
+    )
+    placed_se = GaugeMetricFamily(
+        "frontier_placement_theta_se",
+        "The standard error of frontier_placement_theta (item calibration error included).",
+        labels=["frontier", "model", "calibration"],
+    )
+    placed_items = GaugeMetricFamily(
+        "frontier_placement_items_asked",
+        "How many tasks a placed model's adaptive test asked.",
+        labels=["frontier", "model"],
+    )
+    forecast = GaugeMetricFamily(
+        "frontier_placement_expected_pass",
+        "A placed model's expected pass@1 on each slice version, from the item bank.",
+        labels=["frontier", "model", "slice_version"],
+    )
     for n in numbers:
         f = n.frontier
+        for model, result in n.placements.items():
+            version = str(result.calibration)
+            placed.add_metric([f, model, version], result.theta)
+            placed_se.add_metric([f, model, version], result.se)
+            placed_items.add_metric([f, model], len(result.items))
+            for slice_ in result.slices:
+                forecast.add_metric([f, model, str(slice_.version)], slice_.expected_pass)
         if n.calibration is not None:
             calibration.add_metric([f], n.calibration)
         for model, (value, se) in n.abilities.items():
@@ -534,6 +568,10 @@ def families(numbers: list[FrontierNumbers]) -> list[Metric]:
         theta,
         theta_se,
         flagged,
+        placed,
+        placed_se,
+        placed_items,
+        forecast,
     ]
 
 
