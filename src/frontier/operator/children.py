@@ -15,8 +15,13 @@ from typing import Any, TypeVar
 import kopf
 
 from frontier.domain.manifest import SpecError, parse_spec
-from frontier.domain.specs import MutationRoundSpec, ProfileRunSpec, VerificationRunSpec
-from frontier.operator import errors, frontier, jobs
+from frontier.domain.specs import (
+    ModelRef,
+    MutationRoundSpec,
+    ProfileRunSpec,
+    VerificationRunSpec,
+)
+from frontier.operator import errors, frontier, jobs, manifests
 from frontier.operator.runtime import RECONCILE_SECONDS, Runtime, runtime_of, unfinished
 from frontier.pipeline import budget
 from frontier.pipeline.context import Context
@@ -34,6 +39,40 @@ async def fail(rt: Runtime, body: Mapping[str, Any], reason: str, message: str) 
 def budget_hold(rt: Runtime, ctx: Context) -> jobs.BudgetHold:
     """The hold a child's Jobs ask about when a budget stop ended one (one trip to the store)."""
     return lambda: rt.db(budget.hold, ctx)
+
+
+def rollout_job(
+    rt: Runtime,
+    ctx: Context,
+    body: Mapping[str, Any],
+    child: ProfileRunSpec | VerificationRunSpec,
+    *,
+    work: str,
+    stage: manifests.Stage,
+    model: ModelRef,
+    shards: int,
+    parallelism: int | None = None,
+) -> dict[str, Any]:
+    """The worker Job that rolls out run `work` of a child (`frontier worker rollouts`).
+
+    The child's spec names its Frontier and whether it is suspended; the Frontier's spec
+    gives the Job template, the operator's config the default database Secret.
+    """
+    return manifests.worker_job(
+        manifests.JobRequest(
+            owner=body,
+            frontier=child.frontier,
+            work=work,
+            stage=stage,
+            command=manifests.rollouts_command(ctx.frontier, work),
+            models=[model],
+            template=rt.config.job_template(ctx.spec.job),
+            shards=shards,
+            default_database_secret=rt.config.database_secret,
+            parallelism=parallelism,
+            suspend=child.suspend,
+        )
+    )
 
 
 async def reconcile_child(

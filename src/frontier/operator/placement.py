@@ -16,7 +16,7 @@ from frontier.domain.placement import PlacementResult
 from frontier.domain.runs import RunStats, StoredRunPhase
 from frontier.domain.specs import VerificationRunSpec
 from frontier.domain.status import PlacementStatus, RunPhase, SliceForecastStatus
-from frontier.operator import children, frontier, jobs, manifests
+from frontier.operator import children, frontier, jobs
 from frontier.operator.runtime import Runtime
 from frontier.pipeline.context import Context
 from frontier.pipeline.placement import (
@@ -82,19 +82,8 @@ async def step(
     for run, model in zip(runs, spec.models, strict=True):
         work = run.name.split("/", 1)[-1]  # the store key without its namespace
         jobs_.append(
-            manifests.worker_job(
-                manifests.JobRequest(
-                    owner=body,
-                    frontier=spec.frontier,
-                    work=work,
-                    stage="place",
-                    command=manifests.rollouts_command(ctx.frontier, work),
-                    models=[model],
-                    template=rt.config.job_template(ctx.spec.job),
-                    shards=1,
-                    default_database_secret=rt.config.database_secret,
-                    suspend=spec.suspend,
-                )
+            children.rollout_job(
+                rt, ctx, body, spec, work=work, stage="place", model=model, shards=1
             )
         )
     outcome = await jobs.drive(

@@ -13,7 +13,7 @@ from typing import Any
 from frontier.domain.bands import BandSummary
 from frontier.domain.runs import RunStats, StoredRunPhase
 from frontier.domain.specs import ProfileRunSpec
-from frontier.operator import children, frontier, jobs, manifests, metrics
+from frontier.operator import children, frontier, jobs, metrics
 from frontier.operator.runtime import Runtime
 from frontier.pipeline import cycle
 from frontier.pipeline.calibrate import calibrate
@@ -62,20 +62,16 @@ async def step(rt: Runtime, ctx: Context, body: Mapping[str, Any], spec: Profile
         )
         await rt.patch_status(body, status)
         return
-    job = manifests.worker_job(
-        manifests.JobRequest(
-            owner=body,
-            frontier=spec.frontier,
-            work=name,
-            stage="profile",
-            command=manifests.rollouts_command(ctx.frontier, name),
-            models=[spec.model],
-            template=rt.config.job_template(ctx.spec.job),
-            shards=run.shards,
-            default_database_secret=rt.config.database_secret,
-            parallelism=spec.parallelism,
-            suspend=spec.suspend,
-        )
+    job = children.rollout_job(
+        rt,
+        ctx,
+        body,
+        spec,
+        work=name,
+        stage="profile",
+        model=spec.model,
+        shards=run.shards,
+        parallelism=spec.parallelism,
     )
     outcome = await jobs.drive(
         rt, body, [job], ctx.spec.job.max_failed_indexes, children.budget_hold(rt, ctx)

@@ -20,7 +20,6 @@ from frontier.operator import (
     children,
     frontier,
     jobs,
-    manifests,
     metrics,
     mutationround,
     placement,
@@ -67,19 +66,8 @@ async def step(
     for model in spec.models:
         work = naming.verification_run(ctx.name, version, model.name)
         manifests_.append(
-            manifests.worker_job(
-                manifests.JobRequest(
-                    owner=body,
-                    frontier=spec.frontier,
-                    work=work,
-                    stage="verify",
-                    command=manifests.rollouts_command(ctx.frontier, work),
-                    models=[model],
-                    template=rt.config.job_template(ctx.spec.job),
-                    shards=spec.shards,
-                    default_database_secret=rt.config.database_secret,
-                    suspend=spec.suspend,
-                )
+            children.rollout_job(
+                rt, ctx, body, spec, work=work, stage="verify", model=model, shards=spec.shards
             )
         )
     outcome = await jobs.drive(
