@@ -1,17 +1,29 @@
-"""Engines: DSN handling, SQLite settings for a multi-threaded writer, Postgres pooling,
+"""Engines: DSN handling, the JSON serializer, SQLite settings for a multi-threaded writer, Postgres pooling,
 and a clear error (without the password) for a database that cannot be reached."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import text
 
 from frontier.store import Store, StoreError, StoreUnavailableError, default_dsn, safe_dsn
-from frontier.store.engine import DSN_ENV, check_reachable, make_engine, parse_dsn
+from frontier.store.engine import (
+    DSN_ENV,
+    RawJSON,
+    check_reachable,
+    compact_json,
+    make_engine,
+    parse_dsn,
+    stable_json,
+)
 from tests.store.builders import ok, profile_run
 
 
@@ -119,3 +131,27 @@ def test_a_connection_to_a_new_file_another_writer_holds_waits_for_it(tmp_path: 
         release.join()
         engine.dispose()
         holder.close()
+
+
+@given(
+    st.recursive(
+        st.none()
+        | st.booleans()
+        | st.integers(-(2**63), 2**63 - 1)
+        | st.text()
+        | st.floats(allow_nan=False, allow_infinity=False),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+        max_leaves=20,
+    )
+)
+def test_compact_json_reads_back_as_the_stdlib_encoders_text_does(value: Any) -> None:
+    assert json.loads(compact_json(value)) == json.loads(stable_json(value))
+
+
+def test_compact_json_takes_what_only_the_stdlib_took_and_writes_non_finite_floats_as_null() -> (
+    None
+):
+    huge = {"digits": 2**70, 3: "an integer key", "lone": "\ud800"}
+    assert compact_json(huge) == stable_json(huge)
+    assert compact_json({"x": float("nan"), "y": float("inf")}) == '{"x":null,"y":null}'
+    assert compact_json(RawJSON('{"kept" : true}')) == '{"kept" : true}'

@@ -17,7 +17,7 @@ from sqlalchemy import String, Table
 from frontier.domain.admission import Decision, Reason
 from frontier.domain.specs import SpecModel
 from frontier.domain.tasks import Lineage, Rollout, Task
-from frontier.store.engine import RawJSON, compact_json
+from frontier.store.engine import RawJSON, compact_json, stable_json
 from frontier.store.errors import StoreError
 from frontier.store.records import (
     CandidateRecord,
@@ -268,7 +268,7 @@ def rollout_row(run_id: int, model: str, r: Rollout, now: datetime) -> dict[str,
 def failure_row(run_id: int, r: Rollout, now: datetime) -> dict[str, Any]:
     """The record an errored attempt leaves even after a later wave replays it."""
     retries = r.trace.get("retries", 0)
-    identity = compact_json(
+    identity = stable_json(
         [r.task_id, r.attempt, r.error, r.input_tokens, r.output_tokens, r.latency_seconds]
     )
     return {
