@@ -84,6 +84,20 @@ def _assert_sums_equal_the_scan(store: Store, run: str, final: dict[Any, Rollout
     }
     assert store.task_bands(run, bands) == dict(sorted(expected.items()))
     assert store.band_counts(run, bands) == summarize(expected.values())
+    # the per-task means and metrics read the same sums
+    means, metrics = store.task_means(run), store.task_metrics(run)
+    assert list(means) == sorted(exact) and set(metrics) == {t for t, v in exact.items() if v}
+    for task_id, rewards in exact.items():
+        n_error = sum(1 for (t, _), r in final.items() if t == task_id) - len(rewards)
+        mean = float(sum(rewards, Fraction(0)) / len(rewards)) if rewards else None
+        got = means[task_id]
+        assert (got.n_ok, got.n_error) == (len(rewards), n_error)
+        if mean is None:
+            assert got.mean_reward is None
+            continue
+        assert got.mean_reward == pytest.approx(mean, abs=1e-6)
+        assert metrics[task_id].n == len(rewards) and metrics[task_id].errors == n_error
+        assert metrics[task_id].mean_reward == got.mean_reward
 
 
 @pytest.mark.parametrize("copy_at_least", [1, 10_000], ids=["copy", "rows"])

@@ -14,9 +14,6 @@ from sqlalchemy import (
     Connection,
     Float,
     Integer,
-    Select,
-    and_,
-    case,
     func,
     select,
 )
@@ -169,66 +166,45 @@ class RolloutStore(StoreCore):
             run_id, _ = self._run_id(conn, run)
             return queries.run_cost_since(conn, run_id, since)
 
+    @retry_transient
     def task_means(self, run: str, task_ids: Iterable[str] | None = None) -> dict[str, TaskMean]:
-        """Per task: mean reward over ok rollouts (None if all errored), n_ok, n_error. In SQL."""
-        ok = queries.ok_condition()
-        query = (
-            select(
-                _rollouts.c.task_id,
-                func.avg(case((ok, _rollouts.c.reward))).label("mean"),
-                func.sum(case((ok, 1), else_=0)).label("n_ok"),
-                func.count().label("n"),
-            )
-            .group_by(_rollouts.c.task_id)
-            .order_by(_rollouts.c.task_id)
-        )
+        """Per task: mean reward over ok rollouts (None if all errored), n_ok, n_error.
+
+        Read from the per-task sums ingest keeps (one row per task), as banding is."""
         out: dict[str, TaskMean] = {}
-        for row in self._per_task(run, query, task_ids):
+        for row in self._sums(run, task_ids):
             n_ok = int(row.n_ok)
-            out[row.task_id] = TaskMean(
-                queries.snap_mean(float(row.mean)) if row.mean is not None else None,
-                n_ok,
-                int(row.n) - n_ok,
-            )
+            mean = queries.snap_mean(float(row.reward_sum) / n_ok) if n_ok else None
+            out[row.task_id] = TaskMean(mean, n_ok, int(row.n_error))
         return out
 
     @retry_transient
     def task_metrics(
         self, run: str, task_ids: Iterable[str] | None = None
     ) -> dict[str, TaskMetrics]:
-        """The domain's TaskMetrics per task, computed in SQL; tasks with no ok rollout are absent."""
-        ok = queries.ok_condition()
-        query = (
-            select(
-                _rollouts.c.task_id,
-                func.avg(case((ok, _rollouts.c.reward))).label("mean"),
-                func.sum(case((ok, 1), else_=0)).label("n_ok"),
-                func.sum(case((and_(ok, _rollouts.c.success.is_(True)), 1), else_=0)).label(
-                    "successes"
-                ),
-                func.count().label("n"),
-            )
-            .group_by(_rollouts.c.task_id)
-            .order_by(_rollouts.c.task_id)
-        )
+        """The domain's TaskMetrics per task, from the per-task sums; tasks with no ok
+        rollout are absent."""
         out: dict[str, TaskMetrics] = {}
-        for row in self._per_task(run, query, task_ids):
+        for row in self._sums(run, task_ids):
             if not row.n_ok:
                 continue
             out[row.task_id] = TaskMetrics(
                 task_id=row.task_id,
                 n=int(row.n_ok),
                 successes=int(row.successes),
-                errors=int(row.n) - int(row.n_ok),
-                mean_reward=queries.snap_mean(float(row.mean)),
+                errors=int(row.n_error),
+                mean_reward=queries.snap_mean(float(row.reward_sum) / int(row.n_ok)),
             )
         return out
 
-    def _per_task(self, run: str, query: Select[Any], task_ids: Iterable[str] | None) -> list[Any]:
+    def _sums(self, run: str, task_ids: Iterable[str] | None) -> list[Any]:
+        """The run's `rollout_sums` rows (of `task_ids`, if given), ordered by task id."""
         with self._read() as conn:
             run_id, _ = self._run_id(conn, run)
-            query = query.where(_rollouts.c.run_id == run_id)
-            return rows_in(conn, query, _rollouts.c.task_id, task_ids)
+            query = select(_rollout_sums).where(_rollout_sums.c.run_id == run_id)
+            rows = rows_in(conn, query, _rollout_sums.c.task_id, task_ids)
+        rows.sort(key=lambda r: r.task_id)
+        return rows
 
     @retry_transient
     def band_counts(
