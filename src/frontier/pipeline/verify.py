@@ -14,7 +14,7 @@ from typing import Any
 from frontier.domain import naming
 from frontier.domain.bands import BandSummary, partition, summarize
 from frontier.domain.canaries import Canaries, overlap_hard
-from frontier.domain.metrics import SetMetrics, set_metrics, task_metrics
+from frontier.domain.metrics import SetMetrics, set_metrics
 from frontier.domain.runs import RunStats, StoredRunPhase
 from frontier.domain.specs import ModelRef, TaskSetRef
 from frontier.pipeline.context import Context
@@ -85,7 +85,7 @@ class VerificationSummary:
 def summarize_runs(ctx: Context, runs: list[RunRecord], slice_version: int) -> VerificationSummary:
     verdicts: list[ModelVerdict] = []
     for run in runs:
-        per_task = task_metrics(ctx.store.rollouts_for(run.name))
+        per_task = ctx.store.task_metrics(run.name)  # from the per-task sums, no traces read
         means = {t: m.mean_reward for t, m in per_task.items()}
         verdicts.append(
             ModelVerdict(
