@@ -279,3 +279,31 @@ def test_without_a_fitted_prior_a_task_that_never_succeeds_runs_to_its_max() -> 
     assert adaptive_step([0.0] * 15, SPEC, BANDS) == 1
     prior = fit_prior([[0.0] * 8] * 60 + [[1.0] * 8] * 40)
     assert adaptive_step([0.0] * 4, SPEC, BANDS, prior) == 0
+
+
+def test_a_budgeted_run_spends_its_whole_budget_once_every_task_is_settled() -> None:
+    # Every task is confident of its band after a few rollouts, so without a budget
+    # the run stops early; with one it goes on until the budget is spent.
+    pools = {f"t{i}": [1.0] * 16 for i in range(6)}
+    used = dict.fromkeys(pools, 0)
+    while wave := plan_wave({t: pools[t][: used[t]] for t in pools}, SPEC, BANDS):
+        for t, more in wave.items():
+            used[t] += more
+    assert sum(used.values()) < 6 * len(pools)
+    used = dict.fromkeys(pools, 0)
+    budget = 6 * len(pools)
+    while wave := plan_wave(
+        {t: pools[t][: used[t]] for t in pools},
+        SPEC,
+        BANDS,
+        budget=budget - sum(used.values()),
+    ):
+        for t, more in wave.items():
+            used[t] += more
+    assert sum(used.values()) == budget
+    assert max(used.values()) <= SPEC.max_rollouts
+
+
+def test_a_budget_beyond_every_tasks_max_is_left_unspent() -> None:
+    run = {"a": [1.0] * 16, "b": [0.0] * 16}
+    assert plan_wave(run, SPEC, BANDS, budget=10) == {}

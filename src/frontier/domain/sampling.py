@@ -363,7 +363,10 @@ def plan_wave(
     (by task id when the budget is short), so each task has a band. Then unsettled tasks get one more each,
     in order of `rollout_value`; with a budget, a wave takes at most half of
     what is left, so the last rollouts go to the tasks that still need them
-    after the earlier waves came back.
+    after the earlier waves came back. When every task has reached its stop
+    confidence and budget is left, the tasks below `max_rollouts` compete for it
+    by the same value, so a budgeted run spends its whole budget (a budget left
+    unspent helps no decision).
     """
     if budget is not None and budget < 0:
         raise ValueError(f"budget must not be negative, got {budget}")
@@ -376,15 +379,22 @@ def plan_wave(
             left -= wave[task_id]
     if wave or left <= 0:
         return wave
+    open_ids = [t for t, r in task_rewards.items() if adaptive_step(r, spec, bands, prior) > 0]
+    if not open_ids and budget is not None:
+        # Every task reached its stop confidence with budget left: a budget is there to be
+        # spent, so the rest goes where one more rollout helps most, up to max_rollouts.
+        open_ids = [t for t, r in task_rewards.items() if len(r) < spec.max_rollouts]
     ranked = sorted(
         (
-            (
-                -rollout_value(rewards, bands, prior, horizon=spec.max_rollouts - len(rewards)),
-                task_id,
-            )
-            for task_id, rewards in task_rewards.items()
-            if adaptive_step(rewards, spec, bands, prior) > 0
-        ),
+            -rollout_value(
+                task_rewards[task_id],
+                bands,
+                prior,
+                horizon=spec.max_rollouts - len(task_rewards[task_id]),
+            ),
+            task_id,
+        )
+        for task_id in open_ids
     )
     take = (
         len(ranked) if budget is None else min(len(ranked), max(1, math.ceil(left / _WAVE_SHARE)))
