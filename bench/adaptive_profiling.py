@@ -63,6 +63,7 @@ from frontier.domain.bands import Band, band_of
 from frontier.domain.sampling import (
     Prior,
     adaptive_step,
+    decided_band,
     fit_prior,
     plan_wave,
     predicted_band,
@@ -193,7 +194,16 @@ def adaptive(
             for i, more in wave.items():
                 used[i] += more
             wave_no += 1
-        decided = [(used[i], band_of(sum(pools[int(i)][: used[i]]) / used[i], BANDS)) for i in ids]
+        final = None
+        if spec.decide == "posterior":
+            # What finish_run stores: the prior refitted to the whole run, then each task's
+            # most likely band under it (decided_band, as the store aggregates it).
+            seen = {i: pools[int(i)][: used[i]] for i in ids}
+            final = fit_prior(list(seen.values()), start=prior)
+        decided = [
+            (used[i], decided_band(used[i], sum(pools[int(i)][: used[i]]), BANDS, final))
+            for i in ids
+        ]
         return decided, wave_no
 
     return run
@@ -408,6 +418,8 @@ def seeded(
 
 
 REPS = 10
+POSTERIOR = AdaptiveSpec(enabled=True, decide="posterior")
+"""The opt-in posterior rule (`decide: posterior`), otherwise the budget-mode defaults."""
 
 
 def main() -> None:
@@ -446,6 +458,7 @@ def main() -> None:
                 "curtailed-k4": curtailed_k(0.90),
                 "adaptive-b4/stop": adaptive(spec, 4.0, fitted=True, fill=False),
                 "adaptive-b4": adaptive(spec, 4.0, fitted=True),
+                "adaptive-b4/post": adaptive(POSTERIOR, 4.0, fitted=True),
             },
             heur,
         )
@@ -463,6 +476,7 @@ def main() -> None:
         "curtailed-k4/85": curtailed_k(0.85),
         "adaptive-b4": adaptive(spec, 4.0, fitted=True),
         "adaptive-b4/stop": adaptive(spec, 4.0, fitted=True, fill=False),
+        "adaptive-b4/post": adaptive(POSTERIOR, 4.0, fitted=True),
         "adaptive-b4/jef": adaptive(spec, 4.0, fitted=False),
         "adaptive-b4/c80": adaptive(
             AdaptiveSpec(enabled=True, min_rollouts=1, max_rollouts=16, confidence=0.8),

@@ -281,11 +281,26 @@ class AdaptiveSpec(SpecModel):
         "fixed-k band unchanged (default 0.9).",
     )
 
+    decide: Literal["mean", "posterior"] = Field(
+        "mean",
+        description="How a task's band is decided: mean, the band of its observed mean reward "
+        "(DESIGN.md); posterior, the most likely band under a prior fitted to the run's own "
+        "rollouts, stored with the run (budget mode only; the store, status and report "
+        "read bands by the same rule).",
+    )
+
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if self.min_rollouts > self.max_rollouts:
             raise ValueError("minRollouts must not exceed maxRollouts")
+        if self.decide == "posterior" and self.mode != "budget":
+            raise ValueError("decide: posterior needs mode: budget")
         return self
+
+    @property
+    def posterior_rule(self) -> bool:
+        """Bands by the posterior's most likely band (enabled, budget mode, decide posterior)."""
+        return self.enabled and self.mode == "budget" and self.decide == "posterior"
 
     @property
     def stop_confidence(self) -> float:
