@@ -311,6 +311,14 @@ class AdaptiveSpec(SpecModel):
         return MODE_CONFIDENCE[self.mode]
 
 
+def _verification_decides_by_mean(adaptive: AdaptiveSpec) -> AdaptiveSpec:
+    """Verification runs band by the observed mean (the canaries and the verifiers' bands
+    read their means); the posterior rule is for profile runs."""
+    if adaptive.decide != "mean":
+        raise ValueError("decide: posterior is for profile runs; verification decides by mean")
+    return adaptive
+
+
 class ProfileSpec(SpecModel):
     """How the solver is profiled on the base tasks."""
 
@@ -401,6 +409,8 @@ class VerificationSpec(SpecModel):
     adaptive: AdaptiveSpec = Field(
         default_factory=AdaptiveSpec, description="Adaptive allocation of the rollouts."
     )
+
+    _decides_by_mean = field_validator("adaptive")(_verification_decides_by_mean)
 
 
 class SaturationSpec(SpecModel):
@@ -741,6 +751,8 @@ class VerificationRunSpec(SpecModel):
             "version. Needs a calibration; one shard per model (the test is sequential)."
         ),
     )
+
+    _decides_by_mean = field_validator("adaptive")(_verification_decides_by_mean)
 
 
 SPEC_MODELS: dict[str, type[SpecModel]] = {
