@@ -33,10 +33,23 @@ Policies:
                     after waves 1, 2, 4, 8, 12; /jef: Jeffreys' prior throughout;
                     /c80: stop at confidence 0.8, the earlier setting;
                     /old: the earlier AdaptiveSpec defaults, min 2, max 16, confidence 0.9)
+                    adaptive-b4 spends the whole budget: once every task has reached its
+                    stop confidence, the rest goes by the same expected gain per rollout;
+                    /stop: stops there instead, budget left or not (the earlier behaviour)
+  adaptive-b4/post  the opt-in posterior rule (decide: posterior): the same allocation
+                    aimed at the posterior's most likely band, each task decided by that
+                    band under the prior refitted to the whole run (what finish_run stores)
   adaptive-free     the same stop rule with no run budget (what it spends when asked
                     only for confidence; at most 16 rollouts a task)
 
+--seeds N runs the main policies on N fresh seeds (--seed-base, default 100): fresh
+synthetic sets and fresh shuffles (the heuristic set's rollouts are real, so only its
+shuffles change), and prints min and mean per set beside each seed's Bayes bounds
+(profiling_bounds.py, under that seed's own pass rates), not only on the seed-0 sets the
+defaults were tuned on.
+
 Run:  .venv/bin/python bench/adaptive_profiling.py [--reps N] [--quick]
+      .venv/bin/python bench/adaptive_profiling.py --seeds 5 [--reps 4] [--synthetic-only]
 """
 
 from __future__ import annotations
