@@ -13,7 +13,9 @@ from frontier.domain.sampling import (
     band_confidence,
     band_probabilities,
     cannot_be_hillclimbable,
+    decided_band,
     fit_prior,
+    fit_prior_sums,
     plan_wave,
     predicted_band,
     rollout_value,
@@ -279,3 +281,97 @@ def test_without_a_fitted_prior_a_task_that_never_succeeds_runs_to_its_max() -> 
     assert adaptive_step([0.0] * 15, SPEC, BANDS) == 1
     prior = fit_prior([[0.0] * 8] * 60 + [[1.0] * 8] * 40)
     assert adaptive_step([0.0] * 4, SPEC, BANDS, prior) == 0
+
+
+def test_a_budgeted_run_spends_its_whole_budget_once_every_task_is_settled() -> None:
+    # Every task is confident of its band after a few rollouts, so without a budget
+    # the run stops early; with one it goes on until the budget is spent.
+    pools = {f"t{i}": [1.0] * 16 for i in range(6)}
+    used = dict.fromkeys(pools, 0)
+    while wave := plan_wave({t: pools[t][: used[t]] for t in pools}, SPEC, BANDS):
+        for t, more in wave.items():
+            used[t] += more
+    assert sum(used.values()) < 6 * len(pools)
+    used = dict.fromkeys(pools, 0)
+    budget = 6 * len(pools)
+    while wave := plan_wave(
+        {t: pools[t][: used[t]] for t in pools},
+        SPEC,
+        BANDS,
+        budget=budget - sum(used.values()),
+    ):
+        for t, more in wave.items():
+            used[t] += more
+    assert sum(used.values()) == budget
+    assert max(used.values()) <= SPEC.max_rollouts
+
+
+def test_a_budget_beyond_every_tasks_max_is_left_unspent() -> None:
+    run = {"a": [1.0] * 16, "b": [0.0] * 16}
+    assert plan_wave(run, SPEC, BANDS, budget=10) == {}
+
+
+# --- the posterior rule (decide: posterior) ---------------------------------------
+
+UNIFORM = Prior(tuple([1.0] * (GRID_STEPS + 1)))
+
+
+@given(st.lists(st.floats(0, 1), min_size=1, max_size=20))
+@settings(max_examples=50)
+def test_the_default_rule_is_the_band_of_the_observed_mean(rewards: list[float]) -> None:
+    assert decided_band(len(rewards), sum(rewards), BANDS, None) is band_of(
+        sum(rewards) / len(rewards), BANDS
+    )
+
+
+def test_the_posterior_rule_names_the_most_likely_band() -> None:
+    # With pass rates spread evenly, 0 of 3 is far likelier hillclimbable than below 0.02,
+    # where the observed mean says unreachable.
+    assert decided_band(3, 0.0, BANDS, None) is Band.UNREACHABLE
+    assert decided_band(3, 0.0, BANDS, UNIFORM) is Band.HILLCLIMBABLE
+    probs = band_probabilities([0.0, 0.0, 0.0], BANDS, UNIFORM)
+    assert probs[Band.HILLCLIMBABLE] == max(probs.values())
+    # A prior that puts most tasks at 0 keeps 0 of 3 unreachable.
+    lumpy = Prior(tuple([100.0] + [1.0] * GRID_STEPS))
+    assert decided_band(3, 0.0, BANDS, lumpy) is Band.UNREACHABLE
+
+
+@given(st.lists(binary_lists.filter(bool), min_size=1, max_size=12))
+@settings(max_examples=30)
+def test_the_posterior_rule_is_the_argmax_of_the_band_probabilities(
+    tasks: list[list[float]],
+) -> None:
+    prior = fit_prior(tasks, iterations=10)
+    for rewards in tasks:
+        probs = band_probabilities(rewards, BANDS, prior)
+        band = decided_band(len(rewards), sum(rewards), BANDS, prior)
+        assert probs[band] == max(probs.values())
+
+
+def test_a_prior_survives_the_wire_and_fits_the_same_from_sums() -> None:
+    tasks = [[1.0, 0.0, 1.0], [0.0] * 4, [1.0] * 5, [0.25, 0.5]]
+    prior = fit_prior(tasks)
+    assert fit_prior_sums([(len(r), sum(r)) for r in tasks]) == prior
+    assert Prior.from_wire(prior.to_wire()) == prior
+
+
+def test_a_task_with_no_scored_rollout_has_no_band() -> None:
+    with pytest.raises(ValueError, match="no band"):
+        decided_band(0, 0.0, BANDS, None)
+
+
+def test_the_posterior_rule_stops_on_the_likeliest_bands_confidence() -> None:
+    spec = AdaptiveSpec(enabled=True, decide="posterior", confidence=0.7)
+    # 0 of 3 under a uniform prior: the observed mean's band (unreachable) is unlikely,
+    # the likeliest band (hillclimbable) is not, so the rules stop differently.
+    assert band_confidence([0.0] * 3, BANDS, UNIFORM) < 0.7
+    assert band_confidence([0.0] * 3, BANDS, UNIFORM, posterior_rule=True) >= 0.7
+    assert adaptive_step([0.0] * 3, spec, BANDS, UNIFORM) == 0
+    assert adaptive_step([0.0] * 3, AdaptiveSpec(enabled=True), BANDS, UNIFORM) == 1
+
+
+def test_the_posterior_rule_needs_budget_mode() -> None:
+    with pytest.raises(ValueError, match="budget"):
+        AdaptiveSpec(enabled=True, mode="curtail", decide="posterior")
+    assert AdaptiveSpec(enabled=True, decide="posterior").posterior_rule
+    assert not AdaptiveSpec(decide="posterior").posterior_rule

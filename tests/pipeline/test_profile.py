@@ -7,6 +7,7 @@ from typing import Any
 from frontier.agents import EndpointPool
 from frontier.domain import naming
 from frontier.domain.bands import partition, summarize
+from frontier.domain.sampling import Prior, decided_band, fit_prior_sums
 from frontier.domain.specs import FrontierSpec, TaskSetRef
 from frontier.domain.tasks import Lineage, Task
 from frontier.pipeline.context import Context, load_base_tasks, open_context
@@ -18,6 +19,7 @@ from frontier.pipeline.profile import (
     run_shard,
     tasks_of,
 )
+from frontier.pipeline.view import solver_view
 from frontier.store import Store
 from tests.support.faults import ShoppingSolver
 from tests.support.frontiers import scripted_model, small_document, small_spec
@@ -212,3 +214,33 @@ def test_the_panel_on_a_slice_version_rolls_out_only_the_tasks_that_version_adds
         t.id for t in tasks_of(ctx, TaskSetRef.model_validate(second.task_set))
     ) == sorted([made[1].id, made[2].id])
     assert register_panel(ctx, slice_version=2) == [second]  # registered once
+
+
+async def test_a_posterior_rule_profile_stores_its_prior_and_bands_by_it(store: Store) -> None:
+    adaptive = {"enabled": True, "decide": "posterior"}
+    ctx = open_context(store, "shop", small_spec(profile={"adaptive": adaptive}))
+    name = register_base(ctx, shards=2)
+    await run_shard(ctx, name, 0)
+    await run_shard(ctx, name, 1)
+    key = ctx.run_key(name)
+    assert ctx.store.require_run(key).prior is None
+    summary = finish_run(ctx, name)
+    run = ctx.store.require_run(key)
+    assert run.prior is not None
+    prior = Prior.from_wire(run.prior)
+    sums = ctx.store.task_sums(key)
+    # The prior is the one fitted to the whole run (both shards), and every band is the
+    # domain's decision under it.
+    assert prior == fit_prior_sums(list(sums.values()))
+    expected = {t: decided_band(n, s, ctx.spec.bands, prior) for t, (n, s) in sums.items()}
+    assert ctx.store.task_bands(key, ctx.spec.bands) == dict(sorted(expected.items()))
+    assert summary == summarize(expected.values()) == ctx.store.band_counts(key, ctx.spec.bands)
+    assert run.stats["bands"] == summary.as_dict()
+    assert solver_view(ctx).bands == {t: b for t, b in expected.items()}
+
+
+async def test_a_mean_rule_profile_stores_no_prior(ctx: Context) -> None:
+    name = register_base(ctx)
+    await run_shard(ctx, name)
+    finish_run(ctx, name)
+    assert ctx.store.require_run(ctx.run_key(name)).prior is None

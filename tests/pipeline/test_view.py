@@ -159,3 +159,19 @@ def test_a_caller_can_read_each_runs_means_its_own_way(ctx: Context) -> None:
 
     assert asked == [ctx.run_key("profile")]  # only the solver's runs are read
     assert view.means == {a: HILLCLIMBABLE}
+
+
+def test_a_posterior_rule_runs_tasks_take_the_band_the_store_gives_them(ctx: Context) -> None:
+    a, b = stored(ctx, task(), task())
+    run = rolled_out(ctx, "profile", {a: [0.0, 0.0, 0.0], b: [SATURATED, SATURATED]})
+    assert solver_view(ctx).bands[a] is Band.UNREACHABLE
+    ctx.store.set_run_prior(run.name, [1.0] * 101)  # pass rates spread evenly
+    view = solver_view(ctx)
+    # 0 of 3 under a flat prior is most likely hillclimbable; its mean is still 0.
+    assert view.bands == ctx.store.task_bands(run.name, ctx.spec.bands)
+    assert view.bands[a] is Band.HILLCLIMBABLE and view.means[a] == 0.0
+    assert view.summary == ctx.store.band_counts(run.name, ctx.spec.bands)
+    assert view.summary_over([a]).hillclimbable == 1
+    # A later run that decides by the mean overrides the task's band, as it does its mean.
+    rolled_out(ctx, "candidates", {a: [0.0, 0.0]}, kind="candidates")
+    assert solver_view(ctx).bands[a] is Band.UNREACHABLE

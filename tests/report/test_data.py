@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
+from frontier.domain import naming
+from frontier.domain.bands import band_of, summarize
+from frontier.domain.sampling import Prior, decided_band
 from frontier.domain.tasks import Rollout
 from frontier.pipeline.context import stored_context
 from frontier.report import build_report
@@ -95,3 +98,27 @@ def test_the_bands_table_shows_each_model_once_solver_first(embedded: EmbeddedRu
     spec = embedded.ctx.spec
     assert rows[0]["model"] == spec.solver.name
     assert sorted(r["model"] for r in rows[1:]) == sorted(v.name for v in spec.verifiers)
+
+
+def test_a_posterior_rule_profile_shows_the_bands_the_store_decides(tmp_path: Path) -> None:
+    """profile.adaptive.decide: posterior: the report's bands are the domain's rule under the
+    prior stored with the base profile, as the store aggregates them."""
+    store, _ = run_embedded(
+        tmp_path, max_rounds=0, profile={"adaptive": {"enabled": True, "decide": "posterior"}}
+    )
+    ctx = stored_context(store, FRONTIER)
+    base = ctx.run_key(naming.base_profile_run_of(ctx.name, ctx.spec))
+    run = store.require_run(base)
+    assert run.prior is not None
+    prior = Prior.from_wire(run.prior)
+    expected = summarize(
+        decided_band(n, s, ctx.spec.bands, prior) for n, s in store.task_sums(base).values()
+    )
+    by_mean = summarize(band_of(s / n, ctx.spec.bands) for n, s in store.task_sums(base).values())
+    assert expected != by_mean, "the rules should disagree on this run, or the test shows nothing"
+    report = build_report(ctx)
+    assert report.data.models[0].bands == expected == store.band_counts(base, ctx.spec.bands)
+    assert report.data.band_history[0].bands == expected
+    (row,) = table(BeautifulSoup(report.html(), "html.parser"), "bands-table")
+    for band in ("saturated", "hillclimbable", "unreachable"):
+        assert row[band] == str(getattr(expected, band)), band

@@ -204,3 +204,28 @@ def test_upgrading_to_0010_sums_the_rollouts_already_stored(empty_dsn: str) -> N
         "unreachable": 1,
         "total": 3,
     }
+
+
+def test_0011_adds_a_null_prior_and_its_downgrade_keeps_the_rollouts(empty_dsn: str) -> None:
+    """Old runs band by the observed mean (no prior); dropping the column loses no rollout."""
+    from frontier.domain.specs import BandSpec
+    from tests.store.builders import ok, profile_run
+
+    migrate.upgrade(empty_dsn)
+    with Store.connect(empty_dsn) as store:
+        run = profile_run(store).name
+        store.ingest_rollouts(run, [ok("a", 0, 1.0), ok("b", 0, 0.0)])
+        store.set_run_prior(run, [1.0] * 101)
+        before = store.band_counts(run, BandSpec())
+    engine = make_engine(empty_dsn)
+    try:
+        with engine.begin() as conn:
+            command.downgrade(migrate.alembic_config(conn), "0010")
+        assert "prior" not in {c["name"] for c in inspect(engine).get_columns("runs")}
+    finally:
+        engine.dispose()
+    migrate.upgrade(empty_dsn)
+    with Store.connect(empty_dsn) as store:
+        assert store.require_run(run).prior is None
+        assert store.task_sums(run) == {"a": (1, 1.0), "b": (1, 0.0)}
+        assert store.band_counts(run, BandSpec()).total == before.total == 2

@@ -107,12 +107,18 @@ class BandSuccess:
 
 
 def success_by_band(
-    per_task: Mapping[str, TaskMetrics], bands: BandSpec
+    per_task: Mapping[str, TaskMetrics],
+    bands: BandSpec,
+    decided: Mapping[str, Band] | None = None,
 ) -> dict[Band, BandSuccess]:
-    """Per band (in BAND_ORDER), the share of its tasks' rollouts that fully succeeded."""
+    """Per band (in BAND_ORDER), the share of its tasks' rollouts that fully succeeded.
+
+    A task's band is its mean's, or the one in `decided` (a posterior-rule run's) when given.
+    """
     totals = {band: [0, 0] for band in BAND_ORDER}
-    for m in per_task.values():
-        counts = totals[band_of(m.mean_reward, bands)]
+    for task_id, m in per_task.items():
+        band = decided.get(task_id) if decided is not None else None
+        counts = totals[band if band is not None else band_of(m.mean_reward, bands)]
         counts[0] += m.n
         counts[1] += m.successes
     return {band: BandSuccess(n, s) for band, (n, s) in totals.items()}

@@ -33,9 +33,12 @@ have) or fitted to the run itself (`fit_prior`, empirical Bayes): stopping is
 only as good as the prior's picture of how tasks are spread, and the run's
 own first rollouts are the best picture available.
 
-The decision is always the band of the observed mean, so the rest of the
-system (the store's band aggregation, admission) needs no change: the
-policies only decide when to stop.
+By default the decision is the band of the observed mean (DESIGN.md), so the
+policies only decide when to stop. `AdaptiveSpec.decide: posterior` opts a
+budgeted run into deciding by the posterior's most likely band under the prior
+fitted to the whole run, which the run stores; `decided_band` is that decision,
+and the store's band aggregation and the solver's view call it, so every reader
+of the run's bands agrees.
 """
 
 from __future__ import annotations
@@ -104,6 +107,14 @@ class Prior:
     def jeffreys(cls) -> Prior:
         return _jeffreys()
 
+    def to_wire(self) -> list[float]:
+        """The grid weights, as a run stores its fitted prior (JSON)."""
+        return list(self.weights)
+
+    @classmethod
+    def from_wire(cls, weights: Sequence[float]) -> Prior:
+        return cls(tuple(float(w) for w in weights))
+
 
 @lru_cache(maxsize=1)
 def _jeffreys() -> Prior:
@@ -171,11 +182,51 @@ def band_probabilities(
     )
 
 
-def band_confidence(rewards: Sequence[float], bands: BandSpec, prior: Prior | None = None) -> float:
-    """Posterior probability that the band of the observed mean is the task's true band."""
+def band_confidence(
+    rewards: Sequence[float],
+    bands: BandSpec,
+    prior: Prior | None = None,
+    *,
+    posterior_rule: bool = False,
+) -> float:
+    """Posterior probability that the band decided now is the task's true band: the band
+    of the observed mean, or with `posterior_rule` the posterior's most likely band."""
     if not rewards:
         return 0.0
-    return band_probabilities(rewards, bands, prior)[band_of(sum(rewards) / len(rewards), bands)]
+    probs = band_probabilities(rewards, bands, prior)
+    if posterior_rule:
+        return max(probs.values())
+    return probs[band_of(sum(rewards) / len(rewards), bands)]
+
+
+# --- the decision: one rule for the pipeline, the store, the status and the report ---
+
+_MAP_ORDER = (Band.HILLCLIMBABLE, Band.SATURATED, Band.UNREACHABLE)
+"""Ties between equally likely bands go to the first here (exact ties are measure zero)."""
+
+
+def _map_band(n: int, s: float, prior: Prior, bands: BandSpec) -> Band:
+    probs = _band_probabilities(n, s, prior, bands)
+    return max(_MAP_ORDER, key=lambda b: (probs[b], -_MAP_ORDER.index(b)))
+
+
+def decided_band(n_ok: int, reward_sum: float, bands: BandSpec, prior: Prior | None) -> Band:
+    """A task's band from its scored rollouts' count and reward sum.
+
+    `prior` None (the default rule, DESIGN.md): the band of the observed mean. With the
+    prior a posterior-rule run stored (`AdaptiveSpec.decide: posterior`): the band
+    the posterior over the task's mean reward finds most likely. The store's band
+    aggregation and the solver's view call this for posterior-rule runs, so every
+    reader of a run's bands agrees with the rule it was profiled under.
+    """
+    if n_ok < 1:
+        raise ValueError("a task with no scored rollout has no band")
+    if not 0 <= reward_sum <= n_ok + 1e-9:
+        raise ValueError(f"reward sum {reward_sum} outside [0, {n_ok}]")
+    if prior is None:
+        return band_of(reward_sum / n_ok, bands)
+    n, s = _key(n_ok, min(float(n_ok), max(0.0, reward_sum)))
+    return _map_band(n, s, prior, bands)
 
 
 def _check_rewards(rewards: Sequence[float]) -> None:
@@ -203,7 +254,16 @@ def fit_prior(
     """
     for rewards in task_rewards:
         _check_rewards(rewards)
-    states = Counter(_key(len(r), sum(r)) for r in task_rewards if len(r) > 0)
+    return fit_prior_sums(
+        [(len(r), sum(r)) for r in task_rewards if len(r) > 0], start=start, iterations=iterations
+    )
+
+
+def fit_prior_sums(
+    sums: Sequence[tuple[int, float]], *, start: Prior | None = None, iterations: int = 50
+) -> Prior:
+    """`fit_prior` from each task's (scored rollouts, reward sum), as the store keeps them."""
+    states = Counter(_key(n, min(float(n), max(0.0, s))) for n, s in sums if n > 0)
     base = Prior.jeffreys().weights
     if not states:
         return Prior.jeffreys()
@@ -300,11 +360,14 @@ def adaptive_step(
         return min(spec.min_rollouts, spec.max_rollouts) - n
     if n >= spec.max_rollouts:
         return 0
-    return 0 if band_confidence(rewards, bands, prior) >= spec.stop_confidence else 1
+    confident = band_confidence(rewards, bands, prior, posterior_rule=spec.decide == "posterior")
+    return 0 if confident >= spec.stop_confidence else 1
 
 
 @lru_cache(maxsize=65536)
-def _expected_confidence(n: int, s: float, h: int, prior: Prior, bands: BandSpec) -> float:
+def _expected_confidence(
+    n: int, s: float, h: int, prior: Prior, bands: BandSpec, posterior_rule: bool = False
+) -> float:
     """Expected posterior probability of being right after h more rollouts (0/1 outcomes)."""
     post = _posterior(n, s, prior)
     total = 0.0
@@ -316,7 +379,9 @@ def _expected_confidence(n: int, s: float, h: int, prior: Prior, bands: BandSpec
         if q <= 0:
             continue
         after = _band_probabilities(*_key(n + h, s + j), prior, bands)
-        total += q * after[band_of((s + j) / (n + h), bands)]
+        total += q * (
+            max(after.values()) if posterior_rule else after[band_of((s + j) / (n + h), bands)]
+        )
     return total
 
 
@@ -325,7 +390,12 @@ _WAVE_SHARE = 2
 
 
 def rollout_value(
-    rewards: Sequence[float], bands: BandSpec, prior: Prior | None = None, *, horizon: int = 8
+    rewards: Sequence[float],
+    bands: BandSpec,
+    prior: Prior | None = None,
+    *,
+    horizon: int = 8,
+    posterior_rule: bool = False,
 ) -> float:
     """The expected gain in the chance of a right band per extra rollout (knowledge gradient).
 
@@ -339,12 +409,13 @@ def rollout_value(
     _check_rewards(rewards)
     p = prior or Prior.jeffreys()
     n, s = _key(len(rewards), sum(rewards))
-    now = _band_probabilities(n, s, p, bands)[band_of(s / n, bands)] if n else 0.0
+    now = band_confidence(rewards, bands, p, posterior_rule=posterior_rule)
     best = 0.0
     for h in _LOOKAHEADS:
         if h > horizon:
             break
-        best = max(best, (_expected_confidence(n, s, h, p, bands) - now) / h)
+        gain = _expected_confidence(n, s, h, p, bands, posterior_rule) - now
+        best = max(best, gain / h)
     return best
 
 
@@ -363,7 +434,10 @@ def plan_wave(
     (by task id when the budget is short), so each task has a band. Then unsettled tasks get one more each,
     in order of `rollout_value`; with a budget, a wave takes at most half of
     what is left, so the last rollouts go to the tasks that still need them
-    after the earlier waves came back.
+    after the earlier waves came back. When every task has reached its stop
+    confidence and budget is left, the tasks below `max_rollouts` compete for it
+    by the same value, so a budgeted run spends its whole budget (a budget left
+    unspent helps no decision).
     """
     if budget is not None and budget < 0:
         raise ValueError(f"budget must not be negative, got {budget}")
@@ -376,15 +450,23 @@ def plan_wave(
             left -= wave[task_id]
     if wave or left <= 0:
         return wave
+    open_ids = [t for t, r in task_rewards.items() if adaptive_step(r, spec, bands, prior) > 0]
+    if not open_ids and budget is not None:
+        # Every task reached its stop confidence with budget left: a budget is there to be
+        # spent, so the rest goes where one more rollout helps most, up to max_rollouts.
+        open_ids = [t for t, r in task_rewards.items() if len(r) < spec.max_rollouts]
     ranked = sorted(
         (
-            (
-                -rollout_value(rewards, bands, prior, horizon=spec.max_rollouts - len(rewards)),
-                task_id,
-            )
-            for task_id, rewards in task_rewards.items()
-            if adaptive_step(rewards, spec, bands, prior) > 0
-        ),
+            -rollout_value(
+                task_rewards[task_id],
+                bands,
+                prior,
+                horizon=spec.max_rollouts - len(task_rewards[task_id]),
+                posterior_rule=spec.decide == "posterior",
+            ),
+            task_id,
+        )
+        for task_id in open_ids
     )
     take = (
         len(ranked) if budget is None else min(len(ranked), max(1, math.ceil(left / _WAVE_SHARE)))

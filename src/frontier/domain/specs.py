@@ -281,11 +281,26 @@ class AdaptiveSpec(SpecModel):
         "fixed-k band unchanged (default 0.9).",
     )
 
+    decide: Literal["mean", "posterior"] = Field(
+        "mean",
+        description="How a task's band is decided: mean, the band of its observed mean reward "
+        "(DESIGN.md); posterior, the most likely band under a prior fitted to the run's own "
+        "rollouts, stored with the run (budget mode only; the store, status and report "
+        "read bands by the same rule).",
+    )
+
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if self.min_rollouts > self.max_rollouts:
             raise ValueError("minRollouts must not exceed maxRollouts")
+        if self.decide == "posterior" and self.mode != "budget":
+            raise ValueError("decide: posterior needs mode: budget")
         return self
+
+    @property
+    def posterior_rule(self) -> bool:
+        """Bands by the posterior's most likely band (enabled, budget mode, decide posterior)."""
+        return self.enabled and self.mode == "budget" and self.decide == "posterior"
 
     @property
     def stop_confidence(self) -> float:
@@ -294,6 +309,14 @@ class AdaptiveSpec(SpecModel):
         if self.confidence is not None:
             return self.confidence
         return MODE_CONFIDENCE[self.mode]
+
+
+def _verification_decides_by_mean(adaptive: AdaptiveSpec) -> AdaptiveSpec:
+    """Verification runs band by the observed mean (the canaries and the verifiers' bands
+    read their means); the posterior rule is for profile runs."""
+    if adaptive.decide != "mean":
+        raise ValueError("decide: posterior is for profile runs; verification decides by mean")
+    return adaptive
 
 
 class ProfileSpec(SpecModel):
@@ -386,6 +409,8 @@ class VerificationSpec(SpecModel):
     adaptive: AdaptiveSpec = Field(
         default_factory=AdaptiveSpec, description="Adaptive allocation of the rollouts."
     )
+
+    _decides_by_mean = field_validator("adaptive")(_verification_decides_by_mean)
 
 
 class SaturationSpec(SpecModel):
@@ -726,6 +751,8 @@ class VerificationRunSpec(SpecModel):
             "version. Needs a calibration; one shard per model (the test is sequential)."
         ),
     )
+
+    _decides_by_mean = field_validator("adaptive")(_verification_decides_by_mean)
 
 
 SPEC_MODELS: dict[str, type[SpecModel]] = {

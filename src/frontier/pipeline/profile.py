@@ -19,6 +19,7 @@ from frontier.domain.bands import BandSummary
 from frontier.domain.placement import PlacementPlan
 from frontier.domain.redaction import redact_url
 from frontier.domain.runs import RunStats, RunTotals, StoredRunPhase
+from frontier.domain.sampling import fit_prior_sums
 from frontier.domain.specs import ModelRef, TaskSetRef
 from frontier.domain.tasks import Task
 from frontier.pipeline.budget import check_wave
@@ -281,6 +282,12 @@ def finish_run(ctx: Context, run_name: str) -> BandSummary:
 def finish_run_with_totals(ctx: Context, run_name: str) -> tuple[BandSummary, RunTotals]:
     """`finish_run`, and the run's totals it recorded (for `run_progress`, not read twice)."""
     key = ctx.run_key(run_name)
+    run = ctx.store.require_run(key)
+    if run.kind == "profile" and ctx.spec.profile.adaptive.posterior_rule:
+        # decide: posterior: the prior is refitted to the whole run (every shard's rollouts)
+        # and stored with it; the store bands the run's tasks by it from now on.
+        prior = fit_prior_sums(list(ctx.store.task_sums(key).values()))
+        ctx.store.set_run_prior(key, prior.to_wire())
     summary = ctx.store.band_counts(key, ctx.spec.bands)
     totals = ctx.store.run_totals(key)
     stats = RunStats(bands=summary, totals=totals)

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from frontier.domain.bands import Band, BandSummary, partition, summarize
 from frontier.domain.specs import BandSpec, FrontierSpec
 from frontier.pipeline.context import Context
 from frontier.store import RunRecord, Store
+
+V = TypeVar("V")
 
 MeansOf = Callable[[RunRecord], Mapping[str, float]]
 """A run's mean reward per task (tasks without an ok rollout absent): how the view reads a
@@ -24,7 +27,10 @@ class SolverView:
     The means are taken over its profile and candidate runs in creation order (a later
     run's mean replaces an earlier one; its verification runs do not count; a task whose
     every rollout in a run errored keeps the mean it had), then scoped to the current
-    slice, or to the base tasks before the first slice, and banded with spec.bands.
+    slice, or to the base tasks before the first slice, and banded with spec.bands. A
+    task whose latest run decided by the posterior (`profile.adaptive.decide: posterior`,
+    the run stores its prior) takes that run's band as the store gives it
+    (domain.sampling.decided_band), not its mean's.
     """
 
     model: str
@@ -40,6 +46,9 @@ class SolverView:
     scoped_means: dict[str, float]
     bands: dict[str, Band]
     """The band of each scoped task."""
+    decided: dict[str, Band]
+    """The band of every task the solver has a mean for, by the rule of the run that
+    scored it last."""
     summary: BandSummary
     reward_mean: float | None
     """The mean of the scoped means; None when no scoped task has one."""
@@ -47,7 +56,7 @@ class SolverView:
     def summary_over(self, task_ids: Iterable[str]) -> BandSummary:
         """The bands of the same means over other tasks (an earlier slice version)."""
         ids = set(task_ids)
-        return summarize(partition(_within(self.means, ids), self.band_spec).values())
+        return summarize(_within(self.decided, ids).values())
 
 
 def is_solver_run(run: RunRecord, spec: FrontierSpec) -> bool:
@@ -78,12 +87,18 @@ def read_solver_view(
     every = store.runs(frontier) if runs is None else runs
     own = tuple(run for run in every if is_solver_run(run, spec))
     means: dict[str, float] = {}
+    decided: dict[str, Band] = {}
     for run in own:  # creation order: later runs overwrite earlier means
-        means.update(read(run))
+        found = read(run)
+        means.update(found)
+        if run.prior is None:
+            decided.update(partition(found, spec.bands))
+        else:  # a posterior-rule run: its bands as the store aggregates them
+            decided.update(store.task_bands(run.name, spec.bands))
     current = store.get_slice(frontier)
     scope = frozenset(current.task_ids if current else store.task_ids(frontier, origin="base"))
     scoped = _within(means, scope)
-    bands = partition(scoped, spec.bands)
+    bands = _within(decided, scope)
     return SolverView(
         model=spec.solver.name,
         runs=own,
@@ -93,6 +108,7 @@ def read_solver_view(
         band_spec=spec.bands,
         scoped_means=scoped,
         bands=bands,
+        decided=decided,
         summary=summarize(bands.values()),
         reward_mean=sum(scoped.values()) / len(scoped) if scoped else None,
     )
@@ -103,5 +119,5 @@ def solver_view(ctx: Context) -> SolverView:
     return read_solver_view(ctx.store, ctx.frontier, ctx.spec)
 
 
-def _within(means: Mapping[str, float], ids: frozenset[str] | set[str]) -> dict[str, float]:
-    return {t: m for t, m in means.items() if t in ids}
+def _within(values: Mapping[str, V], ids: frozenset[str] | set[str]) -> dict[str, V]:
+    return {t: v for t, v in values.items() if t in ids}

@@ -360,7 +360,7 @@ def _solver_model(ctx: Context, view: SolverView, task_ids: list[str]) -> ModelV
         role="solver",
         bands=view.summary_over(task_ids),
         metrics=set_metrics(per_task, k, seed=ctx.spec.slice.seed),
-        band_success=success_by_band(per_task, ctx.spec.bands),
+        band_success=success_by_band(per_task, ctx.spec.bands, view.decided),
         errored_attempts=errored,
         replayed=replayed,
     )

@@ -195,6 +195,7 @@ def run_record(row: Any) -> RunRecord:
         created_at=row.created_at,
         finished_at=row.finished_at,
         plan=dict(row.plan) if row.plan is not None else None,
+        prior=[float(w) for w in row.prior] if row.prior is not None else None,
     )
 
 

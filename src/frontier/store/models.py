@@ -157,6 +157,9 @@ class RunRow(Base):
     finished_at: Mapped[datetime | None]
     plan: Mapped[dict[str, Any] | None]
     """A placement run's adaptive test (calibration version, stopping rule); else null."""
+    prior: Mapped[list[Any] | None]
+    """A posterior-rule run's fitted prior (grid weights, domain.sampling.Prior); else null:
+    the run bands by the observed mean."""
 
 
 class RolloutRow(Base):

@@ -23,8 +23,9 @@ from sqlalchemy import (
     select,
 )
 
-from frontier.domain.bands import EDGE_TOLERANCE, Band, BandSummary
+from frontier.domain.bands import EDGE_TOLERANCE, Band, BandSummary, summarize
 from frontier.domain.runs import RunTotals
+from frontier.domain.sampling import Prior, decided_band
 from frontier.domain.specs import BandSpec
 from frontier.store.core import id_chunks
 from frontier.store.records import CandidateCounts, EventRecord
@@ -130,14 +131,53 @@ def task_band_select(run_id: int, bands: BandSpec, task_ids: Sequence[str] | Non
     )
 
 
+def run_prior(conn: Connection, run_id: int) -> Prior | None:
+    """The prior a posterior-rule run stored (None: the run bands by the observed mean)."""
+    weights = conn.execute(select(runs.c.prior).where(runs.c.id == run_id)).scalar_one_or_none()
+    return None if weights is None else Prior.from_wire(weights)
+
+
+def _posterior_bands(
+    conn: Connection, run_id: int, bands: BandSpec, prior: Prior, task_ids: Iterable[str] | None
+) -> dict[str, Band]:
+    """A posterior-rule run's bands: the domain's `decided_band` on each task's sums row
+    (one row per task, as in SQL; the MAP band is a sum over the prior's grid, in Python)."""
+    found: dict[str, Band] = {}
+    for chunk in id_chunks(task_ids):
+        rows = conn.execute(
+            select(rollout_sums.c.task_id, rollout_sums.c.n_ok, rollout_sums.c.reward_sum).where(
+                rollout_sums.c.run_id == run_id, *_banded(chunk)
+            )
+        )
+        found.update(
+            (row.task_id, decided_band(int(row.n_ok), float(row.reward_sum), bands, prior))
+            for row in rows
+        )
+    return found
+
+
+def task_sums(conn: Connection, run_id: int) -> dict[str, tuple[int, float]]:
+    """(n_ok, reward_sum) of each task of a run with a scored rollout, by task id."""
+    rows = conn.execute(
+        select(rollout_sums.c.task_id, rollout_sums.c.n_ok, rollout_sums.c.reward_sum)
+        .where(rollout_sums.c.run_id == run_id, *_banded(None))
+        .order_by(rollout_sums.c.task_id)
+    )
+    return {row.task_id: (int(row.n_ok), float(row.reward_sum)) for row in rows}
+
+
 def band_counts(
     conn: Connection, run_id: int, bands: BandSpec, task_ids: Iterable[str] | None = None
 ) -> BandSummary:
     """How many of a run's tasks (or of `task_ids` among them) fall in each band.
 
     One pass over the run's sums rows counting each band's condition (an index-only
-    scan of ix_rollout_sums_band on PostgreSQL once vacuum has seen the rows).
+    scan of ix_rollout_sums_band on PostgreSQL once vacuum has seen the rows). A
+    posterior-rule run (one with a stored prior) is banded by the domain's rule instead.
     """
+    prior = run_prior(conn, run_id)
+    if prior is not None:
+        return summarize(_posterior_bands(conn, run_id, bands, prior, task_ids).values())
     unreachable, saturated = band_conditions(bands)(_MEAN)
     counts = [0, 0, 0]
     for chunk in id_chunks(task_ids):
@@ -155,6 +195,9 @@ def task_bands(
     conn: Connection, run_id: int, bands: BandSpec, task_ids: Iterable[str] | None = None
 ) -> dict[str, Band]:
     """Each task's band (same rule as band_counts), ordered by task id."""
+    prior = run_prior(conn, run_id)
+    if prior is not None:
+        return dict(sorted(_posterior_bands(conn, run_id, bands, prior, task_ids).items()))
     found: dict[str, Band] = {}
     for chunk in id_chunks(task_ids):
         rows = conn.execute(task_band_select(run_id, bands, chunk))

@@ -57,6 +57,9 @@ class RunRecord:
     finished_at: datetime | None
     plan: dict[str, Any] | None = None
     """A placement run's adaptive test (domain.placement.PlacementPlan on the wire)."""
+    prior: list[float] | None = None
+    """A posterior-rule run's fitted prior (domain.sampling.Prior on the wire): its bands
+    are domain.sampling.decided_band under it. None: bands by the observed mean."""
 
 
 class TaskMean(NamedTuple):

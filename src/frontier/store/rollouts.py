@@ -221,6 +221,15 @@ class RolloutStore(StoreCore):
             return queries.band_counts(conn, run_id, bands, task_ids)
 
     @retry_transient
+    def task_sums(self, run: str) -> dict[str, tuple[int, float]]:
+        """(scored rollouts, reward sum) of each of the run's tasks with a scored rollout,
+        by task id: the per-task sums ingest keeps, one row per task (what a
+        posterior-rule run's prior is fitted to)."""
+        with self._read() as conn:
+            run_id, _ = self._run_id(conn, run)
+            return queries.task_sums(conn, run_id)
+
+    @retry_transient
     def task_bands(
         self, run: str, bands: BandSpec, *, task_ids: Iterable[str] | None = None
     ) -> dict[str, Band]:

@@ -145,6 +145,17 @@ class RunStore(StoreCore):
         return convert.run_record(row)
 
     @retry_transient
+    def set_run_prior(self, name: str, weights: Sequence[float] | None) -> RunRecord:
+        """Store the prior a posterior-rule run bands by (domain.sampling.Prior on the wire);
+        None makes the run band by the observed mean again."""
+        prior = None if weights is None else [float(w) for w in weights]
+        with self._write() as conn:
+            row = self._locked_run(conn, name)
+            conn.execute(update(_runs).where(_runs.c.id == row.id).values(prior=prior))
+            row = conn.execute(queries.run_query().where(_runs.c.id == row.id)).one()
+        return convert.run_record(row)
+
+    @retry_transient
     def record_concurrency(
         self, name: str, changes: Sequence[ConcurrencyChange], *, shard: int | None = None
     ) -> None:
