@@ -9,8 +9,10 @@ from frontier.domain import naming
 from frontier.domain.bands import partition, summarize
 from frontier.domain.specs import FrontierSpec, TaskSetRef
 from frontier.domain.tasks import Lineage, Task
+from frontier.pipeline.admit import register_candidates_run
 from frontier.pipeline.context import Context, load_base_tasks, open_context
 from frontier.pipeline.profile import (
+    allocation_for,
     finish_run,
     register_panel,
     register_run,
@@ -18,6 +20,7 @@ from frontier.pipeline.profile import (
     run_shard,
     tasks_of,
 )
+from frontier.pipeline.rollouts import Curtailed, CurtailedCandidates, FixedK
 from frontier.store import Store
 from tests.support.faults import ShoppingSolver
 from tests.support.frontiers import scripted_model, small_document, small_spec
@@ -212,3 +215,22 @@ def test_the_panel_on_a_slice_version_rolls_out_only_the_tasks_that_version_adds
         t.id for t in tasks_of(ctx, TaskSetRef.model_validate(second.task_set))
     ) == sorted([made[1].id, made[2].id])
     assert register_panel(ctx, slice_version=2) == [second]  # registered once
+
+
+def candidates_allocation(store: Store, admission: dict[str, Any]) -> object:
+    ctx = open_context(store, "shop", small_spec(admission=admission))
+    return allocation_for(ctx, register_candidates_run(ctx, 1))
+
+
+def test_candidates_are_rolled_out_at_fixed_k_without_early_stop(store: Store) -> None:
+    assert candidates_allocation(store, {"k": 4, "earlyStop": False}) == FixedK(4)
+
+
+def test_candidates_stop_only_once_certain_without_a_stop_confidence(store: Store) -> None:
+    allocation = candidates_allocation(store, {"k": 4, "stopConfidence": None})
+    assert isinstance(allocation, Curtailed) and allocation.confidence is None
+
+
+def test_candidates_stop_once_predicted_with_a_stop_confidence(store: Store) -> None:
+    allocation = candidates_allocation(store, {"k": 4, "stopConfidence": 0.9})
+    assert isinstance(allocation, CurtailedCandidates) and allocation.confidence == 0.9
