@@ -57,11 +57,15 @@ EXAMPLE = ROOT / "examples" / "shoppingbench.yaml"
 
 
 CONFIGS = ("baseline", "exact", "curtail", "shadow")
-DEFAULT_CONFIDENCE = 0.975
+DEFAULT_CONFIDENCE = 0.99
 
 
 def configured(
-    doc: dict[str, Any], name: str, rounds: int, seed: int = 0, confidence: float = 0.975
+    doc: dict[str, Any],
+    name: str,
+    rounds: int,
+    seed: int = 0,
+    confidence: float = DEFAULT_CONFIDENCE,
 ) -> dict[str, Any]:
     doc = copy.deepcopy(doc)
     spec = doc["spec"]
