@@ -10,8 +10,10 @@ from frontier.domain.bands import partition, summarize
 from frontier.domain.sampling import Prior, decided_band, fit_prior_sums
 from frontier.domain.specs import FrontierSpec, TaskSetRef
 from frontier.domain.tasks import Lineage, Task
+from frontier.pipeline.admit import register_candidates_run
 from frontier.pipeline.context import Context, load_base_tasks, open_context
 from frontier.pipeline.profile import (
+    allocation_for,
     finish_run,
     register_panel,
     register_run,
@@ -19,6 +21,7 @@ from frontier.pipeline.profile import (
     run_shard,
     tasks_of,
 )
+from frontier.pipeline.rollouts import Curtailed, CurtailedCandidates, FixedK
 from frontier.pipeline.view import solver_view
 from frontier.store import Store
 from tests.support.faults import ShoppingSolver
@@ -244,3 +247,22 @@ async def test_a_mean_rule_profile_stores_no_prior(ctx: Context) -> None:
     await run_shard(ctx, name)
     finish_run(ctx, name)
     assert ctx.store.require_run(ctx.run_key(name)).prior is None
+
+
+def candidates_allocation(store: Store, admission: dict[str, Any]) -> object:
+    ctx = open_context(store, "shop", small_spec(admission=admission))
+    return allocation_for(ctx, register_candidates_run(ctx, 1))
+
+
+def test_candidates_are_rolled_out_at_fixed_k_without_early_stop(store: Store) -> None:
+    assert candidates_allocation(store, {"k": 4, "earlyStop": False}) == FixedK(4)
+
+
+def test_candidates_stop_only_once_certain_without_a_stop_confidence(store: Store) -> None:
+    allocation = candidates_allocation(store, {"k": 4, "stopConfidence": None})
+    assert isinstance(allocation, Curtailed) and allocation.confidence is None
+
+
+def test_candidates_stop_once_predicted_with_a_stop_confidence(store: Store) -> None:
+    allocation = candidates_allocation(store, {"k": 4, "stopConfidence": 0.9})
+    assert isinstance(allocation, CurtailedCandidates) and allocation.confidence == 0.9

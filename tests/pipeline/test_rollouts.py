@@ -10,6 +10,7 @@ from frontier.domain.tasks import Rollout, Task
 from frontier.pipeline.rollouts import (
     Budgeted,
     Curtailed,
+    CurtailedCandidates,
     FixedK,
     TaskState,
     roll_out,
@@ -167,3 +168,37 @@ async def test_curtailment_with_a_confidence_stops_no_later_than_exact_curtailme
     _, _, predicted = await run(ScriptedAgent(agent.outcome), tasks, Curtailed(8, bands, 0.9))
     for t in tasks:
         assert len(predicted[t.id].rewards) <= len(exact[t.id].rewards)
+
+
+async def test_candidates_that_repeat_their_rewards_stop_before_exact_curtailment_would() -> None:
+    bands = BandSpec()
+    tasks = [make_task(i) for i in range(12)]
+    agent = ScriptedAgent(lambda t, a, n: 0.5 if int(t.id, 16) % 2 else 0.9)
+    _, _, exact = await run(agent, tasks, Curtailed(4, bands))
+    _, _, predicted = await run(
+        ScriptedAgent(agent.outcome), tasks, CurtailedCandidates(4, bands, 0.975)
+    )
+    assert sum(len(s.rewards) for s in predicted.values()) < sum(
+        len(s.rewards) for s in exact.values()
+    )
+    for t in tasks:
+        r = predicted[t.id].rewards
+        assert band_of(sum(r) / len(r), bands) is settled_band(exact[t.id].rewards, 4, bands)
+
+
+async def test_candidates_on_a_noisy_run_are_rolled_out_as_exact_curtailment_does() -> None:
+    bands = BandSpec()
+    tasks = [make_task(i) for i in range(12)]
+    agent = ScriptedAgent(lambda t, a, n: float((int(t.id, 16) + a) % 2 == 0))
+    _, _, exact = await run(agent, tasks, Curtailed(4, bands))
+    _, _, predicted = await run(
+        ScriptedAgent(agent.outcome), tasks, CurtailedCandidates(4, bands, 0.975)
+    )
+    assert {t: s.rewards for t, s in predicted.items()} == {t: s.rewards for t, s in exact.items()}
+
+
+async def test_a_curtailed_candidate_retries_an_errored_attempt() -> None:
+    tasks = [make_task(0)]
+    agent = ScriptedAgent(lambda t, a, n: None if (a, n) == (0, 1) else 0.5)
+    _, _, states = await run(agent, tasks, CurtailedCandidates(4, BandSpec(), 0.975))
+    assert agent.calls[(tasks[0].id, 0)] == 2 and 0 in states[tasks[0].id].ok

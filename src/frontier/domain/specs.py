@@ -382,6 +382,12 @@ class AdmissionSpec(SpecModel):
     early_stop: bool = Field(
         True, description="Stop rolling out a candidate once its band cannot be hillclimbable."
     )
+    stop_confidence: Fraction | None = Field(
+        None,
+        description="With earlyStop, also stop rolling out a candidate once the band of its "
+        "mean so far is where its mean over k rollouts ends with at least this probability "
+        "(stochastic curtailment); null: only once that band is certain.",
+    )
     predict_band: bool = Field(
         True,
         description="Reject a candidate as predicted_saturated without rollouts when the solver "

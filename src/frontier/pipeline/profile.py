@@ -29,6 +29,7 @@ from frontier.pipeline.rollouts import (
     Allocation,
     Budgeted,
     Curtailed,
+    CurtailedCandidates,
     FixedK,
     ProgressHook,
     WaveReport,
@@ -162,7 +163,12 @@ def allocation_for(ctx: Context, run: RunRecord) -> Allocation:
     if run.kind == "placement":
         return placing_for(ctx, run)
     if run.kind == "candidates":
-        return Curtailed(run.k, ctx.spec.bands) if ctx.spec.admission.early_stop else FixedK(run.k)
+        admission = ctx.spec.admission
+        if not admission.early_stop:
+            return FixedK(run.k)
+        if admission.stop_confidence is None:
+            return Curtailed(run.k, ctx.spec.bands)
+        return CurtailedCandidates(run.k, ctx.spec.bands, admission.stop_confidence)
     adaptive = (
         ctx.spec.profile.adaptive if run.kind == "profile" else ctx.spec.verification.adaptive
     )

@@ -22,6 +22,7 @@ from typing import Protocol
 
 from frontier.agents import Agent
 from frontier.domain.interfaces import Benchmark
+from frontier.domain.prediction import curtailed_band, pooled_spread
 from frontier.domain.sampling import Prior, fit_prior, plan_wave, predicted_band, settled_band
 from frontier.domain.specs import AdaptiveSpec, BandSpec
 from frontier.domain.tasks import Rollout, Task
@@ -102,6 +103,39 @@ class Curtailed(PerTask):
             if done is not None:
                 return []
         return missing_attempts(state, self.k, error_retries)[:1]
+
+
+@dataclass(frozen=True)
+class CurtailedCandidates(PerTask):
+    """Candidates stopped once the band at k is certain or predicted with `confidence`.
+
+    The prediction is `domain.prediction.curtailed_band`: a normal model of the rewards
+    whose noise is each task's own spread shrunk toward the spread pooled over the run's
+    tasks so far (re-pooled every wave).
+    """
+
+    k: int
+    bands: BandSpec
+    confidence: float
+
+    def plan(self, states: dict[str, TaskState], error_retries: int) -> dict[str, list[int]]:
+        spread = pooled_spread(s.rewards for s in states.values())
+        wave: dict[str, list[int]] = {}
+        for task_id, state in states.items():
+            if state.ok and (
+                curtailed_band(
+                    state.rewards, self.k, self.bands, confidence=self.confidence, spread=spread
+                )
+                is not None
+            ):
+                continue
+            attempts = missing_attempts(state, self.k, error_retries)[:1]
+            if attempts:
+                wave[task_id] = attempts
+        return wave
+
+    def next_attempts(self, state: TaskState, error_retries: int) -> list[int]:
+        return self.plan({"": state}, error_retries).get("", [])
 
 
 @dataclass
