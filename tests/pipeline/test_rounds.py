@@ -16,6 +16,8 @@ from frontier.pipeline.rounds import run_round
 from frontier.pipeline.view import solver_view
 from frontier.store import Store
 from tests.pipeline.test_profile import register_base
+from tests.pipeline.test_view import rolled_out, stored
+from tests.store.builders import task
 from tests.support.frontiers import small_spec
 
 
@@ -192,3 +194,20 @@ async def test_a_round_reports_its_teacher_stage_parent_by_parent_before_its_rol
     assert heard.index(("round 1: teacher", *teacher[-1])) < next(
         i for i, (label, *_) in enumerate(heard) if label == "round 1: candidates"
     )
+
+
+def test_the_next_slice_keeps_the_tasks_a_posterior_rule_run_bands_hillclimbable(
+    ctx: Context,
+) -> None:
+    a, b = stored(ctx, task(), task())
+    ctx.store.publish_slice(ctx.frontier, 1, [a, b])
+    run = rolled_out(ctx, "profile", {a: [0.0, 0.0, 0.0], b: [0.5, 0.5]})
+    ctx.store.set_run_prior(run.name, [1.0] * 101)  # pass rates spread evenly
+    # 0 of 3 under a flat prior is most likely hillclimbable, though its mean, 0, is in the
+    # unreachable band: the slice follows the run's rule, as the status and the report do
+    assert band_of(solver_view(ctx).means[a], ctx.spec.bands) is Band.UNREACHABLE
+    assert ctx.store.task_bands(run.name, ctx.spec.bands)[a] is Band.HILLCLIMBABLE
+    assert set(retain(ctx, 1).slice.task_ids) == {a, b}
+    # the same rollouts decided by their means leave `a` out of the next version
+    ctx.store.set_run_prior(run.name, None)
+    assert set(retain(ctx, 1).slice.task_ids) == {b}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from frontier.domain import naming
 from frontier.domain.admission import Decision, Novelty, decide
-from frontier.domain.bands import Band, band_of
+from frontier.domain.bands import Band
 from frontier.domain.metrics import task_metrics
 from frontier.domain.slicing import SliceCandidate, select_slice
 from frontier.domain.specs import TaskSetRef
@@ -80,7 +80,9 @@ class RetainResult:
 def retain(ctx: Context, round_number: int) -> RetainResult:
     """Publish the next slice version from the current slice and every admitted candidate."""
     current = ctx.store.get_slice(ctx.frontier)
-    means = solver_view(ctx).means
+    # each task's band by the rule of the run that scored it last (a posterior-rule
+    # profile's bands are its posterior's, as the status and the report show them)
+    decided = solver_view(ctx).decided
     suspect = suspects(ctx) if ctx.spec.calibration.exclude_suspect else set()
     admitted = [c for c in ctx.store.candidates(ctx.frontier) if c.decision == "admitted"]
     members = set(current.task_ids) if current else set()
@@ -89,8 +91,7 @@ def retain(ctx: Context, round_number: int) -> RetainResult:
     pool: list[SliceCandidate] = []
     for task_id in sorted(ids):
         task = tasks.get(task_id)
-        mean = means.get(task_id)
-        if task is None or mean is None or band_of(mean, ctx.spec.bands) is not Band.HILLCLIMBABLE:
+        if task is None or decided.get(task_id) is not Band.HILLCLIMBABLE:
             continue
         if task_id in suspect:  # likely mis-graded: it would measure the grader, not the model
             continue
