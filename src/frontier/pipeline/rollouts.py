@@ -106,12 +106,13 @@ class Curtailed(PerTask):
 
 
 @dataclass(frozen=True)
-class CurtailedCandidates(PerTask):
+class CurtailedCandidates:
     """Candidates stopped once the band at k is certain or predicted with `confidence`.
 
     The prediction is `domain.prediction.curtailed_band`: a normal model of the rewards
     whose noise is each task's own spread shrunk toward the spread pooled over the run's
-    tasks so far (re-pooled every wave).
+    tasks so far (re-pooled every wave), so a task is not decided on its own: this is
+    not a PerTask allocation.
     """
 
     k: int
@@ -133,9 +134,6 @@ class CurtailedCandidates(PerTask):
             if attempts:
                 wave[task_id] = attempts
         return wave
-
-    def next_attempts(self, state: TaskState, error_retries: int) -> list[int]:
-        return self.plan({"": state}, error_retries).get("", [])
 
 
 @dataclass

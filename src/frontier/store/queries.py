@@ -156,16 +156,6 @@ def _posterior_bands(
     return found
 
 
-def task_sums(conn: Connection, run_id: int) -> dict[str, tuple[int, float]]:
-    """(n_ok, reward_sum) of each task of a run with a scored rollout, by task id."""
-    rows = conn.execute(
-        select(rollout_sums.c.task_id, rollout_sums.c.n_ok, rollout_sums.c.reward_sum)
-        .where(rollout_sums.c.run_id == run_id, *_banded(None))
-        .order_by(rollout_sums.c.task_id)
-    )
-    return {row.task_id: (int(row.n_ok), float(row.reward_sum)) for row in rows}
-
-
 def band_counts(
     conn: Connection, run_id: int, bands: BandSpec, task_ids: Iterable[str] | None = None
 ) -> BandSummary:

@@ -225,9 +225,11 @@ class RolloutStore(StoreCore):
         """(scored rollouts, reward sum) of each of the run's tasks with a scored rollout,
         by task id: the per-task sums ingest keeps, one row per task (what a
         posterior-rule run's prior is fitted to)."""
-        with self._read() as conn:
-            run_id, _ = self._run_id(conn, run)
-            return queries.task_sums(conn, run_id)
+        return {
+            row.task_id: (int(row.n_ok), float(row.reward_sum))
+            for row in self._sums(run, None)
+            if row.n_ok
+        }
 
     @retry_transient
     def task_bands(
